@@ -84,7 +84,9 @@ def mgrs_tile_origin(tile: str) -> tuple[int, float, float]:
     # The square may start up to 100 km below the band's edge (bands are not 100 km aligned).
     while northing + 100_000.0 <= band_min_northing - 1.0:
         northing += 2_000_000.0
-    return epsg, easting, northing + 100_000.0
+    # Sentinel-2 tiles start on the 60 m pixel grid: the square's corner snapped outwards (west, north) to a
+    # multiple of 60 m, e.g. 29SND starts at (499980, 4400040). Checked on the real v1 example footprints.
+    return epsg, math.floor(easting / 60.0) * 60.0, math.ceil((northing + 100_000.0) / 60.0) * 60.0
 
 
 @lru_cache(maxsize=128)

@@ -1,0 +1,260 @@
+"""Write the full-size benchmark input: BigEarthNet.txt's scale, with real BigEarthNet v2 patch names.
+
+    python bench/make_fullsize.py OUT_DIR [--metadata ../shared/fixtures/bigearthnet_v2/metadata.parquet]
+
+OUT_DIR/bigearthnet-fullsize/ receives
+* metadata.parquet: the real BigEarthNet v2.0 metadata (all 480,038 patches), copied as is;
+* BigEarthNet.txt.parquet: 9,553,962 synthetic rows over 464,044 of those patches in BigEarthNet.txt's exact
+  schema and type mix (binary 3,625,160; mcq 3,259,184; bounding box 2,205,686; captioning 463,932), positions
+  from the tile grid. No imagery: the catalog and map benchmarks need none.
+Seeded and written in batches, so it runs in about a minute with modest memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from explorer.geo import tile_grid_centres  # noqa: E402
+from explorer.legends import CORINE19_CLASSES  # noqa: E402
+
+N_PATCHES = 464_044
+TYPE_COUNTS = {"binary": 3_625_160, "mcq": 3_259_184, "bounding box": 2_205_686, "captioning": 463_932}
+SPLITS = np.array(["train", "validation", "test", "bench"])
+SPLIT_P = np.array([4_674_281, 2_454_690, 2_409_962, 15_029], dtype=float)
+SEASONS = np.array(["Spring", "Summer", "Autumn", "Winter"])
+CLIMATES = np.array(
+    [
+        "Cold, no dry season, warm summer",
+        "Temperate, no dry season, warm summer",
+        "Temperate, dry summer, hot summer",
+        "Cold, no dry season, cold summer",
+    ]
+)
+BINARY_CATS = np.array(["presence", "area", "count", "adjacency", "season", "climate zone", "country"])
+MCQ_CATS = np.array(["presence", "area", "count", "adjacency", "relative pos", "season", "climate zone"])
+CLASSES = np.array(CORINE19_CLASSES, dtype=object)
+
+
+def _strings(parts: list) -> pa.Array:
+    """Concatenate string arrays / scalars element-wise in Arrow (no per-row Python)."""
+    arrays = [p if isinstance(p, (pa.Array, pa.ChunkedArray)) else pa.scalar(p) for p in parts]
+    return pc.binary_join_element_wise(*arrays, "")
+
+
+def _texts(rng: np.random.Generator, kinds: np.ndarray, countries: pa.Array, seasons: pa.Array) -> tuple:
+    n = len(kinds)
+    a = pa.array(CLASSES[rng.integers(0, len(CLASSES), n)], pa.string())
+    b = pa.array(CLASSES[rng.integers(0, len(CLASSES), n)], pa.string())
+    c = pa.array(CLASSES[rng.integers(0, len(CLASSES), n)], pa.string())
+    d = pa.array(CLASSES[rng.integers(0, len(CLASSES), n)], pa.string())
+    area = pa.array(rng.integers(1, 1440, n) * 1000).cast(pa.string())
+    x0, y0 = rng.uniform(0, 0.6, n).round(2), rng.uniform(0, 0.6, n).round(2)
+    x1, y1 = (x0 + rng.uniform(0.1, 0.4, n)).round(2), (y0 + rng.uniform(0.1, 0.4, n)).round(2)
+    box = _strings(
+        [
+            "[",
+            pa.array(x0).cast(pa.string()),
+            " ",
+            pa.array(y0).cast(pa.string()),
+            ", ",
+            pa.array(x1).cast(pa.string()),
+            " ",
+            pa.array(y1).cast(pa.string()),
+            "]",
+        ]
+    )
+    px, py = (
+        pa.array(rng.uniform(0, 1, n).round(2)).cast(pa.string()),
+        pa.array(rng.uniform(0, 1, n).round(2)).cast(pa.string()),
+    )
+    binary_q = _strings(
+        ["Would you say that any ", pc.utf8_lower(a), " lies next to ", pc.utf8_lower(b), " in the image?"]
+    )
+    mcq_q = _strings(
+        [
+            "Which classes share a boundary? a) ",
+            a,
+            " and ",
+            b,
+            ", b) ",
+            b,
+            " and ",
+            c,
+            ", c) ",
+            c,
+            " and ",
+            d,
+            ", d) ",
+            a,
+            " and ",
+            d,
+        ]
+    )
+    ref_q = _strings(
+        ["Identify the location of the <ref>largest connected region of ", pc.utf8_lower(a), "</ref>."]
+    )
+    point_q = _strings(
+        [
+            "Provide a bounding box for the land cover class instance at <point>(",
+            px,
+            ", ",
+            py,
+            ")</point> in the satellite image.",
+        ]
+    )
+    caption = _strings(
+        [
+            "This satellite image, captured in ",
+            countries,
+            " during ",
+            pc.utf8_lower(seasons),
+            ", depicts a diverse landscape dominated by ",
+            pc.utf8_lower(a),
+            " and ",
+            pc.utf8_lower(b),
+            ". ",
+            a,
+            " (~",
+            area,
+            " sqm) is the most prominent feature.",
+        ]
+    )
+    is_point = rng.random(n) < 1_143_883 / 2_205_686
+    inputs = pc.if_else(
+        pa.array(kinds == "binary"),
+        binary_q,
+        pc.if_else(
+            pa.array(kinds == "mcq"),
+            mcq_q,
+            pc.if_else(
+                pa.array(kinds == "captioning"),
+                pa.scalar("Describe the satellite image in detail."),
+                pc.if_else(pa.array(is_point), point_q, ref_q),
+            ),
+        ),
+    )
+    outputs = pc.if_else(
+        pa.array(kinds == "binary"),
+        pa.array(np.where(rng.random(n) < 0.5, "yes", "no")),
+        pc.if_else(
+            pa.array(kinds == "mcq"),
+            pa.array(np.array(list("abcd"))[rng.integers(0, 4, n)]),
+            pc.if_else(pa.array(kinds == "captioning"), caption, box),
+        ),
+    )
+    categories = np.where(
+        kinds == "binary",
+        BINARY_CATS[rng.integers(0, len(BINARY_CATS), n)],
+        np.where(
+            kinds == "mcq",
+            MCQ_CATS[rng.integers(0, len(MCQ_CATS), n)],
+            np.where(kinds == "captioning", "None", np.where(is_point, "point", "reference")),
+        ),
+    )
+    return inputs, outputs, pa.array(categories)
+
+
+def main(out: Path, metadata: Path, seed: int = 0) -> Path:
+    started = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    folder = out / "bigearthnet-fullsize"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(metadata, folder / "metadata.parquet")
+    meta = pq.read_table(metadata, columns=["patch_id", "s1_name", "country"])
+    pick = np.sort(rng.choice(meta.num_rows, N_PATCHES, replace=False))
+    meta = meta.take(pa.array(pick))
+    names = meta.column("patch_id").to_pandas()
+    parts = names.str.rsplit("_", n=3, expand=True)
+    lon, lat = tile_grid_centres(parts[1].str.lstrip("T"), parts[2].astype(int), parts[3].astype(int))
+
+    # Rows per patch: one caption for 463,932 patches, the rest shared so that the totals are exact.
+    total = sum(TYPE_COUNTS.values())
+    kinds_all = np.concatenate(
+        [np.full(v, k, dtype=object) for k, v in TYPE_COUNTS.items() if k != "captioning"]
+    )
+    rng.shuffle(kinds_all)
+    other_patch = np.sort(rng.integers(0, N_PATCHES, len(kinds_all)))
+    cap_patch = np.sort(rng.choice(N_PATCHES, TYPE_COUNTS["captioning"], replace=False))
+    patch_of_row = np.concatenate([other_patch, cap_patch])
+    kind_of_row = np.concatenate([kinds_all, np.full(len(cap_patch), "captioning", dtype=object)])
+    order = np.argsort(patch_of_row, kind="stable")
+    patch_of_row, kind_of_row = patch_of_row[order], kind_of_row[order].astype(str)
+    patch_split = SPLITS[rng.choice(4, N_PATCHES, p=SPLIT_P / SPLIT_P.sum())]
+    patch_season = SEASONS[rng.integers(0, 4, N_PATCHES)]
+    patch_climate = CLIMATES[rng.integers(0, len(CLIMATES), N_PATCHES)]
+
+    schema = pa.schema(
+        [
+            ("ID", pa.int64()),
+            ("s1_name", pa.string()),
+            ("patch_id", pa.string()),
+            ("input", pa.string()),
+            ("output", pa.string()),
+            ("type", pa.string()),
+            ("category", pa.string()),
+            ("split", pa.string()),
+            ("latitude", pa.float64()),
+            ("longitude", pa.float64()),
+            ("country", pa.string()),
+            ("season", pa.string()),
+            ("climate_zone", pa.string()),
+        ]
+    )
+    batch = 1_000_000
+    with pq.ParquetWriter(folder / "BigEarthNet.txt.parquet", schema, compression="zstd") as writer:
+        for start in range(0, total, batch):
+            rows = slice(start, min(start + batch, total))
+            p = patch_of_row[rows]
+            take = pa.array(p)
+            countries = meta.column("country").take(take)
+            seasons = pa.array(patch_season[p])
+            inputs, outputs, categories = _texts(rng, kind_of_row[rows], countries, seasons)
+            table = pa.table(
+                {
+                    "ID": pa.array(np.arange(rows.start, rows.stop, dtype=np.int64)),
+                    "s1_name": meta.column("s1_name").take(take),
+                    "patch_id": meta.column("patch_id").take(take),
+                    "input": inputs,
+                    "output": outputs,
+                    "type": pa.array(kind_of_row[rows]),
+                    "category": categories,
+                    "split": pa.array(patch_split[p]),
+                    "latitude": pa.array(lat[p]),
+                    "longitude": pa.array(lon[p]),
+                    "country": countries,
+                    "season": seasons,
+                    "climate_zone": pa.array(patch_climate[p]),
+                },
+                schema=schema,
+            )
+            writer.write_table(table, row_group_size=250_000)
+    size = (folder / "BigEarthNet.txt.parquet").stat().st_size / 2**20
+    print(
+        f"wrote {folder}: {total:,} rows over {N_PATCHES:,} patches ({size:.0f} MiB) in {time.perf_counter() - started:.0f} s"
+    )
+    return folder
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("out", type=Path)
+    parser.add_argument(
+        "--metadata",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "shared/fixtures/bigearthnet_v2/metadata.parquet",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    main(args.out, args.metadata, args.seed)

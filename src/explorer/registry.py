@@ -1,0 +1,49 @@
+"""The user-level registry of catalogs: what ``eo-explorer index`` adds and the dashboard opens by default."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import CatalogError
+from .settings import registry_path
+
+
+def load() -> list[dict[str, Any]]:
+    path = registry_path()
+    if not path.exists():
+        return []
+    try:
+        entries = json.loads(path.read_text())["catalogs"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CatalogError(
+            f"{path}: expected a JSON object with a 'catalogs' list ({exc}); delete or fix it"
+        ) from exc
+    return [e for e in entries if isinstance(e, dict) and "path" in e]
+
+
+def add(name: str, catalog_path: Path, root: Path, format: str) -> None:
+    """Register (or refresh) a catalog; one entry per dataset name."""
+    entries = [e for e in load() if e.get("name") != name]
+    entries.append({"name": name, "path": str(catalog_path), "root": str(root), "format": format})
+    _write(entries)
+
+
+def remove(name: str) -> bool:
+    entries = load()
+    kept = [e for e in entries if e.get("name") != name]
+    _write(kept)
+    return len(kept) != len(entries)
+
+
+def _write(entries: list[dict[str, Any]]) -> None:
+    path = registry_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write-then-rename so a crash never leaves a half-written registry behind.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".registry-")
+    with os.fdopen(fd, "w") as handle:
+        json.dump({"catalogs": entries}, handle, indent=2)
+    os.replace(tmp, path)

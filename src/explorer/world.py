@@ -1,0 +1,62 @@
+"""The shipped world outline (Natural Earth 1:110m, public domain): offline basemap and country lookup."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+
+
+@lru_cache(maxsize=1)
+def world_features() -> list[dict[str, Any]]:
+    text = resources.files("explorer").joinpath("data/world.geojson").read_text()
+    return json.loads(text)["features"]
+
+
+@lru_cache(maxsize=1)
+def _countries() -> tuple[list[str], list[str], np.ndarray, shapely.STRtree]:
+    features = world_features()
+    names = [f["properties"]["name"] for f in features]
+    continents = [f["properties"]["continent"] for f in features]
+    geoms = np.array([shape(f["geometry"]) for f in features], dtype=object)
+    return names, continents, geoms, shapely.STRtree(geoms)
+
+
+def country_of(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Country name per point (None at sea or for NaN), one vectorised spatial-index query for all points."""
+    names, _, _, tree = _countries()
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    out = np.full(lon.shape, None, dtype=object)
+    valid = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    if valid.size == 0:
+        return out
+    points = shapely.points(lon[valid], lat[valid])
+    point_idx, country_idx = tree.query(points, predicate="within")
+    name_arr = np.array(names, dtype=object)
+    out[valid[point_idx]] = name_arr[country_idx]
+    return out
+
+
+def continent_of_country(countries: np.ndarray) -> np.ndarray:
+    names, continents, _, _ = _countries()
+    table = dict(zip(names, continents, strict=False))
+    # BigEarthNet spells a few countries differently from Natural Earth.
+    table.update({"Republic of Serbia": "Europe", "Kosovo": "Europe"})
+    return np.array([table.get(c) if isinstance(c, str) else None for c in countries], dtype=object)
+
+
+def outline_paths() -> list[np.ndarray]:
+    """Country boundary rings as (N, 2) lon/lat arrays, for drawing the offline basemap."""
+    rings: list[np.ndarray] = []
+    for feature in world_features():
+        geom = shape(feature["geometry"])
+        polys = getattr(geom, "geoms", [geom])
+        for poly in polys:
+            rings.append(np.asarray(poly.exterior.coords))
+    return rings

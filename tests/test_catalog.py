@@ -1,0 +1,155 @@
+"""The catalog: built through the real readers, fast lookups agree with a naive scan, bad input never fatal."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pyarrow.compute as pc
+import pytest
+
+import explorer
+from explorer import catalog, registry
+from explorer.cli import main as cli_main
+from explorer.errors import CatalogError, UnknownLayoutError
+from tests.data import chatearthnet as cen_data
+
+
+@pytest.fixture(autouse=True)
+def _isolated_places(tmp_path, monkeypatch):
+    monkeypatch.setenv("EO_EXPLORER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("EO_EXPLORER_REGISTRY", str(tmp_path / "registry.json"))
+    monkeypatch.setenv("EO_EXPLORER_DEMO", str(tmp_path / "demo"))
+
+
+@pytest.fixture
+def cen_folder(tmp_path) -> Path:
+    return cen_data.make(tmp_path / "cen")
+
+
+def test_build_catalog__tables_and_counts(cen_folder):
+    cat, report = catalog.build_catalog(cen_folder)
+    assert report.n_samples == len(cen_data.SAMPLES) == len(cat.samples)
+    assert report.n_annotations == cen_data.N_CAPTIONS == cat.annotations.num_rows
+    assert report.summary_line().startswith(f"{cat.name}: 6 samples, 9 annotations")
+    assert list(cat.samples["sidx"]) == list(range(len(cat.samples)))
+    # Countries come from the shipped world outline when the dataset does not name them.
+    assert cat.sample("2815_4942_patch00")["country"] == "Uruguay"
+
+
+def test_annotations_of__agrees_with_a_naive_scan(cen_folder):
+    cat, _ = catalog.build_catalog(cen_folder)
+    for sample_id in cat.samples["sample_id"]:
+        fast = cat.annotations_of(sample_id)
+        naive = cat.annotations.filter(pc.equal(cat.annotations["sample_id"], sample_id))
+        assert sorted(fast["ann_id"]) == sorted(naive["ann_id"].to_pylist())
+        assert set(fast["sample_id"]) <= {sample_id}
+
+
+def test_annotations_of_many__is_the_union_of_single_lookups(cen_folder):
+    cat, _ = catalog.build_catalog(cen_folder)
+    sidx = np.array([0, 3, 5])
+    many = cat.annotations_of_many(sidx)
+    singles = sum(len(cat.annotations_of(cat.samples.sample_id[i])) for i in sidx)
+    assert many.num_rows == singles
+    assert set(many["sidx"].to_pylist()) <= set(sidx.tolist())
+
+
+def test_annotations_of__unknown_sample_names_dataset(cen_folder):
+    cat, _ = catalog.build_catalog(cen_folder)
+    with pytest.raises(KeyError, match="no sample 'nope'"):
+        cat.annotations_of("nope")
+
+
+def test_read_layer__goes_through_the_reader(cen_folder):
+    cat, _ = catalog.build_catalog(cen_folder)
+    layer = cat.read_layer("2815_4942_patch00", "s2")
+    assert layer.sizes["band"] == 9 and layer.sizes["y"] == 256
+
+
+def test_open_catalog__reuses_unchanged_and_rebuilds_changed(cen_folder):
+    first = explorer.open(cen_folder)
+    again = explorer.open(cen_folder)
+    assert again.path == first.path and again.meta["built_at"] == first.meta["built_at"]
+    # Touching a caption file changes the fingerprint -> a new build with the new content.
+    caption_file = next((cen_folder / "json_files").glob("*35_train.json"))
+    records = json.loads(caption_file.read_text())
+    records.append({"image": records[0]["image"], "caption": "An added caption about water in the middle."})
+    caption_file.write_text(json.dumps(records))
+    rebuilt = explorer.open(cen_folder)
+    assert rebuilt.annotations.num_rows == first.annotations.num_rows + 1
+
+
+def test_build_catalog__malformed_record_skipped_and_reported(cen_folder):
+    caption_file = next((cen_folder / "json_files").glob("*35_train.json"))
+    records = json.loads(caption_file.read_text())
+    records.insert(1, {"no_image_key": True})
+    records.insert(2, "not a record")
+    caption_file.write_text(json.dumps(records))
+    cat, report = catalog.build_catalog(cen_folder)
+    assert len(report.problems) >= 2
+    assert any(caption_file.name in p.path for p in report.problems)
+    assert cat.annotations.num_rows == cen_data.N_CAPTIONS  # nothing else lost
+    assert cat.meta["n_problems"] == len(report.problems)
+
+
+def test_build_catalog__unknown_layout_is_a_clear_error(tmp_path):
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "notes.txt").write_text("hello")
+    with pytest.raises(UnknownLayoutError, match="junk"):
+        catalog.build_catalog(tmp_path / "junk")
+
+
+def test_catalog__not_a_catalog_folder(tmp_path):
+    with pytest.raises(CatalogError, match="catalog.json"):
+        catalog.Catalog(tmp_path)
+
+
+def test_index__registers_and_open_registered_skips_stale_entries(cen_folder, tmp_path):
+    report = catalog.index(cen_folder, progress=False)
+    entries = registry.load()
+    assert [e["name"] for e in entries] == [report.name]
+    registry.add("gone", tmp_path / "deleted-catalog", tmp_path, "karpathy")
+    opened = explorer.open_registered()
+    assert [c.name for c in opened] == [report.name]
+
+
+def test_registry__corrupt_file_names_itself(tmp_path, monkeypatch):
+    path = tmp_path / "bad.json"
+    path.write_text("{not json")
+    monkeypatch.setenv("EO_EXPLORER_REGISTRY", str(path))
+    with pytest.raises(CatalogError, match="bad.json"):
+        registry.load()
+
+
+def test_cli_index__prints_one_summary_line_per_dataset(cen_folder, shared_fixtures, capsys):
+    assert cli_main(["index", "--quiet", str(cen_folder), str(shared_fixtures / "captions" / "ucm")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-2].endswith("6 samples, 9 annotations")
+    assert lines[-1] == "UCM: 2,100 samples, 10,500 annotations"
+
+
+def test_cli_index__bad_folder_exits_nonzero_and_names_it(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert cli_main(["index", "--quiet", str(tmp_path / "empty")]) == 1
+    assert "empty" in capsys.readouterr().err
+
+
+def test_build_catalog__real_caption_sets_reproduce_published_pair_counts(shared_fixtures, tmp_path):
+    ucm, _ = catalog.build_catalog(shared_fixtures / "captions" / "ucm")
+    sydney, _ = catalog.build_catalog(shared_fixtures / "captions" / "sydney")
+    assert ucm.annotations.num_rows == 10_500 and len(ucm.samples) == 2_100
+    assert sydney.annotations.num_rows == 3_065 and len(sydney.samples) == 613
+
+
+def test_build_catalog__interrupted_build_leaves_previous_catalog(cen_folder, monkeypatch):
+    cat, _ = catalog.build_catalog(cen_folder)
+    monkeypatch.setattr(
+        catalog, "_write_sorted_annotations", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full"))
+    )
+    with pytest.raises(OSError):
+        catalog.build_catalog(cen_folder)
+    assert catalog.Catalog(cat.path).annotations.num_rows == cen_data.N_CAPTIONS
+    shutil.rmtree(cat.path.with_name(cat.path.name + ".building"), ignore_errors=True)
