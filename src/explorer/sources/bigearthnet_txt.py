@@ -1,0 +1,406 @@
+"""BigEarthNet.txt: 9.55 M template-generated texts about BigEarthNet v2.0 patches, in one Parquet file.
+
+Layout (FORMATS.md section 5): ``BigEarthNet.txt.parquet`` with columns ``ID, s1_name, patch_id, input,
+output, type, category, split, latitude, longitude, country, season, climate_zone``. There is no imagery in
+it: when the same folder (or a folder given as ``imagery=``) holds the BigEarthNet v2.0 layout or a rico-hdl
+LMDB, layers are read through ``BigEarthNetV2Source``, and labels/flags come from its metadata.parquet.
+
+Mapping onto the common model:
+
+* samples: one row per distinct ``patch_id``; lat/lon as published ("published"); split = the most common
+  split of the patch's rows, except that a patch with any "bench" row is "bench" (the manually verified
+  split).
+* annotations: ``type`` captioning -> caption, binary -> vqa_binary, mcq -> vqa_mcq, bounding box -> refexp;
+  source "template"; ann_id = ID. ``category`` is kept as released except the literal string 'None' (used by
+  captions), which becomes null. ``input`` is the instruction or question, ``output`` the reference answer
+  (the caption text for captioning rows; if a caption's output is empty its input is taken as the caption).
+  Parsed, vectorised with pyarrow.compute: MCQ options (input split on ``\\b[a-d]\\)``, never on commas), the
+  box ``[x1 y1, x2 y2]`` in output (normalised, origin top-left), ``<ref>..</ref>`` and
+  ``<point>(x, y)</point>`` in input. Malformed boxes or option lists are kept with null parses and counted
+  in ``parse_stats``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import xarray as xr
+
+from ..errors import CorruptFileError, MissingFileError, SchemaError
+from ..model import (
+    ANNOTATION_SCHEMA,
+    KIND_CAPTION,
+    KIND_REFEXP,
+    KIND_VQA_BINARY,
+    KIND_VQA_MCQ,
+    POSITION_NONE,
+    POSITION_PUBLISHED,
+    POSITION_TILE_GRID,
+    SAMPLE_SCHEMA,
+    table_from_columns,
+)
+from . import register
+from .base import DatasetSource
+
+TXT_FILE = "BigEarthNet.txt.parquet"
+BATCH_ROWS = 500_000  # ~ 20 batches for the full 9.55 M rows: bounded memory, few Python steps
+
+# Released column -> the Arrow type family it must have (checked on the footer before any read).
+COLUMNS: dict[str, str] = {
+    "ID": "integer",
+    "s1_name": "string",
+    "patch_id": "string",
+    "input": "string",
+    "output": "string",
+    "type": "string",
+    "category": "string",
+    "split": "string",
+    "latitude": "floating",
+    "longitude": "floating",
+    "country": "string",
+    "season": "string",
+    "climate_zone": "string",
+}
+TYPE_TO_KIND = {
+    "captioning": KIND_CAPTION,
+    "binary": KIND_VQA_BINARY,
+    "mcq": KIND_VQA_MCQ,
+    "bounding box": KIND_REFEXP,
+}
+BENCH_SPLIT = "bench"
+SOURCE = "template"
+
+MCQ_OPTION_MARK = r"\b[a-d]\)"
+_OPTION_TRIM = " \t\n,?"  # what separates an option from the next mark: ", ", and "?" after the last one
+_NUMBER = r"-?\d*\.?\d+"
+BOX_PATTERN = rf"^\[(?P<x0>{_NUMBER})\s+(?P<y0>{_NUMBER}),\s*(?P<x1>{_NUMBER})\s+(?P<y1>{_NUMBER})\]$"
+REF_PATTERN = r"<ref>(?P<ref>[^<]*)</ref>"  # a class, not a lazy .*?: 4x faster in RE2
+POINT_PATTERN = rf"<point>\(\s*(?P<x>{_NUMBER})\s*,\s*(?P<y>{_NUMBER})\s*\)</point>"
+
+
+def _is_type(field_type: pa.DataType, family: str) -> bool:
+    if family == "integer":
+        return pa.types.is_integer(field_type)
+    if family == "floating":
+        return pa.types.is_floating(field_type) or pa.types.is_decimal(field_type)
+    if pa.types.is_dictionary(field_type):
+        field_type = field_type.value_type
+    return (
+        pa.types.is_string(field_type) or pa.types.is_large_string(field_type) or pa.types.is_null(field_type)
+    )
+
+
+def check_schema(path: Path) -> pa.Schema:
+    """The file's schema; SchemaError naming the file and the first missing or mistyped column."""
+    try:
+        schema = pq.read_schema(path)
+    except FileNotFoundError:
+        raise MissingFileError(path, f"the BigEarthNet.txt table {TXT_FILE}") from None
+    except Exception as exc:
+        raise CorruptFileError(path, "a readable Parquet file", str(exc)) from None
+    for column, family in COLUMNS.items():
+        if column not in schema.names:
+            raise SchemaError(path, f"a column {column!r}", f"columns {', '.join(schema.names)}")
+        if not _is_type(schema.field(column).type, family):
+            raise SchemaError(path, f"column {column!r} of {family} type", str(schema.field(column).type))
+    return schema
+
+
+# --- annotation parsing (vectorised) ------------------------------------------------------------------------
+def _strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    return array.cast(pa.string()) if array.type != pa.string() else array
+
+
+def parse_mcq_options(inputs: pa.Array) -> pa.ListArray:
+    """Options a) .. d) of each question, in order; the question text before a) is dropped.
+
+    Split on the option marks, never on commas (option texts contain commas). Separators (", ", ", or ") and a
+    final "?" are stripped. Rows without any mark give an empty list.
+    """
+    parts = pc.split_pattern_regex(inputs, MCQ_OPTION_MARK)
+    options = pc.list_slice(parts, 1)
+    # Trim, not regex-replace: a third of the cost. " or" before the last mark ("c) X, or d) Y") is cut too.
+    cleaned = pc.utf8_trim(options.flatten(), characters=_OPTION_TRIM)
+    ends_or = pc.ends_with(cleaned, " or")
+    if _count_true(ends_or):
+        cut = pc.utf8_rtrim(pc.utf8_slice_codeunits(cleaned, 0, -3), characters=_OPTION_TRIM)
+        cleaned = pc.if_else(ends_or, cut, cleaned)
+    counts = pc.list_value_length(options).fill_null(0).to_numpy(zero_copy_only=False)
+    offsets = np.zeros(len(options) + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), cleaned, mask=options.is_null())
+
+
+def _field_float(struct: pa.Array, name: str) -> pa.Array:
+    # struct_field ignores the parent's validity: rows that did not match would hold "" children.
+    value = pc.if_else(struct.is_valid(), pc.struct_field(struct, name), None)
+    return value.cast(pa.float64())
+
+
+def parse_boxes(outputs: pa.Array) -> dict[str, pa.Array]:
+    """``[x1 y1, x2 y2]`` -> bbox_x0, bbox_y0, bbox_x1, bbox_y1; null where a string is not of that form."""
+    parts = pc.extract_regex(pc.utf8_trim_whitespace(outputs), BOX_PATTERN)
+    return {f"bbox_{k}": _field_float(parts, k) for k in ("x0", "y0", "x1", "y1")}
+
+
+def parse_refs(inputs: pa.Array) -> pa.Array:
+    parts = pc.extract_regex(inputs, REF_PATTERN)
+    return pc.if_else(parts.is_valid(), pc.struct_field(parts, "ref"), None)
+
+
+def parse_points(inputs: pa.Array) -> tuple[pa.Array, pa.Array]:
+    parts = pc.extract_regex(inputs, POINT_PATTERN)
+    return _field_float(parts, "x"), _field_float(parts, "y")
+
+
+def _count_true(mask: pa.Array) -> int:
+    return int(pc.sum(mask.cast(pa.int64())).as_py() or 0)
+
+
+def _select(table: pa.Table, names: Mapping[str, str]) -> pa.Table:
+    """The columns named by ``names``' keys, renamed to its values (aggregate output order varies)."""
+    return pa.table({new: table[old] for old, new in names.items()})
+
+
+def annotations_from_table(table: pa.Table, dataset: str) -> tuple[pa.Table, Counter[str]]:
+    """One batch of BigEarthNet.txt rows -> ANNOTATION_SCHEMA rows, and counts of what did not parse.
+
+    Rows are grouped by type so that each regex runs only on the rows it concerns; the batch comes out ordered
+    by type, in file order within a type (the catalog sorts annotations by sample anyway).
+    """
+    stats: Counter[str] = Counter()
+    # One stable sort by type, then zero-copy slices: cheaper than one filter per type.
+    codes = pc.index_in(_strings(table["type"]), value_set=pa.array(list(TYPE_TO_KIND))).fill_null(-1)
+    codes_np = codes.to_numpy(zero_copy_only=False)
+    order = np.argsort(codes_np, kind="stable")
+    counts = np.bincount(codes_np + 1, minlength=len(TYPE_TO_KIND) + 1)
+    stats["unknown_type"] = int(counts[0])
+    table = table.take(pa.array(order))
+    bounds = np.cumsum(counts)
+    parts = []
+    for code, kind in enumerate(TYPE_TO_KIND.values()):
+        n = int(counts[code + 1])
+        if n == 0:
+            continue
+        sub = table.slice(int(bounds[code]), n)
+        inputs = _strings(sub["input"])
+        outputs = _strings(sub["output"])
+        category = _strings(sub["category"])
+        columns: dict[str, Any] = {
+            "dataset": pa.repeat(dataset, n),
+            "sample_id": sub["patch_id"],
+            "ann_id": sub["ID"],
+            "kind": pa.repeat(kind, n),
+            "source": pa.repeat(SOURCE, n),
+            "split": sub["split"],
+            "category": pc.if_else(pc.equal(category, "None"), None, category),
+            "input": inputs,
+            "output": outputs,
+        }
+        if kind == KIND_CAPTION:
+            empty = pc.fill_null(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(outputs)), 0), True)
+            columns["output"] = pc.if_else(empty, inputs, outputs)
+            columns["input"] = pc.if_else(empty, None, inputs)
+        elif kind == KIND_VQA_MCQ:
+            options = parse_mcq_options(inputs)
+            columns["options"] = options
+            stats["mcq_not_4_options"] += _count_true(
+                pc.not_equal(pc.list_value_length(options).fill_null(0), 4)
+            )
+        elif kind == KIND_REFEXP:
+            boxes = parse_boxes(outputs)
+            columns.update(boxes)
+            stats["malformed_box"] += boxes["bbox_x0"].null_count
+            columns["ref"] = parse_refs(inputs)
+            columns["point_x"], columns["point_y"] = parse_points(inputs)
+        parts.append(table_from_columns(ANNOTATION_SCHEMA, columns, n))
+    if not parts:
+        return ANNOTATION_SCHEMA.empty_table(), stats
+    return pa.concat_tables(parts), stats
+
+
+@register
+class BigEarthNetTxtSource(DatasetSource):
+    """BigEarthNet.txt.parquet, optionally with BigEarthNet v2.0 imagery beside it (or at ``imagery=``)."""
+
+    format_name = "bigearthnet-txt"
+    batch_rows = BATCH_ROWS
+    description = (
+        "BigEarthNet.txt: BigEarthNet.txt.parquet (texts), with BigEarthNet v2.0 imagery when present"
+    )
+
+    def __init__(self, root: str | Path, name: str | None = None, imagery: str | Path | None = None) -> None:
+        given = Path(root).expanduser()
+        self.path = given if given.is_file() else given / TXT_FILE
+        super().__init__(root, name)
+        if not self.path.is_file():
+            raise MissingFileError(self.path, f"the BigEarthNet.txt table {TXT_FILE}")
+        self.parse_stats: Counter[str] = Counter()
+        from .bigearthnet_v2 import BigEarthNetV2Source  # imported here: keeps format registration order
+
+        folder = Path(imagery).expanduser() if imagery is not None else self.path.parent
+        if imagery is not None and not folder.is_dir():
+            raise MissingFileError(folder, "a BigEarthNet v2.0 imagery folder")
+        self.imagery: BigEarthNetV2Source | None = (
+            BigEarthNetV2Source(folder, name=self.name) if BigEarthNetV2Source.has_imagery(folder) else None
+        )
+
+    @classmethod
+    def detect(cls, root: Path) -> bool:
+        if root.is_file():
+            return root.name == TXT_FILE
+        return root.is_dir() and (root / TXT_FILE).is_file()
+
+    def default_name(self) -> str:
+        return self.path.parent.resolve().name
+
+    # --- tables ---------------------------------------------------------------------------------------------
+    def _parquet(self) -> pq.ParquetFile:
+        check_schema(self.path)
+        try:
+            return pq.ParquetFile(self.path)
+        except Exception as exc:
+            raise CorruptFileError(self.path, "a readable Parquet file", str(exc)) from None
+
+    def annotation_count_hint(self) -> int | None:
+        try:
+            return int(pq.ParquetFile(self.path).metadata.num_rows)
+        except Exception:
+            return None
+
+    def samples(self) -> pa.Table:
+        per_patch = self._patch_split_counts()
+        df = per_patch.to_pandas()
+        # Choose each patch's split: any bench row wins, else the split with most rows (first seen on ties).
+        df["bench"] = df["split"] == BENCH_SPLIT
+        df["order"] = np.arange(len(df))
+        df = df.sort_values(["patch_id", "bench", "count", "order"], ascending=[True, False, False, True])
+        df = df.drop_duplicates("patch_id", keep="first").reset_index(drop=True)
+        n = len(df)
+        patch_ids = pa.array(df["patch_id"], pa.string())
+        lat = np.array(df["latitude"].to_numpy(dtype=float, na_value=np.nan))  # writable copies
+        lon = np.array(df["longitude"].to_numpy(dtype=float, na_value=np.nan))
+        position = np.where(np.isnan(lat) | np.isnan(lon), POSITION_NONE, POSITION_PUBLISHED).astype(object)
+        missing = np.flatnonzero(position == POSITION_NONE)
+        if len(missing):  # fall back to the exact tile grid where a latitude/longitude is null
+            from .bigearthnet_v2 import tile_grid_positions
+
+            glat, glon, _ = tile_grid_positions(pc.take(patch_ids, pa.array(missing)))
+            lat[missing], lon[missing] = glat, glon
+            position[missing] = np.where(np.isnan(glat), POSITION_NONE, POSITION_TILE_GRID)
+        columns: dict[str, Any] = {
+            "dataset": pa.repeat(self.name, n),
+            "sample_id": patch_ids,
+            "split": pa.array(df["split"], pa.string()),
+            "lat": lat,
+            "lon": lon,
+            "position": pa.array(position, pa.string()),
+            "country": pa.array(df["country"], pa.string()),
+            "season": pa.array(df["season"], pa.string()),
+            "image": patch_ids,
+            "s1_id": pa.array(df["s1_name"], pa.string()),
+        }
+        columns.update(self._from_imagery(patch_ids))
+        return table_from_columns(SAMPLE_SCHEMA, columns, n)
+
+    def _patch_split_counts(self) -> pa.Table:
+        """(patch_id, split) -> row count and the patch's published fields, reduced batch by batch."""
+        fields = ["s1_name", "latitude", "longitude", "country", "season"]
+        keys = ["patch_id", "split"]
+        parts = []
+        parquet = self._parquet()
+        for batch in parquet.iter_batches(batch_size=self.batch_rows, columns=keys + fields):
+            grouped = (
+                pa.Table.from_batches([batch])
+                .group_by(keys, use_threads=False)  # one thread keeps "first" = first row in file order
+                .aggregate([(f, "first") for f in fields] + [([], "count_all")])
+            )
+            parts.append(
+                _select(
+                    grouped,
+                    {**{k: k for k in keys}, **{f"{f}_first": f for f in fields}, "count_all": "count"},
+                )
+            )
+        if not parts:
+            schema = parquet.schema_arrow
+            return pa.table(
+                {c: pa.array([], schema.field(c).type) for c in keys + fields}
+                | {"count": pa.array([], pa.int64())}
+            )
+        reduced = (
+            pa.concat_tables(parts, promote_options="permissive")
+            .group_by(keys, use_threads=False)
+            .aggregate([(f, "first") for f in fields] + [("count", "sum")])
+        )
+        return _select(
+            reduced, {**{k: k for k in keys}, **{f"{f}_first": f for f in fields}, "count_sum": "count"}
+        )
+
+    def _from_imagery(self, patch_ids: pa.Array) -> dict[str, Any]:
+        """labels, flags and layers of the v2 imagery folder, joined on patch_id (vectorised)."""
+        from .bigearthnet_v2 import repeated_list
+
+        n = len(patch_ids)
+        if self.imagery is None:
+            return {"layers": repeated_list([], n), "flags": repeated_list([], n)}
+        columns: dict[str, Any] = {"layers": repeated_list(self.imagery.available_layers(), n)}
+        if self.imagery.metadata_path.is_file():
+            v2 = self.imagery.samples()
+            self.problems.extend(self.imagery.problems)
+            index = pc.index_in(patch_ids, value_set=v2["sample_id"].combine_chunks())
+            columns["labels"] = pc.take(v2["labels"].combine_chunks(), index)
+            flags = pc.take(v2["flags"].combine_chunks(), index)
+            columns["flags"] = pc.if_else(flags.is_valid(), flags, pa.scalar([], pa.list_(pa.string())))
+        else:
+            columns["flags"] = repeated_list([], n)
+        return columns
+
+    def annotation_batches(self) -> Iterator[pa.Table]:
+        self.parse_stats = Counter()
+        columns = ["ID", "patch_id", "input", "output", "type", "category", "split"]
+        for batch in self._parquet().iter_batches(batch_size=self.batch_rows, columns=columns):
+            table, stats = annotations_from_table(pa.Table.from_batches([batch]), self.name)
+            self.parse_stats.update(stats)
+            yield table
+        self._report_parse_stats()
+
+    def _report_parse_stats(self) -> None:
+        reasons = {
+            "unknown_type": "rows of a type other than captioning/binary/mcq/bounding box (skipped)",
+            "malformed_box": "bounding-box outputs not of the form [x1 y1, x2 y2] (kept, box left null)",
+            "mcq_not_4_options": "multiple-choice inputs without exactly four options a)-d) (kept as parsed)",
+        }
+        for key, reason in reasons.items():
+            if self.parse_stats.get(key):
+                self.problem(self.path, f"{self.parse_stats[key]} {reason}")
+
+    # --- layers ---------------------------------------------------------------------------------------------
+    def read_layer(self, sample: Mapping[str, Any], kind: str) -> xr.DataArray:
+        if self.imagery is None:
+            return super().read_layer(sample, kind)
+        return self.imagery.read_layer(sample, kind)
+
+    def read_native_bands(self, sample: Mapping[str, Any]) -> dict[str, xr.DataArray]:
+        if self.imagery is None:
+            return super().read_native_bands(sample)
+        return self.imagery.read_native_bands(sample)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "modality": "Sentinel-1 SAR + Sentinel-2 multispectral (12 bands)",
+            "coverage": "Europe (10 countries)",
+            "image_size": "120 x 120 px (1.2 km x 1.2 km), 10 m; 20/60 m bands at native size",
+            "annotation": "captions, binary and multiple-choice VQA, referring expressions with boxes",
+            "generation": "templates over CORINE reference maps",
+            "license": "CDLA-Permissive-1.0",
+        }
