@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xarray as xr
 
@@ -40,7 +41,7 @@ from .sources.base import DatasetSource
 
 CATALOG_VERSION = 1
 SYNTHETIC_MARKER = "README_SYNTHETIC.txt"
-_SORT_CHUNK_ROWS = 1_000_000
+_BUCKET_ROWS = 500_000  # rows per sort bucket: bounds build memory to a few hundred MB of text
 
 
 @dataclass
@@ -179,8 +180,8 @@ def build_catalog(
     scratch.mkdir(parents=True)
 
     samples = _prepare_samples(source, root)
-    sample_index = pd.Index(samples.column("sample_id").to_numpy(zero_copy_only=False))
-    n_annotations, n_orphans = _write_sorted_annotations(source, sample_index, scratch, progress)
+    sample_ids = samples.column("sample_id").combine_chunks()
+    n_annotations, n_orphans = _write_sorted_annotations(source, sample_ids, scratch, progress)
     if n_orphans:
         source.problem(root, f"{n_orphans:,} annotations name samples the dataset does not list; skipped")
 
@@ -240,46 +241,69 @@ def _prepare_samples(source: DatasetSource, root: Path) -> pa.Table:
 
 
 def _write_sorted_annotations(
-    source: DatasetSource, sample_index: pd.Index, scratch: Path, progress: bool
+    source: DatasetSource, sample_ids: pa.Array, scratch: Path, progress: bool
 ) -> tuple[int, int]:
+    """Stream annotations into ``annotations.arrow`` sorted by sample; returns (rows, orphan rows).
+
+    External bucket sort: pass 1 appends each batch to the bucket of its sample range, pass 2 sorts one bucket
+    at a time (already-sorted buckets, the usual case for files grouped by patch, are copied as they are).
+    Memory stays near one bucket, whatever the dataset size.
+    """
     schema = ANNOTATION_SCHEMA.append(pa.field("sidx", pa.int32()))
-    unsorted_path = scratch / "annotations.unsorted.arrow"
+    n_samples = len(sample_ids)
+    hint = source.annotation_count_hint() or 0
+    n_buckets = int(min(64, max(1, hint // _BUCKET_ROWS)))
+    bucket_paths = [scratch / f"annotations.bucket{b:02d}.arrows" for b in range(n_buckets)]
+    sinks = [pa.OSFile(str(p), "wb") for p in bucket_paths]
+    writers = [pa.ipc.new_stream(sink, schema) for sink in sinks]
+    last_key = np.full(n_buckets, -1, dtype=np.int64)
+    bucket_sorted = np.ones(n_buckets, dtype=bool)
     n_rows = n_orphans = 0
-    bar = _progress(source.annotation_count_hint(), f"indexing {source.name}") if progress else None
-    with pa.OSFile(str(unsorted_path), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+    bar = _progress(hint or None, f"indexing {source.name}") if progress else None
+    try:
         for batch in source.annotation_batches():
             batch = conform(batch, ANNOTATION_SCHEMA)
-            ids = batch.column("sample_id").to_numpy(zero_copy_only=False)
-            sidx = sample_index.get_indexer(ids)
-            known = sidx >= 0
+            sidx = pc.index_in(batch.column("sample_id"), value_set=sample_ids).to_numpy(zero_copy_only=False)
+            known = ~np.isnan(sidx) if sidx.dtype.kind == "f" else sidx >= 0
             n_orphans += int((~known).sum())
             if not known.all():
                 batch = batch.filter(pa.array(known))
                 sidx = sidx[known]
+            sidx = sidx.astype(np.int64)
             batch = batch.append_column("sidx", pa.array(sidx.astype(np.int32)))
-            writer.write_table(batch, max_chunksize=256_000)
+            bucket = sidx * n_buckets // max(n_samples, 1)
+            for b in np.unique(bucket):
+                rows = np.flatnonzero(bucket == b)
+                part = batch if rows.size == batch.num_rows else batch.take(pa.array(rows))
+                keys = sidx[rows]
+                if keys[0] < last_key[b] or (keys.size > 1 and np.any(np.diff(keys) < 0)):
+                    bucket_sorted[b] = False
+                last_key[b] = max(last_key[b], keys[-1])
+                writers[b].write_table(part, max_chunksize=256_000)
             n_rows += batch.num_rows
             if bar is not None:
                 bar.update(batch.num_rows)
-    if bar is not None:
-        bar.close()
+    finally:
+        for writer, sink in zip(writers, sinks, strict=True):
+            writer.close()
+            sink.close()
+        if bar is not None:
+            bar.close()
 
-    # Sort by sample through the memory map, a chunk at a time, so only one chunk of text is ever resident.
-    with pa.memory_map(str(unsorted_path), "r") as mm:
-        table = pa.ipc.open_file(mm).read_all()
-        keys = table.column("sidx").to_numpy()
-        order = np.argsort(keys, kind="stable")
-        with (
-            pa.OSFile(str(scratch / "annotations.arrow"), "wb") as sink,
-            pa.ipc.new_file(sink, schema) as writer,
-        ):
-            for start in range(0, len(order), _SORT_CHUNK_ROWS):
-                chunk = table.take(pa.array(order[start : start + _SORT_CHUNK_ROWS]))
-                writer.write_table(chunk, max_chunksize=256_000)
-        offsets = np.searchsorted(keys[order], np.arange(len(sample_index) + 1), side="left").astype(np.int64)
-        del table
-    unsorted_path.unlink()
-    np.save(scratch / "ann_offsets.npy", offsets)
+    counts = np.zeros(n_samples + 1, dtype=np.int64)
+    with pa.OSFile(str(scratch / "annotations.arrow"), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
+        for b, path in enumerate(bucket_paths):
+            with pa.OSFile(str(path), "rb") as handle:
+                table = pa.ipc.open_stream(handle).read_all()
+            keys = table.column("sidx").to_numpy()
+            if not bucket_sorted[b]:
+                order = np.argsort(keys, kind="stable")
+                table, keys = table.take(pa.array(order)), keys[order]
+            counts[1:] += np.bincount(keys, minlength=n_samples)
+            out.write_table(table, max_chunksize=256_000)
+            del table
+            path.unlink()
+    np.save(scratch / "ann_offsets.npy", np.cumsum(counts))
     return n_rows, n_orphans
 
 

@@ -1,0 +1,150 @@
+"""Catalog at full size: build, open, one sample's annotations, one sample's layers — each next to a naive baseline.
+
+    python bench/bench_catalog.py [--work DIR]
+
+Uses (and makes once, ~75 s) the full-size input of ``bench/make_fullsize.py``: all 480,038 real BigEarthNet v2
+patches with 9,553,962 BigEarthNet.txt-schema rows. Layer reading uses the demo's BigEarthNet imagery (real
+layout, real sizes). Prints a Markdown table; ``bench/run_all.py`` collects it into bench/README.md.
+Targets (2 cores): build <= 60 s and <= 4 GB peak; open <= 2 s; annotations of one sample <= 20 ms p95;
+S2 + S1 + land cover read and composited <= 100 ms p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DEFAULT_WORK, SHARED_METADATA, TABLE_HEAD, percentile_ms, row, run_child  # noqa: E402
+
+BUILD_CODE = """
+import json, time, resource, os
+os.environ["EO_EXPLORER_CACHE"] = {cache!r}
+from explorer.catalog import build_catalog
+t = time.perf_counter()
+cat, report = build_catalog({folder!r}, out={out!r})
+print(json.dumps({{"seconds": time.perf_counter() - t, "rows": report.n_annotations, "samples": report.n_samples,
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+NAIVE_LOAD_CODE = """
+import json, time, resource
+import pandas as pd
+t = time.perf_counter()
+df = pd.read_parquet({parquet!r})
+print(json.dumps({{"seconds": time.perf_counter() - t, "rows": len(df),
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+OPEN_CODE = """
+import json, time, resource
+t = time.perf_counter()
+from explorer.catalog import Catalog
+cat = Catalog({out!r})
+print(json.dumps({{"seconds": time.perf_counter() - t, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def ensure_fullsize(work: Path) -> Path:
+    folder = work / "bigearthnet-fullsize"
+    if not (folder / "BigEarthNet.txt.parquet").exists():
+        from make_fullsize import main as make
+
+        make(work, SHARED_METADATA)
+    return folder
+
+
+def ensure_demo(work: Path) -> Path:
+    folder = work / "demo" / "bigearthnet-demo"
+    if not folder.exists():
+        from explorer.demo import write_demo
+
+        write_demo(work / "demo", n_chatearthnet=20, n_bigearthnet=60)
+    return folder
+
+
+def main(work: Path) -> list[str]:
+    work.mkdir(parents=True, exist_ok=True)
+    folder = ensure_fullsize(work)
+    out = work / "catalog-fullsize"
+    cache = str(work / "cache")
+    lines = [TABLE_HEAD]
+
+    build = run_child(BUILD_CODE.format(cache=cache, folder=str(folder), out=str(out)))
+    naive = run_child(NAIVE_LOAD_CODE.format(parquet=str(folder / "BigEarthNet.txt.parquet")))
+    lines.append(row(
+        f"catalog build ({build['rows']:,} rows, {build['samples']:,} patches)", f"{build['seconds']:.1f} s",
+        "<= 60 s", f"{naive['seconds']:.1f} s (pandas read_parquet only)", f"{naive['seconds'] / build['seconds']:.2f}x"))
+    lines.append(row("catalog build peak memory", f"{build['peak_rss_mib'] / 1024:.2f} GiB", "<= 4 GB",
+                     f"{naive['peak_rss_mib'] / 1024:.2f} GiB (pandas read_parquet)",
+                     f"{naive['peak_rss_mib'] / build['peak_rss_mib']:.2f}x"))
+
+    opened = run_child(OPEN_CODE.format(out=str(out)))
+    lines.append(row("open the built catalog", f"{opened['seconds']:.2f} s", "<= 2 s",
+                     f"{naive['seconds']:.1f} s (load the parquet into pandas)", f"{naive['seconds'] / opened['seconds']:.0f}x"))
+
+    from explorer.catalog import Catalog
+
+    cat = Catalog(out)
+    rng = np.random.default_rng(0)
+    ids = list(cat.samples["sample_id"].to_numpy()[rng.choice(len(cat.samples), 1000, replace=False)])
+    fast = percentile_ms(cat.annotations_of, ids)
+    import pandas as pd
+
+    df = pd.read_parquet(folder / "BigEarthNet.txt.parquet", columns=["patch_id", "input", "output", "type"])
+    slow = percentile_ms(lambda pid: df[df["patch_id"] == pid], ids[:30])
+    lines.append(row("annotations of one sample (p95 of 1,000)", f"{fast:.2f} ms", "<= 20 ms",
+                     f"{slow:.0f} ms (pandas boolean scan)", f"{slow / fast:.0f}x"))
+    del df
+
+    demo = ensure_demo(work)
+    from explorer import imagery
+    from explorer.catalog import build_catalog
+
+    demo_cat, _ = build_catalog(demo, out=work / "catalog-demo-ben")
+
+    def read_and_composite(sample_id: str) -> None:
+        s2 = demo_cat.read_layer(sample_id, "s2")
+        s1 = demo_cat.read_layer(sample_id, "s1")
+        lc = demo_cat.read_layer(sample_id, "landcover")
+        imagery.composite(s2, imagery.TRUE_COLOUR)
+        imagery.sar_image(s1, imagery.SAR_FALSE_COLOUR)
+        imagery.landcover_image(lc)
+
+    def naive_read(sample_id: str) -> None:
+        import rioxarray  # noqa: F401
+        import xarray as xr
+
+        sample = demo_cat.sample(sample_id)
+        product = "_".join(sample_id.split("_")[:-2])
+        base = demo / "BigEarthNet-S2" / product / sample_id
+        bands = [xr.open_dataarray(p, engine="rasterio") for p in sorted(base.glob("*.tif"))]
+        ref = bands[1]
+        xr.concat([b.interp_like(ref, method="nearest") for b in bands], dim="band").load()
+        s1_name = sample["s1_id"]
+        s1_base = demo / "BigEarthNet-S1" / "_".join(s1_name.split("_")[:-3]) / s1_name
+        for p in sorted(s1_base.glob("*.tif")):
+            xr.open_dataarray(p, engine="rasterio").load()
+        ref_map = demo / "Reference_Maps" / product / sample_id / f"{sample_id}_reference_map.tif"
+        xr.open_dataarray(ref_map, engine="rasterio").load()
+
+    sample_ids = list(demo_cat.samples["sample_id"])
+    read_and_composite(sample_ids[0])  # warm imports
+    naive_read(sample_ids[0])
+    fast = percentile_ms(read_and_composite, sample_ids)
+    slow = percentile_ms(naive_read, sample_ids)
+    lines.append(row(f"S2+S1+land cover read and composited (p95 of {len(sample_ids)})", f"{fast:.1f} ms",
+                     "<= 100 ms", f"{slow:.0f} ms (rioxarray per band + interp)", f"{slow / fast:.1f}x"))
+    print("\n".join(lines))
+    (work / "bench_catalog.json").write_text(json.dumps({"build": build, "open": opened}))
+    return lines
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    main(parser.parse_args().work)
