@@ -76,16 +76,35 @@ def main(work: Path) -> list[str]:
 
     build = run_child(BUILD_CODE.format(cache=cache, folder=str(folder), out=str(out)))
     naive = run_child(NAIVE_LOAD_CODE.format(parquet=str(folder / "BigEarthNet.txt.parquet")))
-    lines.append(row(
-        f"catalog build ({build['rows']:,} rows, {build['samples']:,} patches)", f"{build['seconds']:.1f} s",
-        "<= 60 s", f"{naive['seconds']:.1f} s (pandas read_parquet only)", f"{naive['seconds'] / build['seconds']:.2f}x"))
-    lines.append(row("catalog build peak memory", f"{build['peak_rss_mib'] / 1024:.2f} GiB", "<= 4 GB",
-                     f"{naive['peak_rss_mib'] / 1024:.2f} GiB (pandas read_parquet)",
-                     f"{naive['peak_rss_mib'] / build['peak_rss_mib']:.2f}x"))
+    lines.append(
+        row(
+            f"catalog build ({build['rows']:,} rows, {build['samples']:,} patches)",
+            f"{build['seconds']:.1f} s",
+            "<= 60 s",
+            f"{naive['seconds']:.1f} s (pandas read_parquet only)",
+            f"{naive['seconds'] / build['seconds']:.2f}x",
+        )
+    )
+    lines.append(
+        row(
+            "catalog build peak memory",
+            f"{build['peak_rss_mib'] / 1024:.2f} GiB",
+            "<= 4 GB",
+            f"{naive['peak_rss_mib'] / 1024:.2f} GiB (pandas read_parquet)",
+            f"{naive['peak_rss_mib'] / build['peak_rss_mib']:.2f}x",
+        )
+    )
 
     opened = run_child(OPEN_CODE.format(out=str(out)))
-    lines.append(row("open the built catalog", f"{opened['seconds']:.2f} s", "<= 2 s",
-                     f"{naive['seconds']:.1f} s (load the parquet into pandas)", f"{naive['seconds'] / opened['seconds']:.0f}x"))
+    lines.append(
+        row(
+            "open the built catalog",
+            f"{opened['seconds']:.2f} s",
+            "<= 2 s",
+            f"{naive['seconds']:.1f} s (load the parquet into pandas)",
+            f"{naive['seconds'] / opened['seconds']:.0f}x",
+        )
+    )
 
     from explorer.catalog import Catalog
 
@@ -97,9 +116,15 @@ def main(work: Path) -> list[str]:
 
     df = pd.read_parquet(folder / "BigEarthNet.txt.parquet", columns=["patch_id", "input", "output", "type"])
     slow = percentile_ms(lambda pid: df[df["patch_id"] == pid], ids[:30])
-    lines.append(row("annotations of one sample (p95 of 1,000)", f"{fast:.2f} ms", "<= 20 ms",
-                     f"{slow:.0f} ms (pandas boolean scan)", f"{slow / fast:.0f}x"))
-    del df
+    lines.append(
+        row(
+            "annotations of one sample (p95 of 1,000)",
+            f"{fast:.2f} ms",
+            "<= 20 ms",
+            f"{slow:.0f} ms (pandas boolean scan)",
+            f"{slow / fast:.0f}x",
+        )
+    )
 
     demo = ensure_demo(work)
     from explorer import imagery
@@ -137,14 +162,23 @@ def main(work: Path) -> list[str]:
     naive_read(sample_ids[0])
     fast = percentile_ms(read_and_composite, sample_ids)
     slow = percentile_ms(naive_read, sample_ids)
-    lines.append(row(f"S2+S1+land cover read and composited (p95 of {len(sample_ids)})", f"{fast:.1f} ms",
-                     "<= 100 ms", f"{slow:.0f} ms (rioxarray per band + interp)", f"{slow / fast:.1f}x"))
+    lines.append(
+        row(
+            f"S2+S1+land cover read and composited (p95 of {len(sample_ids)})",
+            f"{fast:.1f} ms",
+            "<= 100 ms",
+            f"{slow:.0f} ms (rioxarray per band + interp)",
+            f"{slow / fast:.1f}x",
+        )
+    )
     print("\n".join(lines))
     (work / "bench_catalog.json").write_text(json.dumps({"build": build, "open": opened}))
     return lines
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
     main(parser.parse_args().work)

@@ -46,7 +46,9 @@ def run_child(code: str) -> dict[str, Any]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     # ru_maxrss of children is the max over all children so far: only trust it when it grew.
-    result["peak_rss_mib"] = max(after, before) / 1024 if after > before else result.get("peak_rss_mib", after / 1024)
+    result["peak_rss_mib"] = (
+        max(after, before) / 1024 if after > before else result.get("peak_rss_mib", after / 1024)
+    )
     return result
 
 
