@@ -45,8 +45,8 @@ from ..model import (
     table_from_columns,
 )
 from . import register
+from ._io import IMAGE_ERRORS, list_column, read_json
 from .base import DatasetSource
-from .chatearthnet import IMAGE_ERRORS, list_column, read_json
 
 PARSE_LIMIT = 8 * 2**20  # parse to confirm the structure below this size; peek above it
 PEEK_BYTES = 256 * 1024

@@ -20,10 +20,6 @@ position is inferred; any other name gets no position (NaN, "none") and a record
 
 from __future__ import annotations
 
-import json
-import os
-import struct
-import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -49,6 +45,7 @@ from ..model import (
     table_from_columns,
 )
 from . import register
+from ._io import IMAGE_ERRORS, has_layer, list_column, list_names, read_json
 from .base import DatasetSource
 
 CAPTION_DIR = "json_files"
@@ -76,17 +73,6 @@ PLACEHOLDER_FLAG = "placeholder-image"
 
 ANNOTATION_BATCH_ROWS = 100_000
 
-# What PIL raises on truncated or corrupt files, beyond OSError (UnidentifiedImageError is an OSError).
-IMAGE_ERRORS = (
-    OSError,
-    SyntaxError,
-    ValueError,
-    EOFError,
-    struct.error,
-    zlib.error,
-    Image.DecompressionBombError,
-)
-
 
 def caption_files(root: Path) -> list[tuple[Path, str, str]]:
     """(path, version, split) of the caption files present, in a fixed order (35 before 4v, train first).
@@ -103,51 +89,6 @@ def caption_files(root: Path) -> list[tuple[Path, str, str]]:
         if found:
             return found
     return []
-
-
-def read_json(path: Path) -> Any:
-    """Parse a JSON file; anything undecodable is a ``CorruptFileError`` naming the file."""
-    try:
-        with open(path, "rb") as handle:
-            return json.load(handle)
-    except FileNotFoundError as exc:
-        raise MissingFileError(path, "a JSON file") from exc
-    except json.JSONDecodeError as exc:
-        raise CorruptFileError(
-            path, "valid JSON", f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise CorruptFileError(path, "UTF-8 encoded JSON", str(exc)) from exc
-
-
-def list_names(folder: Path) -> set[str]:
-    """File names in one folder, listed once: far cheaper than a stat per sample for 163k samples."""
-    try:
-        with os.scandir(folder) as entries:
-            return {entry.name for entry in entries}
-    except (FileNotFoundError, NotADirectoryError):
-        return set()
-
-
-def list_column(values_by_kind: Mapping[str, np.ndarray], length: int) -> pa.ListArray:
-    """A list<string> column holding, per row, the kinds whose mask is true (in the mapping's order)."""
-    kinds = list(values_by_kind)
-    if not kinds:
-        return pa.ListArray.from_arrays(pa.array(np.zeros(length + 1, np.int32)), pa.array([], pa.string()))
-    masks = np.column_stack([np.asarray(values_by_kind[k], dtype=bool) for k in kinds]).reshape(length, -1)
-    values = np.broadcast_to(np.array(kinds, dtype=object), masks.shape)[masks]  # row-major: row order kept
-    offsets = np.concatenate([[0], np.cumsum(masks.sum(axis=1))]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(values, pa.string()))
-
-
-def has_layer(layers: pa.ChunkedArray | pa.ListArray, kind: str) -> np.ndarray:
-    """Row mask of a list<string> column containing ``kind``, vectorised."""
-    if isinstance(layers, pa.ChunkedArray):
-        layers = layers.combine_chunks()
-    mask = np.zeros(len(layers), dtype=bool)
-    hits = pc.equal(pc.list_flatten(layers), kind).to_numpy(zero_copy_only=False)
-    mask[pc.list_parent_indices(layers).to_numpy()[hits]] = True
-    return mask
 
 
 def is_in(values: np.ndarray, names: set[str]) -> np.ndarray:
