@@ -165,3 +165,18 @@ def test_build_catalog__bucketed_sort_matches_naive_scan(cen_folder, monkeypatch
     for sample_id in cat.samples["sample_id"]:
         naive = cat.annotations.filter(pc.equal(cat.annotations["sample_id"], sample_id))
         assert sorted(cat.annotations_of(sample_id)["ann_id"]) == sorted(naive["ann_id"].to_pylist())
+
+
+def test_open_catalog__missing_folder_names_it(tmp_path):
+    from explorer.errors import MissingFileError
+
+    with pytest.raises(MissingFileError, match="nowhere"):
+        explorer.open(tmp_path / "nowhere")
+
+
+def test_catalog__pickles_by_path_for_dask_workers(cen_folder):
+    import pickle
+
+    cat, _ = catalog.build_catalog(cen_folder)
+    clone = pickle.loads(pickle.dumps(cat))
+    assert clone.path == cat.path and clone.annotations.num_rows == cat.annotations.num_rows

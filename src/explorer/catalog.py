@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 import xarray as xr
 
 from . import registry, world
-from .errors import CatalogError, ExplorerError
+from .errors import CatalogError, ExplorerError, MissingFileError
 from .model import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, SampleProblem, conform
 from .settings import cache_dir, demo_dir
 from .sources import open_source
@@ -85,6 +85,10 @@ class Catalog:
         self.annotations: pa.Table = pa.ipc.open_file(self._ann_source).read_all()
         self._index = pd.Index(self.samples["sample_id"])
         self._source: DatasetSource | None = None
+
+    def __reduce__(self) -> tuple[type[Catalog], tuple[str]]:
+        # Dask ships catalogs to workers: send the path (each worker re-opens it, memory-mapped), not the map.
+        return (Catalog, (str(self.path),))
 
     def __repr__(self) -> str:
         return f"<Catalog {self.name!r} ({self.format}): {len(self.samples):,} samples, {self.annotations.num_rows:,} annotations>"
@@ -323,6 +327,8 @@ def open_catalog(path: str | Path, format: str | None = None, rebuild: bool = Fa
     path = Path(path).expanduser()
     if is_catalog(path):
         return Catalog(path)
+    if not path.exists():
+        raise MissingFileError(path, "a catalog folder or a dataset folder")
     root = path.resolve()
     cached = None if rebuild else _cached_catalog_path(root, format)
     if cached is not None:
