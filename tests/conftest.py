@@ -16,3 +16,14 @@ def shared_fixtures() -> Path:
     if not SHARED_FIXTURES.is_dir():
         pytest.skip(f"real dataset fixtures not found at {SHARED_FIXTURES} (only in the project's workspace)")
     return SHARED_FIXTURES
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both demo datasets with 12 samples each, written once per session (a few seconds); point
+    EO_EXPLORER_DEMO at it and ``explorer.open_registered()`` opens it instead of writing the full demo."""
+    from explorer.demo import write_demo
+
+    out = tmp_path_factory.mktemp("small-demo")
+    write_demo(out, n_chatearthnet=12, n_bigearthnet=12)
+    return out

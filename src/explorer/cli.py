@@ -100,50 +100,117 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_stats_commands(sub: argparse._SubParsersAction) -> None:
-    stats = sub.add_parser("stats", help="print the comparison table and write the statistics as Parquet/CSV")
-    stats.add_argument(
-        "catalogs", nargs="*", metavar="CATALOG", help="catalogs or dataset folders (default: registered)"
+    where = "catalog folders or dataset folders (default: the registered catalogs, else the built-in demo)"
+    pixels = "skip the pixel class frequencies (the one pass that reads every land-cover map)"
+    scheduler = (
+        "address of a running Dask scheduler (tcp://host:8786) for the pixel class frequencies; "
+        "default: local threads"
     )
+    refresh = "recompute instead of reusing the statistics cached beside each catalog"
+
+    stats = sub.add_parser(
+        "stats", help="print the comparison table and write every statistic as Parquet and CSV"
+    )
+    stats.add_argument("catalogs", nargs="*", metavar="CATALOG", help=where)
     stats.add_argument("--out", default="stats-output", help="folder for the Parquet/CSV files")
-    stats.add_argument("--scheduler", help="address of an existing Dask scheduler for the heavy passes")
+    stats.add_argument("--scheduler", help=scheduler)
+    stats.add_argument("--no-pixels", action="store_true", help=pixels)
+    stats.add_argument("--refresh", action="store_true", help=refresh)
     stats.set_defaults(func=_cmd_stats)
 
-    figures = sub.add_parser("figures", help="write every statistic as PNG (300 dpi), SVG and PDF")
-    figures.add_argument("catalogs", nargs="*", metavar="CATALOG")
+    figures = sub.add_parser("figures", help="write every statistic as a figure: PNG (300 dpi), SVG and PDF")
+    figures.add_argument("catalogs", nargs="*", metavar="CATALOG", help=where)
     figures.add_argument("--out", required=True, help="output folder")
-    figures.add_argument("--formats", default="png,svg,pdf")
-    figures.add_argument("--scheduler", help="address of an existing Dask scheduler")
+    figures.add_argument("--formats", default="png,svg,pdf", help="comma-separated file formats")
+    figures.add_argument("--scheduler", help=scheduler)
+    figures.add_argument("--no-pixels", action="store_true", help=pixels)
+    figures.add_argument("--refresh", action="store_true", help=refresh)
     figures.set_defaults(func=_cmd_figures)
 
 
-def _open_for_stats(paths: list[str]) -> list:
+def _open_for_stats(args: argparse.Namespace) -> dict:
+    """Open the catalogs named in ``args`` (or the registered ones) and return their combined statistics.
+
+    Each catalog's statistics are cached in its ``stats/`` folder and reused while it is unchanged, so
+    ``stats`` then ``figures`` costs one computation. With ``--scheduler`` one client serves every catalog.
+    """
+    from . import stats
     from .catalog import open_many, open_registered
 
-    return open_many(paths) if paths else open_registered()
+    catalogs = open_many(args.catalogs) if args.catalogs else open_registered()
+    client = None
+    if args.scheduler and not args.no_pixels:
+        from distributed import Client
+        from distributed.comm import parse_address
+        from distributed.comm.registry import get_backend
+
+        try:
+            get_backend(parse_address(args.scheduler)[0])  # a bad scheme fails here, not inside Client
+            client = Client(args.scheduler, timeout=20, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ExplorerError(
+                f"{args.scheduler}: expected the address of a running Dask scheduler; {exc}"
+            ) from exc
+    pixels = not args.no_pixels
+    results = []
+    try:
+        for catalog in catalogs:
+            try:
+                results.append(
+                    stats.cached_stats(catalog, refresh=args.refresh, pixels=pixels, scheduler=client)
+                )
+            except PermissionError:  # a read-only catalog folder: compute without caching
+                results.append(stats.compute_all(catalog, pixels=pixels, scheduler=client))
+    finally:
+        if client is not None:
+            client.close()
+    combined = stats.combine(results)
+    pixel_table = combined.get("class_by_pixel")
+    if pixel_table is not None and len(pixel_table) and "skipped" in pixel_table:
+        skipped = pixel_table.groupby("dataset")["skipped"].max()
+        for name, count in skipped[skipped > 0].items():
+            print(f"  {name}: {count:,} unreadable land-cover maps skipped", file=sys.stderr)
+    return combined
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from . import stats
-
-    catalogs = _open_for_stats(args.catalogs)
-    result = stats.compute_catalogs(catalogs, scheduler=args.scheduler)
-    out = Path(args.out)
-    stats.save(result, out)
     import pandas as pd
 
-    with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(result["comparison"].to_string(index=False))
-    print(f"statistics written to {out}")
+    from . import stats
+
+    result = _open_for_stats(args)
+    out = Path(args.out)
+    written = stats.save_stats(result, out)
+    table = result["comparison"].copy()
+    for column in table.columns:  # 10,500 and 12.2, as in a paper's table
+        if pd.api.types.is_integer_dtype(table[column]):
+            table[column] = table[column].map("{:,}".format)
+        elif pd.api.types.is_float_dtype(table[column]):
+            table[column] = table[column].map("{:,.1f}".format)
+    with pd.option_context("display.width", 10_000, "display.max_columns", None, "display.max_colwidth", 80):
+        print(table.to_string(index=False))
+    print(f"{len(written)} files ({len(result)} statistics as Parquet and CSV) written to {out}")
     return 0
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
-    from . import figures, stats
+    from matplotlib.figure import Figure
 
-    catalogs = _open_for_stats(args.catalogs)
-    result = stats.compute_catalogs(catalogs, scheduler=args.scheduler)
-    paths = figures.write_figures(result, Path(args.out), formats=tuple(args.formats.split(",")))
-    print(f"{len(paths)} figure files written to {args.out}")
+    from . import figures
+
+    formats = [f.strip().lower().lstrip(".") for f in args.formats.split(",") if f.strip()]
+    supported = Figure().canvas.get_supported_filetypes()
+    unknown = [f for f in formats if f not in supported]
+    if not formats or unknown:
+        print(
+            f"error: --formats {args.formats!r}: expected a comma-separated list of {', '.join(sorted(supported))}",
+            file=sys.stderr,
+        )
+        return 2
+    result = _open_for_stats(args)
+    paths = figures.write_figures(result, Path(args.out), formats=tuple(formats), dpi=300)
+    count = len(paths) // len(formats)
+    print(f"{len(paths)} figure files ({count} figures x {', '.join(formats)}) written to {args.out}")
     return 0
 
 
