@@ -7,6 +7,9 @@ OUT_DIR/bigearthnet-fullsize/ receives
 * BigEarthNet.txt.parquet: 9,553,962 synthetic rows over 464,044 of those patches in BigEarthNet.txt's exact
   schema and type mix (binary 3,625,160; mcq 3,259,184; bounding box 2,205,686; captioning 463,932), positions
   from the tile grid. No imagery: the catalog and map benchmarks need none.
+OUT_DIR/chatearthnet-fullsize/json_files/ receives ChatEarthNet's six caption files with its exact counts
+(ChatGPT-3.5 98,092 / 16,348 / 49,048; ChatGPT-4V 6,000 / 1,000 / 3,000) on land tiles worldwide, without
+images. Together: about 637,000 samples for the map benchmark.
 Seeded and written in batches, so it runs in about a minute with modest memory.
 """
 
@@ -245,6 +248,81 @@ def main(out: Path, metadata: Path, seed: int = 0) -> Path:
     return folder
 
 
+CEN_COUNTS = {
+    ("35", "train"): 98_092,
+    ("35", "val"): 16_348,
+    ("35", "test"): 49_048,
+    ("4v", "train"): 6_000,
+    ("4v", "val"): 1_000,
+    ("4v", "test"): 3_000,
+}
+CEN_CLASSES = np.array(
+    [
+        "water",
+        "developed area",
+        "tree",
+        "shrub",
+        "grass",
+        "crop",
+        "bare land",
+        "snow",
+        "wetland",
+        "mangroves",
+        "moss",
+    ]
+)
+CEN_WORDS = np.array(["extra small", "small", "medium", "large", "extra large"])
+CEN_NOUNS = np.array(["fraction", "part", "portion", "amount", "quantity"])
+CEN_PLACES = np.array(["top left", "top right", "bottom left", "bottom right", "middle"])
+
+
+def make_chatearthnet(out: Path, seed: int = 0) -> Path:
+    """ChatEarthNet caption JSONs at full size; sample names are zoom-13 tiles on land (world outline)."""
+    import json
+
+    from explorer.world import country_of
+
+    rng = np.random.default_rng(seed + 1)
+    folder = out / "chatearthnet-fullsize" / "json_files"
+    folder.mkdir(parents=True, exist_ok=True)
+    n_images = sum(v for (version, _), v in CEN_COUNTS.items() if version == "35")
+    tiles = []
+    while sum(len(t) for t in tiles) < n_images // 4 + 1:
+        lon = rng.uniform(-180, 180, 200_000)
+        lat = np.degrees(np.arcsin(rng.uniform(np.sin(np.radians(-56)), np.sin(np.radians(75)), 200_000)))
+        land = np.array([c is not None for c in country_of(lon, lat)])
+        col = np.floor((lon[land] + 180) / 360 * 2**13).astype(int)
+        row = np.floor((1 - np.arcsinh(np.tan(np.radians(lat[land]))) / np.pi) / 2 * 2**13).astype(int)
+        tiles.append(np.unique(np.stack([col, row], axis=1), axis=0))
+    tiles_all = np.unique(np.concatenate(tiles), axis=0)[: n_images // 4 + 1]
+    names = np.array([f"{c}_{r}_patch{q}.png" for c, r in tiles_all for q in ("00", "01", "10", "11")])[
+        :n_images
+    ]
+    rng.shuffle(names)
+    start = 0
+    for (version, split), count in CEN_COUNTS.items():
+        if version == "35":
+            chosen = names[start : start + count]
+            start += count
+        else:
+            chosen = rng.choice(names, count, replace=False)
+        a, b = CEN_CLASSES[rng.integers(0, 11, count)], CEN_CLASSES[rng.integers(0, 11, count)]
+        w1, w2 = CEN_WORDS[rng.integers(0, 5, count)], CEN_WORDS[rng.integers(0, 5, count)]
+        n1, n2 = CEN_NOUNS[rng.integers(0, 5, count)], CEN_NOUNS[rng.integers(0, 5, count)]
+        p1, p2 = CEN_PLACES[rng.integers(0, 5, count)], CEN_PLACES[rng.integers(0, 5, count)]
+        records = [
+            {
+                "image": img,
+                "caption": f"In the {q1} of the image, there is a {x1} {y1} of {c1}, while the "
+                f"{q2} shows a {x2} {y2} of {c2}.",
+            }
+            for img, q1, x1, y1, c1, q2, x2, y2, c2 in zip(chosen, p1, w1, n1, a, p2, w2, n2, b, strict=True)
+        ]
+        (folder / f"ChatEarthNet_caps_{version}_{split}.json").write_text(json.dumps(records))
+    print(f"wrote {folder.parent}: {sum(CEN_COUNTS.values()):,} captions over {n_images:,} images")
+    return folder.parent
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -258,3 +336,4 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     main(args.out, args.metadata, args.seed)
+    make_chatearthnet(args.out, args.seed)

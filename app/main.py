@@ -1,0 +1,16 @@
+"""`panel serve app/ [--args PATH ...]`: one dashboard per browser session over catalogs shared by all.
+
+With paths after --args, those dataset folders (or catalog folders) are opened; without, every registered
+catalog (the built-in demo by default).
+"""
+
+import sys
+
+import panel as pn
+
+from explorer.dashboard import build_dashboard, open_catalogs
+
+pn.extension("tabulator", notifications=True, loading_indicator=True)
+
+catalogs, problems = open_catalogs(sys.argv[1:])
+build_dashboard(catalogs, problems).servable(title="EO Image-Text Explorer")

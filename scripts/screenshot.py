@@ -1,0 +1,112 @@
+"""Screenshot of the dashboard for the README: serve the app on the demo, open a BigEarthNet sample, draw one
+referring-expression box, save a PNG.
+
+    python scripts/screenshot.py [docs/dashboard.png] [--args DATASET_OR_CATALOG ...]
+
+Without --args the app opens every registered catalog (the built-in demo by default; `make screenshot` points
+EO_EXPLORER_CACHE / EO_EXPLORER_REGISTRY at ./data). Uses Debian's Chromium through Playwright with the same
+flags as the browser tests; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"panel serve exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
+
+
+def shoot(url: str, out: Path, width: int, height: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.set_default_timeout(120_000)
+        page.goto(url + "?dataset=bigearthnet-demo")
+        page.locator(".eo-sample-id").wait_for()
+        page.wait_for_function("() => document.body.dataset.eoConnected === '1'")
+        page.locator(".eo-caption-text mark.st").first.wait_for(state="attached")
+        # Draw one referring-expression box, then come back to the captions.
+        refexps = page.get_by_text("Referring expressions", exact=True)
+        refexps.click()
+        radios = page.locator(".eo-refexp-picker input[type=radio]")
+        if radios.count() > 1:
+            radios.nth(1).check()
+            page.locator(".eo-selected-box").wait_for()
+        page.get_by_text("Captions", exact=True).click()
+        page.locator(".eo-caption-text").first.wait_for()
+        page.wait_for_function("() => document.body.dataset.eoConnected === '1'")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out), full_page=True)
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("out", nargs="?", default=str(REPO / "docs" / "dashboard.png"))
+    parser.add_argument("--width", type=int, default=1600)
+    parser.add_argument("--height", type=int, default=1150)
+    parser.add_argument("--args", nargs="*", default=[], dest="paths", help="dataset or catalog folders")
+    options = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+
+    port = free_port()
+    command = [sys.executable, "-m", "panel", "serve", str(REPO / "app"), "--port", str(port)]
+    command += ["--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"]
+    if options.paths:
+        command += ["--args", *options.paths]
+    process = subprocess.Popen(command, env=dict(os.environ))
+    try:
+        url = f"http://127.0.0.1:{port}/app"
+        wait_for_http(url, process)
+        shoot(url, Path(options.out), options.width, options.height)
+        print(f"wrote {options.out}")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""The whole page: one store, its views, a template; catalogs opened once per process and shared read-only."""
+
+from __future__ import annotations
+
+import threading
+import urllib.parse
+from collections.abc import Sequence
+from typing import Any
+
+import panel as pn
+import param
+
+from .. import catalog as catalog_module
+from ..catalog import Catalog
+from ..errors import ExplorerError
+from . import query
+from .filters import FilterPanel
+from .image_views import ImagePanel
+from .map_view import MapView
+from .sample_view import SampleHeader
+from .state import ExplorerState
+from .stats_view import StatsView
+from .text_view import TextView
+
+TITLE = "EO Image-Text Explorer"
+TEXT_WIDTH = 540
+TEXT_HEIGHT = 520
+URL_PARAMETERS = {"open_dataset": "dataset", "sample_id": "sample"}
+
+_OPENED: dict[tuple[str, ...], tuple[list[Catalog], list[str]]] = {}
+_LOCK = threading.Lock()
+
+
+def open_catalogs(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
+    """Catalogs for the given dataset/catalog folders (or every registered one), opened once per process.
+
+    A folder that cannot be opened is reported (second element) instead of keeping the others from showing.
+    """
+    key = tuple(str(p) for p in paths)
+    with _LOCK:
+        if key not in _OPENED:
+            catalogs: list[Catalog] = []
+            problems: list[str] = []
+            if key:
+                for path in key:
+                    try:
+                        catalogs.append(catalog_module.open_catalog(path))
+                    except (ExplorerError, OSError, ValueError) as error:
+                        problems.append(f"{path}: {error}")
+            else:
+                catalogs = catalog_module.open_registered()
+            query.warm_up([query.index_of(cat) for cat in catalogs])
+            _OPENED[key] = (catalogs, problems)
+        return _OPENED[key]
+
+
+class UrlWriter(pn.custom.JSComponent):
+    """Writes ``query`` into the browser's address bar as soon as it renders and whenever it changes.
+
+    It also marks the page body with ``data-eo-connected`` once a message went to the server and back, the
+    signal that tests and the screenshot script wait for before they interact.
+    """
+
+    query = param.String(default="")
+
+    _esm = """
+    export function render({ model }) {
+      const apply = (query) => {
+        if (query && query !== window.location.search) {
+          window.history.replaceState(null, "", window.location.pathname + query + window.location.hash)
+        }
+      }
+      apply(model.query)
+      // The page may render before its session connects: knock until the server answers. Later URLs come as
+      // messages too (they reach the browser more reliably than this component's synced properties).
+      const knock = setInterval(() => model.send_msg("knock"), 200)
+      model.on("msg:custom", (msg) => {
+        clearInterval(knock)
+        document.body.dataset.eoConnected = "1"
+        apply(msg.query)
+      })
+    }
+    """
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(width=0, height=0, margin=0, **params)
+
+    @param.depends("query", watch=True)
+    def _send_query(self) -> None:
+        self._send_msg({"query": self.query})
+
+    def _handle_msg(self, msg: Any) -> None:
+        self._send_msg({"query": self.query})
+
+
+class Dashboard(pn.viewable.Viewer):
+    """Filters and map on top, the open sample (images and text) below. Build one per session."""
+
+    problems = param.List(default=[], doc="Folders that could not be opened")
+
+    def __init__(self, state: ExplorerState, **params: Any) -> None:
+        super().__init__(**params)
+        self.state = state
+        self.filters = FilterPanel(state=self.state)
+        self.map = MapView(state=self.state)
+        self.header = SampleHeader(state=self.state)
+        self.images = ImagePanel(state=self.state)
+        self.text = TextView(state=self.state)
+        self.stats = StatsView(state=self.state)
+        self.url_writer = UrlWriter()
+
+    def sync_url(self) -> None:
+        """Open the sample the URL names (or a first one), and keep dataset and sample in the URL from then on.
+
+        Reading uses the request's query; writing goes through a hidden widget whose browser-side callback
+        replaces the URL at once. (Panel's Location defers URL writes until every view is idle, which a map whose
+        tiles cannot load, offline, never is: shared links would then never appear.)
+        """
+        state = self.state
+        location = pn.state.location
+        if location is not None:
+            query = location.query_params
+            requested = {p: str(query[name]) for p, name in URL_PARAMETERS.items() if query.get(name)}
+            if requested:
+                state.param.update(requested)
+        if not state.sample_id:
+            state.open_first(state.open_dataset or None)
+        state.param.watch(self._write_url, list(URL_PARAMETERS))
+        self._write_url()
+
+    def _write_url(self, *_: Any) -> None:
+        query = {name: getattr(self.state, p) for p, name in URL_PARAMETERS.items() if getattr(self.state, p)}
+        self.url_writer.query = "?" + urllib.parse.urlencode(query)
+
+    def main(self) -> list[Any]:
+        items: list[Any] = []
+        if self.problems:
+            items.append(pn.pane.Alert("<br>".join(self._escaped(self.problems)), alert_type="danger"))
+        if not self.state.catalogs:
+            items.append(
+                pn.pane.Alert(
+                    "No dataset is open. Pass dataset folders after --args, or index one with "
+                    "`eo-explorer index PATH`.",
+                    alert_type="warning",
+                )
+            )
+        text = pn.Column(
+            self.header,
+            self.text,
+            width=TEXT_WIDTH,
+            height=TEXT_HEIGHT,
+            scroll=True,
+            css_classes=["eo-text-column"],
+        )
+        items += [
+            self.url_writer,
+            pn.Row(self.map, text, sizing_mode="stretch_width"),
+            self.stats,
+            pn.layout.Divider(),
+            self.images,
+        ]
+        return items
+
+    @staticmethod
+    def _escaped(lines: list[str]) -> list[str]:
+        import html
+
+        return [html.escape(line) for line in lines]
+
+    def template(self) -> pn.template.FastListTemplate:
+        return pn.template.FastListTemplate(
+            title=TITLE,
+            sidebar=[self.filters],
+            main=self.main(),
+            sidebar_width=360,
+            accent="#1f5f8b",
+            main_layout=None,
+        )
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Row(
+            pn.Column(self.filters, width=340), pn.Column(*self.main(), sizing_mode="stretch_width")
+        )
+
+    def servable(self, *args: Any, **kwargs: Any) -> Any:
+        """Serve the full page (template), not the notebook layout."""
+        return self.template().servable(*args, **kwargs)
+
+
+def build_dashboard(catalogs: Sequence[Catalog], problems: Sequence[str] = ()) -> Dashboard:
+    """A new dashboard (new state, new widgets) over shared catalogs; syncs with the URL under a server."""
+    dashboard = Dashboard(state=ExplorerState(list(catalogs)), problems=list(problems))
+    dashboard.sync_url()
+    return dashboard

@@ -1,0 +1,99 @@
+"""Sidebar: dataset selector, filters, match count, the result list and previous / next / random."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import panel as pn
+import param
+
+from .state import ExplorerState
+from .style import html as html_pane
+
+
+class FilterPanel(pn.viewable.Viewer):
+    """Every filter of the store as a widget, plus what they match."""
+
+    def __init__(self, state: ExplorerState, **params: Any) -> None:
+        super().__init__(**params)
+        self.state = state
+        s = self.state
+        self.results = pn.widgets.Tabulator(
+            s.param.results,
+            pagination="local",
+            page_size=10,
+            selectable=1,
+            show_index=False,
+            disabled=True,
+            sizing_mode="stretch_width",
+            height=330,
+            hidden_columns=[],
+            layout="fit_data_fill",
+            css_classes=["eo-results"],
+        )
+        self.results.param.watch(self._on_result_selected, "selection")
+        self.previous = pn.widgets.Button(label="◀ Previous", width=95, css_classes=["eo-prev"])
+        self.next = pn.widgets.Button(label="Next ▶", width=95, css_classes=["eo-next"])
+        self.random = pn.widgets.Button(label="Random", width=80, css_classes=["eo-random"])
+        self.previous.on_click(lambda _: s.step(-1))
+        self.next.on_click(lambda _: s.step(+1))
+        self.random.on_click(lambda _: s.open_random())
+        self.clear_box = pn.widgets.Button(
+            label="Clear box selection",
+            color="light",
+            visible=s.param.bounds.rx.is_not(None),
+            sizing_mode="stretch_width",
+        )
+        self.clear_box.on_click(lambda _: setattr(s, "bounds", None))
+        self.clear = pn.widgets.Button(label="Clear filters", color="light", sizing_mode="stretch_width")
+        self.clear.on_click(lambda _: s.clear_filters())
+
+    def _on_result_selected(self, event: param.parameterized.Event) -> None:
+        rows = event.new
+        frame = self.state.results
+        if rows and frame is not None and rows[0] < len(frame):
+            row = frame.iloc[rows[0]]
+            self.state.open_sample(str(row["dataset"]), str(row["sample_id"]))
+
+    def count_html(self, *_: Any) -> str:
+        s = self.state
+        if s.message:
+            return ""
+        shown = min(s.count, len(s.results) if s.results is not None else 0)
+        more = f" (list shows the first {shown:,})" if shown < s.count else ""
+        box = " inside the box" if s.bounds else ""
+        return f'<div class="eo-count"><b>{s.count:,}</b> matching samples{box}{more}</div>'
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        s = self.state
+        return pn.Column(
+            pn.widgets.Select.from_param(s.param.dataset, label="Dataset", sizing_mode="stretch_width"),
+            pn.widgets.Select.from_param(s.param.split, sizing_mode="stretch_width"),
+            pn.widgets.Select.from_param(s.param.country, sizing_mode="stretch_width"),
+            pn.widgets.Select.from_param(s.param.label, label="Class", sizing_mode="stretch_width"),
+            pn.widgets.TextInput.from_param(
+                s.param.query,
+                label="Search captions and questions",
+                placeholder="e.g. forest|woodland",
+                sizing_mode="stretch_width",
+                css_classes=["eo-query"],
+            ),
+            pn.widgets.Checkbox.from_param(s.param.regex, css_classes=["eo-regex"]),
+            self.clear_box,
+            self.clear,
+            html_pane(
+                pn.bind(self.count_html, s.param.count, s.param.message, s.param.bounds),
+                sizing_mode="stretch_width",
+            ),
+            pn.pane.Alert(
+                s.param.message.rx().rx.pipe(html.escape),
+                alert_type="warning",
+                visible=s.param.message.rx().rx.bool(),
+                css_classes=["eo-query-error"],
+                sizing_mode="stretch_width",
+            ),
+            pn.Row(self.previous, self.next, self.random),
+            self.results,
+            sizing_mode="stretch_width",
+        )

@@ -1,0 +1,316 @@
+"""The linked image viewers of the open sample: multispectral, SAR and land cover.
+
+Plain Bokeh figures whose data sources are updated in place: a sample change then costs a few milliseconds per
+viewer instead of a full HoloViews re-render, which keeps "select a sample -> every panel updated" within budget.
+The three figures share one pair of ranges, so zoom and pan move together. Every image fills the unit square
+(whatever its pixel size), and a referring-expression box (normalised, origin top-left) is drawn on each.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+import panel as pn
+from bokeh.models import ColumnDataSource, Range1d
+from bokeh.plotting import figure
+
+from .. import imagery
+from ..model import LAYER_LANDCOVER, LAYER_S1, LAYER_S2
+from .state import ExplorerState
+from .style import bokeh_updates
+from .style import html as html_pane
+
+BOX_COLOR = "#ff1493"
+VIEW_SIZE = 300
+EMPTY = np.zeros((2, 2, 3), dtype=np.uint8)
+
+
+def rgba_image(rgb: np.ndarray | None) -> np.ndarray:
+    """(H, W, 3) uint8, row 0 at the top -> Bokeh's (H, W) uint32 RGBA, row 0 at the bottom."""
+    if rgb is None:
+        return np.zeros((2, 2), dtype=np.uint32)
+    height, width = rgb.shape[:2]
+    rgba = np.empty((height, width, 4), dtype=np.uint8)
+    rgba[:, :, :3] = rgb
+    rgba[:, :, 3] = 255
+    return np.ascontiguousarray(rgba.view(np.uint32).reshape(height, width)[::-1])
+
+
+def box_data(box: tuple[float, float, float, float] | None) -> dict[str, Any]:
+    """A normalised top-left-origin box as quad coordinates in the image frame (y up)."""
+    if box is None:
+        return {"left": [], "right": [], "bottom": [], "top": []}
+    x0, y0, x1, y1 = box
+    return {
+        "left": [min(x0, x1)],
+        "right": [max(x0, x1)],
+        "bottom": [1.0 - max(y0, y1)],
+        "top": [1.0 - min(y0, y1)],
+    }
+
+
+class LinkedRanges:
+    """One pair of ranges per dashboard: every viewer built on it zooms and pans together."""
+
+    def __init__(self) -> None:
+        self.x = Range1d(start=0, end=1, bounds=(0, 1), min_interval=0.02)
+        self.y = Range1d(start=0, end=1, bounds=(0, 1), min_interval=0.02)
+
+
+class ImageView(pn.viewable.Viewer):
+    """Shared shape of the three viewers: a title, an error/absence message, the linked image, controls."""
+
+    kind: str = LAYER_S2
+    title: str = "Image"
+    depends: tuple[str, ...] = ()
+    layers: int = 1
+
+    def __init__(self, state: ExplorerState, ranges: LinkedRanges | None = None, **params: Any) -> None:
+        super().__init__(**params)
+        self.state = state
+        self.ranges = ranges or LinkedRanges()
+        options: dict[str, Any] = dict(
+            x_range=self.ranges.x,
+            y_range=self.ranges.y,
+            width=VIEW_SIZE,
+            height=VIEW_SIZE,
+            tools="pan,wheel_zoom,reset",
+            active_scroll="wheel_zoom",
+            toolbar_location="above",
+            background_fill_color="#f3f3f3",
+            min_border=0,
+        )
+        self.figure = figure(**options)
+        self.figure.axis.visible = False
+        self.figure.grid.visible = False
+        self.figure.outline_line_color = None
+        self.sources = [ColumnDataSource({"image": [rgba_image(None)]}) for _ in range(self.layers)]
+        self.glyphs = [
+            self.figure.image_rgba(image="image", x=0, y=0, dw=1, dh=1, source=source)
+            for source in self.sources
+        ]
+        self.box_source = ColumnDataSource(box_data(None))
+        self.figure.quad(
+            left="left",
+            right="right",
+            bottom="bottom",
+            top="top",
+            source=self.box_source,
+            fill_alpha=0.0,
+            line_color=BOX_COLOR,
+            line_width=3,
+        )
+        # The spinner goes on a wrapper: Panel's Bokeh pane rejects the figure's stylesheets when it toggles.
+        self._pane = pn.Column(
+            pn.pane.Bokeh(self.figure, margin=0), loading=self.state.param.loading, margin=0
+        )
+        self.state.param.watch(self._update_images, ["layers", *self.depends])
+        self.state.param.watch(self._update_box, ["refexp", "annotations"])
+        self._update_images()
+        self._update_box()
+
+    def images(self) -> list[np.ndarray | None]:
+        """RGB arrays for this viewer's image layers, bottom first."""
+        raise NotImplementedError
+
+    # Plain Bokeh models change inside ``bokeh_updates`` (see there why).
+    def _update_images(self, *_: Any) -> None:
+        with bokeh_updates():
+            for source, rgb in zip(self.sources, self.images(), strict=True):
+                source.data = {"image": [rgba_image(rgb)]}
+
+    def _update_box(self, *_: Any) -> None:
+        with bokeh_updates():
+            self.box_source.data = box_data(self.state.refexp_box())
+
+    def controls(self) -> list[pn.viewable.Viewable]:
+        return []
+
+    def caption(self) -> str:
+        """Plain-text line under the image (escaped when shown)."""
+        return ""
+
+    def message(self, *_: Any) -> str:
+        """Why this viewer is empty: the layer failed to read, the sample has none, or the sample is unknown."""
+        return str(self.state.layer_errors.get(self.kind) or self.state.sample_message or "")
+
+    def _message_pane(self) -> pn.viewable.Viewable:
+        # Bound properties, not a re-created pane: a sample change then only sends text, no new models.
+        deps = (self.state.param.layer_errors, self.state.param.sample_message)
+        return pn.pane.Alert(
+            pn.bind(lambda *a: html.escape(self.message()), *deps),
+            alert_type=pn.bind(
+                lambda *a: "light" if self.message().startswith("This sample has no") else "danger", *deps
+            ),
+            visible=pn.bind(lambda *a: bool(self.message()), *deps),
+            css_classes=["eo-layer-message"],
+            margin=(0, 0, 5, 0),
+            width=VIEW_SIZE,
+        )
+
+    def _caption_pane(self) -> pn.viewable.Viewable:
+        def text(*_: Any) -> str:
+            try:
+                line = self.caption()
+            except ValueError as error:
+                line = str(error)
+            return f'<div class="eo-image-caption">{html.escape(line)}</div>'
+
+        deps = [self.state.param.layers, *[self.state.param[d] for d in self.depends]]
+        return html_pane(pn.bind(text, *deps), width=VIEW_SIZE, margin=(0, 5))
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        # Images first, so the three line up whatever controls each viewer has.
+        return pn.Column(
+            html_pane(f"<h3 class='eo-view-title'>{self.title}</h3>", margin=(0, 5)),
+            self._pane,
+            self._message_pane(),
+            self._caption_pane(),
+            *self.controls(),
+            width=VIEW_SIZE + 30,
+            css_classes=["eo-image-view", f"eo-view-{self.kind}"],
+        )
+
+
+class OpticalView(ImageView):
+    """Multispectral composites with a percentile stretch."""
+
+    kind = LAYER_S2
+    title = "Multispectral"
+    depends = ("composite", "red", "green", "blue", "percentiles")
+
+    def images(self) -> list[np.ndarray | None]:
+        try:
+            rendered = self.state.optical()
+        except ValueError:
+            rendered = None
+        return [None if rendered is None else rendered.rgb]
+
+    def caption(self) -> str:
+        rendered = self.state.optical()
+        if rendered is None:
+            return ""
+        limits = ", ".join(f"{lo:.3g}–{hi:.3g}" for lo, hi in rendered.limits)
+        return f"{rendered.description}; stretch {limits}"
+
+    def controls(self) -> list[pn.viewable.Viewable]:
+        s = self.state
+        custom = s.param.composite.rx() == imagery.CUSTOM
+        bands = pn.Row(
+            *[
+                pn.widgets.Select.from_param(s.param[c], label=c[0].upper(), width=85)
+                for c in ("red", "green", "blue")
+            ],
+            visible=custom,
+        )
+        return [
+            pn.widgets.Select.from_param(s.param.composite, label="Composite", width=VIEW_SIZE),
+            bands,
+            pn.widgets.RangeSlider.from_param(s.param.percentiles, step=0.5, width=VIEW_SIZE - 10),
+        ]
+
+
+class SarView(ImageView):
+    """Sentinel-1 VV, VH or false colour, in dB with fixed ranges."""
+
+    kind = LAYER_S1
+    title = "SAR (Sentinel-1)"
+    depends = ("sar_mode",)
+
+    def images(self) -> list[np.ndarray | None]:
+        try:
+            rendered = self.state.sar()
+        except ValueError:
+            rendered = None
+        return [None if rendered is None else rendered.rgb]
+
+    def caption(self) -> str:
+        rendered = self.state.sar()
+        if rendered is None:
+            return ""
+        pairs = list(zip(rendered.bands, rendered.limits, strict=True))
+        if self.state.sar_mode != imagery.SAR_FALSE_COLOUR:
+            pairs = pairs[:1]
+        return ", ".join(f"{band} {lo:g}..{hi:g} dB" for band, (lo, hi) in pairs)
+
+    def controls(self) -> list[pn.viewable.Viewable]:
+        return [pn.widgets.Select.from_param(self.state.param.sar_mode, label="Display", width=VIEW_SIZE)]
+
+
+class LandcoverView(ImageView):
+    """The class map in its legend's colours, over the optical image at an adjustable opacity."""
+
+    kind = LAYER_LANDCOVER
+    title = "Land cover"
+    depends = ("composite", "red", "green", "blue", "percentiles")
+    layers = 2
+
+    def __init__(self, state: ExplorerState, ranges: LinkedRanges | None = None, **params: Any) -> None:
+        super().__init__(state, ranges, **params)
+        self.state.param.watch(self._update_opacity, "landcover_opacity")
+        self._update_opacity()
+
+    def _update_opacity(self, *_: Any) -> None:
+        # Only the glyph's alpha changes: dragging the slider sends no pixels.
+        with bokeh_updates():
+            self.glyphs[1].glyph.global_alpha = float(self.state.landcover_opacity)
+
+    def images(self) -> list[np.ndarray | None]:
+        try:
+            optical = self.state.optical()
+        except ValueError:
+            optical = None
+        try:
+            landcover = self.state.landcover()
+        except ValueError:
+            landcover = None
+        return [None if optical is None else optical.rgb, None if landcover is None else landcover[0]]
+
+    def legend_html(self, *_: Any) -> str:
+        """Classes present in the land-cover map with their share; names come from the legend (escaped)."""
+        try:
+            result = self.state.landcover()
+        except ValueError as error:
+            return f"<div class='eo-muted'>{html.escape(str(error))}</div>"
+        if result is None:
+            return ""
+        layer = self.state.layers[LAYER_LANDCOVER]
+        rows = "".join(
+            f'<li><span class="eo-swatch" style="background:{html.escape(e.color)}"></span>'
+            f"{html.escape(e.name)} <span class='eo-muted'>{e.share:.1%}</span></li>"
+            for e in result[1]
+        )
+        title = html.escape(str(layer.attrs.get("legend", "")))
+        return f'<div class="eo-lc-legend"><div class="eo-muted">{title}</div><ul>{rows}</ul></div>'
+
+    def controls(self) -> list[pn.viewable.Viewable]:
+        return [
+            pn.widgets.FloatSlider.from_param(
+                self.state.param.landcover_opacity, step=0.05, width=VIEW_SIZE - 10
+            )
+        ]
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        column = super().__panel__()
+        assert isinstance(column, pn.Column)
+        column.append(
+            html_pane(pn.bind(self.legend_html, self.state.param.layers), width=VIEW_SIZE, margin=(0, 5))
+        )
+        return column
+
+
+class ImagePanel(pn.viewable.Viewer):
+    """The three viewers side by side, sharing one pair of ranges (linked zoom and pan)."""
+
+    def __init__(self, state: ExplorerState, **params: Any) -> None:
+        super().__init__(**params)
+        self.state = state
+        self.ranges = LinkedRanges()
+        self.optical = OpticalView(state=self.state, ranges=self.ranges)
+        self.sar = SarView(state=self.state, ranges=self.ranges)
+        self.landcover = LandcoverView(state=self.state, ranges=self.ranges)
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.FlexBox(self.optical, self.sar, self.landcover, sizing_mode="stretch_width")

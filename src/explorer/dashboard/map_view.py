@@ -1,0 +1,370 @@
+"""Global map of the matching samples: tiles (online) over the shipped world outline (offline), points or a
+server-side datashader raster above ``RASTER_THRESHOLD`` points; click opens the nearest sample, box-select
+restricts the matches."""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+from typing import Any
+
+import holoviews as hv
+import holoviews.plotting.bokeh  # noqa: F401  (registers the bokeh backend, needed before .opts)
+import numpy as np
+import pandas as pd
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource
+
+from .. import world
+from . import query
+from .state import ExplorerState
+from .style import bokeh_updates
+from .style import html as html_pane
+
+RASTER_THRESHOLD = 20_000
+CLICK_TOLERANCE_PX = 6
+MAP_HEIGHT = 430
+WORLD_X = (-20_037_508.34, 20_037_508.34)
+WORLD_Y = (-8_500_000.0, 15_000_000.0)
+SEA_COLOR = "#dbe7ef"
+MARK_COLOR = "#e6007e"
+HIGHLIGHT_COLOR = "#111111"  # samples picked in the statistics (stats_view)
+
+
+@lru_cache(maxsize=1)
+def _land_outline() -> dict[str, np.ndarray]:
+    """Every country ring in Web Mercator as ONE NaN-separated geometry: one glyph, cheap ranges and updates."""
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    for ring in world.outline_paths():
+        x, y = query.to_web_mercator(ring[:, 0], ring[:, 1])
+        xs += [x, np.array([np.nan])]
+        ys += [y, np.array([np.nan])]
+    return {"x": np.concatenate(xs[:-1]), "y": np.concatenate(ys[:-1])}
+
+
+def world_outline() -> hv.Polygons:
+    """The offline basemap: land filled lightly so that online tiles still show through."""
+    return hv.Polygons([_land_outline()], kdims=["x", "y"]).opts(
+        fill_color="#f4f1ea", fill_alpha=0.55, line_color="#9a9a9a", line_width=0.6, tools=[]
+    )
+
+
+def data_extent(frame: pd.DataFrame | None) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A view around the points (padded, never smaller than a region), or the world."""
+    if frame is None or frame.empty:
+        return WORLD_X, WORLD_Y
+    x0, x1 = float(frame["x"].min()), float(frame["x"].max())
+    y0, y1 = float(frame["y"].min()), float(frame["y"].max())
+    pad = max(x1 - x0, y1 - y0, 2_000_000.0) * 0.1
+    return (max(x0 - pad, WORLD_X[0]), min(x1 + pad, WORLD_X[1])), (
+        max(y0 - pad, WORLD_Y[0]),
+        min(y1 + pad, WORLD_Y[1]),
+    )
+
+
+def render_map(
+    state: ExplorerState,
+    x_range: tuple[float, float] | None = None,
+    y_range: tuple[float, float] | None = None,
+    width: int = 900,
+    height: int = MAP_HEIGHT,
+) -> hv.Overlay:
+    """The matching samples for a view: a shaded raster (many points) or glyphs (few), as HoloViews elements.
+
+    Also what the benchmark times: no browser needed.
+    """
+    frame = state.map_frame
+    if x_range is None or y_range is None:
+        x_range, y_range = data_extent(frame)
+    x_range = (float(x_range[0]), float(x_range[1]))
+    y_range = (float(y_range[0]), float(y_range[1]))
+    empty_points = hv.Points(
+        pd.DataFrame({"x": [], "y": [], "cat": [], "sample": []}), ["x", "y"], ["cat", "sample"]
+    )
+    if frame is None or len(frame) <= RASTER_THRESHOLD:
+        raster = hv.RGB(
+            np.zeros((2, 2, 4), np.uint8), bounds=(x_range[0], y_range[0], x_range[1], y_range[1])
+        )
+        points = _glyph_points(state, frame) if frame is not None and len(frame) else empty_points
+    else:
+        visible = frame[
+            (frame["x"] >= x_range[0])
+            & (frame["x"] <= x_range[1])
+            & (frame["y"] >= y_range[0])
+            & (frame["y"] <= y_range[1])
+        ]
+        rgba = query.rasterize_points(visible, x_range, y_range, width, height, state.map_colors)
+        raster = hv.RGB(rgba, bounds=(x_range[0], y_range[0], x_range[1], y_range[1]))
+        points = empty_points
+    return raster.opts(tools=["tap", "box_select"]) * points
+
+
+def _glyph_points(state: ExplorerState, frame: pd.DataFrame) -> hv.Points:
+    matches = state.matches
+    pos = frame["pos"].to_numpy()
+    names = np.asarray(matches.datasets, dtype=object)[matches.dataset_code[pos]]
+    ids = np.empty(len(pos), dtype=object)
+    for code, ix in enumerate(state.indexes):
+        rows = np.flatnonzero(matches.dataset_code[pos] == code)
+        ids[rows] = ix.sample_ids[matches.sidx[pos[rows]]]
+    data = pd.DataFrame(
+        {
+            "x": frame["x"].to_numpy(),
+            "y": frame["y"].to_numpy(),
+            "cat": frame["cat"].astype(str).to_numpy(),
+            "sample": ids,
+            "dataset": names,
+        }
+    )
+    colors = state.map_colors
+    return hv.Points(data, ["x", "y"], ["cat", "sample", "dataset"]).opts(
+        color="cat",
+        cmap=colors,
+        size=6,
+        line_color="white",
+        line_width=0.5,
+        show_legend=False,
+        hover_tooltips=[("dataset", "@dataset"), ("sample", "@sample"), ("", "@cat")],
+        tools=["hover"],
+        nonselection_alpha=1.0,
+        selection_alpha=1.0,
+    )
+
+
+def highlight_points(state: ExplorerState) -> tuple[np.ndarray, np.ndarray]:
+    """Web-Mercator positions (finite only) of the highlighted samples."""
+    xs, ys = [np.zeros(0)], [np.zeros(0)]
+    for ix in state.indexes:
+        sidx = (state.highlight or {}).get(ix.name)
+        if sidx is not None and len(sidx):
+            xs.append(ix.x[sidx])
+            ys.append(ix.y[sidx])
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    finite = np.isfinite(x) & np.isfinite(y)
+    return x[finite], y[finite]
+
+
+def highlight_raster(
+    state: ExplorerState,
+    x_range: tuple[float, float] | None,
+    y_range: tuple[float, float] | None,
+    width: int = 900,
+    height: int = MAP_HEIGHT,
+) -> hv.RGB:
+    """Many highlighted samples as pixels in the highlight colour (a transparent image when they are few: then
+    MapView outlines them as glyphs)."""
+    if x_range is None or y_range is None:
+        x_range, y_range = data_extent(state.map_frame)
+    bounds = (float(x_range[0]), float(y_range[0]), float(x_range[1]), float(y_range[1]))
+    x, y = highlight_points(state)
+    if len(x) <= RASTER_THRESHOLD:
+        return hv.RGB(np.zeros((2, 2, 4), np.uint8), bounds=bounds)
+    width, height = max(int(width), 2), max(int(height), 2)
+    counts, _, _ = np.histogram2d(
+        y, x, bins=(height, width), range=((bounds[1], bounds[3]), (bounds[0], bounds[2]))
+    )
+    hit = counts > 0
+    hit[1:, :] |= hit[:-1, :].copy()  # one pixel of spread keeps isolated samples visible
+    hit[:, 1:] |= hit[:, :-1].copy()
+    rgba = np.zeros((height, width, 4), np.uint8)
+    rgba[..., :3] = [int(HIGHLIGHT_COLOR[i : i + 2], 16) for i in (1, 3, 5)]
+    rgba[..., 3] = np.where(hit, 200, 0)
+    return hv.RGB(np.ascontiguousarray(rgba[::-1]), bounds=bounds)
+
+
+class MapView(pn.viewable.Viewer):
+    """The global map and its colouring controls."""
+
+    tiles = param.Boolean(default=True, doc="Draw web map tiles (they load in the browser when online)")
+
+    def __init__(self, state: ExplorerState, **params: Any) -> None:
+        super().__init__(**params)
+        self.state = state
+        self._range = hv.streams.RangeXY()
+        self._size = hv.streams.PlotSize()
+        data = hv.streams.Params(state, ["map_frame", "map_colors"], watch_only=True)
+        self._points = hv.DynamicMap(self._render, streams=[self._range, self._size, data])
+        self._tap = hv.streams.Tap(source=self._points, x=None, y=None)
+        self._tap.add_subscriber(self._on_tap)
+        self._box = hv.streams.BoundsXY(source=self._points, bounds=None)
+        self._box.add_subscriber(self._on_box)
+        # The open sample and the box are plain Bokeh glyphs added by a hook, updated in place: moving the
+        # marker must not re-render the HoloViews overlay (that alone costs ~200 ms).
+        self._marker_source = ColumnDataSource({"x": [], "y": []})
+        self._bounds_source = ColumnDataSource({"left": [], "right": [], "bottom": [], "top": []})
+        state.param.watch(self._update_marks, ["sample", "bounds"])
+        self._update_marks()
+        # Highlighted samples (picked in the statistics): outlined glyphs in place when few, else a raster layer
+        # of its own (re-rendered alone through its counter stream).
+        self._highlight_source = ColumnDataSource({"x": [], "y": []})
+        self._highlight_version = hv.streams.Counter()
+        self._highlight_layer = hv.DynamicMap(
+            self._render_highlight, streams=[self._range, self._size, self._highlight_version]
+        )
+        self._highlight_raster = False
+        state.param.watch(self._update_highlight, "highlight")
+        self._update_highlight()
+        x_range, y_range = data_extent(state.map_frame)
+        base = world_outline()
+        if self.tiles:
+            base = hv.element.tiles.CartoLight().opts(alpha=0.9) * base
+        self._overlay = (base * self._points * self._highlight_layer).opts(
+            responsive=True,
+            height=MAP_HEIGHT,
+            xlim=x_range,
+            ylim=y_range,
+            xaxis=None,
+            yaxis=None,
+            bgcolor=SEA_COLOR,
+            active_tools=["wheel_zoom", "pan"],
+            default_tools=["pan", "wheel_zoom", "reset"],
+            toolbar="above",
+            hooks=[self._add_marks],
+        )
+        self._pane = pn.pane.HoloViews(self._overlay, sizing_mode="stretch_width", min_height=MAP_HEIGHT)
+
+    # --- rendering ------------------------------------------------------------------------------------------
+    def _render(
+        self, x_range: Any = None, y_range: Any = None, width: Any = None, height: Any = None, **_: Any
+    ) -> hv.Overlay:
+        return render_map(self.state, x_range, y_range, width or 900, height or MAP_HEIGHT)
+
+    def _add_marks(self, plot: Any, element: Any) -> None:
+        fig = plot.state
+        if "eo-marks" in fig.tags:
+            return
+        fig.tags = [*fig.tags, "eo-marks"]
+        fig.quad(
+            left="left",
+            right="right",
+            bottom="bottom",
+            top="top",
+            source=self._bounds_source,
+            fill_alpha=0.05,
+            fill_color=MARK_COLOR,
+            line_color=MARK_COLOR,
+            line_dash="dashed",
+            line_width=1.5,
+        )
+        fig.scatter(
+            "x",
+            "y",
+            source=self._highlight_source,
+            marker="circle",
+            size=11,
+            fill_alpha=0.0,
+            line_color=HIGHLIGHT_COLOR,
+            line_width=2,
+        )
+        fig.scatter(
+            "x",
+            "y",
+            source=self._marker_source,
+            marker="circle",
+            size=18,
+            fill_alpha=0.0,
+            line_color=MARK_COLOR,
+            line_width=3,
+        )
+
+    def _update_marks(self, *_: Any) -> None:
+        """Move the open-sample ring and the box outline (plain Bokeh sources: inside ``bokeh_updates``)."""
+        sample = self.state.sample
+        xs: list[float] = []
+        ys: list[float] = []
+        if sample:
+            x, y = query.to_web_mercator(
+                np.array([sample.get("lon")], float), np.array([sample.get("lat")], float)
+            )
+            if np.isfinite(x[0]) and np.isfinite(y[0]):
+                xs, ys = [float(x[0])], [float(y[0])]
+        b = self.state.bounds
+        box: dict[str, Any] = {"left": [], "right": [], "bottom": [], "top": []}
+        if b:
+            box = {
+                "left": [min(b[0], b[2])],
+                "right": [max(b[0], b[2])],
+                "bottom": [min(b[1], b[3])],
+                "top": [max(b[1], b[3])],
+            }
+        with bokeh_updates():
+            self._marker_source.data = {"x": xs, "y": ys}
+            self._bounds_source.data = box
+
+    def _render_highlight(
+        self, x_range: Any = None, y_range: Any = None, width: Any = None, height: Any = None, **_: Any
+    ) -> hv.RGB:
+        return highlight_raster(self.state, x_range, y_range, width or 900, height or MAP_HEIGHT)
+
+    def _update_highlight(self, *_: Any) -> None:
+        """Few highlighted samples: outlined glyphs, updated in place; many: their raster layer re-renders."""
+        x, y = highlight_points(self.state)
+        raster = len(x) > RASTER_THRESHOLD
+        with bokeh_updates():
+            self._highlight_source.data = {"x": x[:0] if raster else x, "y": y[:0] if raster else y}
+        if raster or self._highlight_raster:
+            self._highlight_version.event()
+        self._highlight_raster = raster
+
+    # --- interaction ----------------------------------------------------------------------------------------
+    def tolerance(self) -> float:
+        """Metres corresponding to a few screen pixels at the current zoom."""
+        x_range = self._range.x_range
+        width = self._size.width
+        if x_range is None or not width:
+            x_range, _ = data_extent(self.state.map_frame)
+            width = 900
+        return abs(x_range[1] - x_range[0]) / float(width) * CLICK_TOLERANCE_PX
+
+    def click(self, x: float, y: float) -> bool:
+        """Open the matching sample nearest to a click; True when one was close enough."""
+        position = query.nearest(self.state.matches, x, y, self.tolerance())
+        if position is None:
+            return False
+        self.state.open_match(position)
+        return True
+
+    def _on_tap(self, x: float | None = None, y: float | None = None, **_: Any) -> None:
+        if x is not None and y is not None:
+            self.click(float(x), float(y))
+
+    def _on_box(self, bounds: tuple[float, float, float, float] | None = None, **_: Any) -> None:
+        if bounds is not None:
+            self.state.bounds = tuple(float(v) for v in bounds)
+
+    # --- layout ---------------------------------------------------------------------------------------------
+    def legend_html(self, *_: Any) -> str:
+        frame = self.state.map_frame
+        counts = frame["cat"].value_counts() if frame is not None else pd.Series(dtype=int)
+        items = []
+        for cat, color in self.state.map_colors.items():
+            n = int(counts.get(cat, 0))
+            if n:
+                items.append(
+                    f'<span class="eo-legend-item"><span class="eo-dot" style="background:{html.escape(color)}"></span>'
+                    f"{html.escape(str(cat))} ({n:,})</span>"
+                )
+        mode = "raster (datashader)" if frame is not None and len(frame) > RASTER_THRESHOLD else "points"
+        return (
+            '<div class="eo-map-legend">' + " ".join(items) + f' <span class="eo-muted">· {mode}</span></div>'
+        )
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        color_by = pn.widgets.RadioButtonGroup.from_param(
+            self.state.param.color_by, label="", color="light", variant="outline", width=240
+        )
+        color_class = pn.widgets.Select.from_param(
+            self.state.param.color_class,
+            label="",
+            width=260,
+            visible=self.state.param.color_by.rx() == query.COLOR_BY_CLASS,
+        )
+        controls = pn.Row(html_pane("<b>Colour by</b>", margin=(12, 5)), color_by, color_class)
+        legend = html_pane(
+            pn.bind(self.legend_html, self.state.param.map_frame, self.state.param.map_colors),
+            sizing_mode="stretch_width",
+            margin=(0, 10),
+        )
+        return pn.Column(controls, self._pane, legend, sizing_mode="stretch_width")

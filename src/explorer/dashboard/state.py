@@ -1,0 +1,325 @@
+"""The dashboard's single store: opened catalogs, filters, the matching samples, the open sample and its layers.
+
+No widgets live here (views make them with ``.from_param``), so the same state drives a served page, a notebook
+and the benchmarks. Catalogs are shared read-only between sessions; everything else is per session.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import param
+import xarray as xr
+
+from .. import imagery
+from ..catalog import Catalog
+from ..errors import ExplorerError
+from ..model import KIND_REFEXP, LAYER_KINDS, LAYER_LANDCOVER, LAYER_S1, LAYER_S2
+from . import query as dq
+from .query import ALL, Filters, Matches
+
+LAYER_TITLES = {LAYER_S2: "optical", LAYER_S1: "SAR", LAYER_LANDCOVER: "land-cover"}
+NO_REFEXP = -1
+
+
+class ExplorerState(param.Parameterized):
+    """Filters -> matches -> open sample -> layers; views only read this and set its parameters."""
+
+    # --- filters ------------------------------------------------------------------------------------------
+    dataset: param.Selector[Any] = param.Selector(
+        default=ALL, objects=[ALL], doc="Dataset shown (or all of them)"
+    )
+    split: param.Selector[Any] = param.Selector(default=ALL, objects=[ALL])
+    country: param.Selector[Any] = param.Selector(default=ALL, objects=[ALL])
+    label: param.Selector[Any] = param.Selector(default=ALL, objects=[ALL], label="Class")
+    query = param.String(default="", label="Search captions and questions")
+    regex = param.Boolean(default=False, label="Regular expression")
+    bounds = param.NumericTuple(default=None, length=4, allow_None=True, doc="Box selection (Web Mercator)")
+
+    # --- derived from the filters -------------------------------------------------------------------------
+    matches = param.Parameter(default=None, doc="query.Matches of the current filters")
+    count = param.Integer(default=0)
+    message = param.String(default="", doc="Why the filters match nothing (invalid regex, ...)")
+    results = param.DataFrame(default=None, doc="The first matches, for the result list")
+
+    # --- map colouring ------------------------------------------------------------------------------------
+    color_by: param.Selector[Any] = param.Selector(
+        default=dq.COLOR_BY_DATASET, objects=[dq.COLOR_BY_DATASET, dq.COLOR_BY_SPLIT, dq.COLOR_BY_CLASS]
+    )
+    color_class: param.Selector[Any] = param.Selector(
+        default=None, objects=[], allow_None=True, label="Class to colour"
+    )
+    map_frame = param.DataFrame(default=None, doc="x, y, cat of the matching samples (datashader input)")
+    map_colors = param.Dict(default={})
+    # Samples behind a bar or bin picked in the statistics (stats_view), outlined on the map.
+    highlight = param.Dict(default={}, doc="dataset -> sorted sidx of the highlighted samples")
+    highlight_label = param.String(default="", doc="What the highlighted samples have in common")
+
+    # --- the open sample ----------------------------------------------------------------------------------
+    open_dataset = param.String(default="", doc="Dataset of the open sample (URL: dataset=)")
+    sample_id = param.String(default="", doc="Open sample (URL: sample=)")
+    sample = param.Dict(default=None, allow_None=True, doc="Catalog row of the open sample")
+    annotations = param.DataFrame(default=None, doc="Annotations of the open sample")
+    layers = param.Dict(default={}, doc="kind -> DataArray of the open sample")
+    layer_errors = param.Dict(default={}, doc="kind -> message for layers that failed or are absent")
+    sample_message = param.String(default="")
+    refexp: param.Selector[Any] = param.Selector(
+        default=NO_REFEXP, objects={"(none)": NO_REFEXP}, label="Referring expression"
+    )
+    loading = param.Boolean(default=False)
+
+    # --- display settings ---------------------------------------------------------------------------------
+    composite: param.Selector[Any] = param.Selector(
+        default=imagery.TRUE_COLOUR, objects=list(imagery.COMPOSITE_NAMES)
+    )
+    red: param.Selector[Any] = param.Selector(default=None, objects=[], allow_None=True)
+    green: param.Selector[Any] = param.Selector(default=None, objects=[], allow_None=True)
+    blue: param.Selector[Any] = param.Selector(default=None, objects=[], allow_None=True)
+    percentiles = param.Range(
+        default=imagery.DEFAULT_PERCENTILES, bounds=(0.0, 100.0), label="Stretch (percentiles)"
+    )
+    sar_mode: param.Selector[Any] = param.Selector(
+        default=imagery.SAR_FALSE_COLOUR, objects=list(imagery.SAR_MODES), label="SAR"
+    )
+    landcover_opacity = param.Number(default=0.8, bounds=(0.0, 1.0), label="Land-cover opacity")
+
+    def __init__(self, catalogs: list[Catalog], **params: Any) -> None:
+        self.catalogs: dict[str, Catalog] = {c.name: c for c in catalogs}
+        self._optical_memo: tuple[Any, imagery.Rendered] | None = None
+        self.indexes = [dq.index_of(c) for c in catalogs]
+        super().__init__(**params)
+        self.param.dataset.objects = [ALL, *self.catalogs]
+        self._update_matches()
+        self._refresh_options()
+        self._rng = random.Random()
+
+    # --- filters ------------------------------------------------------------------------------------------
+    @property
+    def filters(self) -> Filters:
+        bounds = None
+        if self.bounds is not None:
+            x0, y0, x1, y1 = (float(v) for v in self.bounds)
+            bounds = (x0, y0, x1, y1)
+        return Filters(self.dataset, self.split, self.country, self.label, self.query, self.regex, bounds)
+
+    @param.depends("dataset", watch=True)
+    def _refresh_options(self) -> None:
+        opts = dq.options(self.indexes, self.dataset)
+        updates: dict[str, Any] = {}
+        for name in ("split", "country", "label"):
+            self.param[name].objects = [ALL, *opts[name]]
+            if getattr(self, name) not in self.param[name].objects:
+                updates[name] = ALL
+        self.param.color_class.objects = opts["label"]
+        if self.color_class not in opts["label"]:
+            updates["color_class"] = opts["label"][0] if opts["label"] else None
+        if updates:
+            self.param.update(updates)
+
+    @param.depends("dataset", "split", "country", "label", "query", "regex", "bounds", watch=True)
+    def _update_matches(self) -> None:
+        matches = dq.match(self.indexes, self.filters)
+        self.param.update(
+            matches=matches,
+            count=matches.count,
+            message=matches.message,
+            results=dq.results_frame(self.indexes, matches),
+        )
+        self._update_map_frame()
+
+    @param.depends("color_by", "color_class", watch=True)
+    def _update_map_frame(self) -> None:
+        if self.matches is None:
+            return
+        cats = dq.categories(self.indexes, self.matches, self.color_by, self.color_class)
+        self.param.update(
+            map_frame=dq.points_frame(self.matches, cats), map_colors=dq.color_key(cats, self.color_by)
+        )
+
+    def clear_filters(self) -> None:
+        self.param.update(dataset=ALL, split=ALL, country=ALL, label=ALL, query="", regex=False, bounds=None)
+
+    # --- opening samples ----------------------------------------------------------------------------------
+    def open_sample(self, dataset: str, sample_id: str) -> None:
+        self.param.update(open_dataset=dataset, sample_id=sample_id)
+
+    def open_match(self, position: int) -> None:
+        m: Matches = self.matches
+        if m.count == 0:
+            return
+        position %= m.count
+        index = self.indexes[int(m.dataset_code[position])]
+        self.open_sample(index.name, str(index.sample_ids[int(m.sidx[position])]))
+
+    def open_first(self, dataset: str | None = None) -> None:
+        """The first match (of ``dataset`` when given and known), or that dataset's first sample."""
+        m: Matches = self.matches
+        if dataset in self.catalogs:
+            code = m.datasets.index(dataset)
+            hits = np.flatnonzero(m.dataset_code == code)
+            if hits.size:
+                self.open_match(int(hits[0]))
+            elif len(self.catalogs[dataset].samples):
+                self.open_sample(dataset, str(self.catalogs[dataset].samples["sample_id"].iloc[0]))
+            return
+        self.open_match(0)
+
+    def current_position(self) -> int | None:
+        if not self.sample:
+            return None
+        return self.matches.position_of(self.open_dataset, int(self.sample["sidx"]))
+
+    def step(self, delta: int) -> None:
+        """Previous (-1) / next (+1) matching sample; from outside the matches, start at the first."""
+        position = self.current_position()
+        self.open_match(0 if position is None else position + delta)
+
+    def open_random(self) -> None:
+        if self.matches.count:
+            self.open_match(self._rng.randrange(self.matches.count))
+
+    @param.depends("open_dataset", "sample_id", watch=True)
+    def _load_sample(self) -> None:
+        """Read everything the sample panels show, once; views then only render."""
+        if not self.sample_id:
+            return
+        self.loading = True
+        try:
+            self._read_sample()
+        finally:
+            self.loading = False
+
+    def _read_sample(self) -> None:
+        catalog = self.catalogs.get(self.open_dataset)
+        if catalog is None:
+            self._set_sample_problem(f"no dataset named {self.open_dataset!r} is open")
+            return
+        try:
+            sample = catalog.sample(self.sample_id)
+            annotations = catalog.annotations_of(self.sample_id)
+        except KeyError:
+            self._set_sample_problem(f"dataset {self.open_dataset!r} has no sample {self.sample_id!r}")
+            return
+        layers: dict[str, xr.DataArray] = {}
+        errors: dict[str, str] = {}
+        listed: Any = sample.get("layers")
+        available = [str(k) for k in listed] if listed is not None else []
+        for kind in LAYER_KINDS:
+            if kind not in available:
+                errors[kind] = f"This sample has no {LAYER_TITLES[kind]} layer."
+                continue
+            try:
+                layers[kind] = catalog.read_layer(self.sample_id, kind)
+            except ExplorerError as error:
+                errors[kind] = f"Could not read the {LAYER_TITLES[kind]} layer: {error}"
+            except Exception as error:  # noqa: BLE001 - an unexpected reader bug must not end the session
+                errors[kind] = (
+                    f"Could not read the {LAYER_TITLES[kind]} layer ({type(error).__name__}): {error}"
+                )
+        self._set_band_options(layers.get(LAYER_S2))
+        self.param.refexp.objects = refexp_options(annotations)
+        self.param.update(
+            sample=sample,
+            annotations=annotations,
+            layers=layers,
+            layer_errors=errors,
+            sample_message="",
+            refexp=NO_REFEXP,
+        )
+
+    def _set_sample_problem(self, message: str) -> None:
+        self.param.refexp.objects = {"(none)": NO_REFEXP}
+        self.param.update(
+            sample=None,
+            annotations=None,
+            layers={},
+            layer_errors={},
+            sample_message=message,
+            refexp=NO_REFEXP,
+        )
+
+    def _set_band_options(self, layer: xr.DataArray | None) -> None:
+        bands = imagery.band_names(layer) if layer is not None else []
+        defaults = list(imagery.COMPOSITES[imagery.TRUE_COLOUR])
+        picks = [b if b in bands else (bands[i] if len(bands) > i else None) for i, b in enumerate(defaults)]
+        for name, pick in zip(("red", "green", "blue"), picks, strict=True):
+            self.param[name].objects = bands
+            if getattr(self, name) not in bands:
+                setattr(self, name, pick)
+
+    # --- what the panels draw (shared by the views and the PNG export) -------------------------------------
+    @property
+    def flags(self) -> list[str]:
+        if not self.sample or self.sample.get("flags") is None:
+            return []
+        return [str(f) for f in self.sample["flags"]]
+
+    @property
+    def synthetic(self) -> bool:
+        return "synthetic" in self.flags
+
+    def optical(self) -> imagery.Rendered | None:
+        """The multispectral composite as displayed (memoised: two viewers and the export draw it)."""
+        layer = self.layers.get(LAYER_S2)
+        if layer is None:
+            return None
+        name, bands = self.composite, None
+        if name == imagery.CUSTOM:
+            picked = (self.red, self.green, self.blue)
+            name, bands = (imagery.CUSTOM, picked) if None not in picked else (imagery.TRUE_COLOUR, None)
+        key = (id(layer), name, bands, tuple(self.percentiles))
+        if self._optical_memo is None or self._optical_memo[0] != key:
+            self._optical_memo = (
+                key,
+                imagery.composite(layer, name, bands=bands, percentiles=self.percentiles),
+            )
+        return self._optical_memo[1]
+
+    def sar(self) -> imagery.Rendered | None:
+        layer = self.layers.get(LAYER_S1)
+        return None if layer is None else imagery.sar_image(layer, self.sar_mode)
+
+    def landcover(self) -> tuple[np.ndarray, list[imagery.LegendEntry]] | None:
+        layer = self.layers.get(LAYER_LANDCOVER)
+        return None if layer is None else imagery.landcover_image(layer)
+
+    def refexp_box(self) -> tuple[float, float, float, float] | None:
+        """Normalised (x0, y0, x1, y1), origin top-left, of the selected referring expression."""
+        if self.refexp == NO_REFEXP or self.annotations is None:
+            return None
+        rows = self.annotations[self.annotations["ann_id"] == self.refexp]
+        if rows.empty:
+            return None
+        row = rows.iloc[0]
+        box = tuple(float(row[c]) for c in ("bbox_x0", "bbox_y0", "bbox_x1", "bbox_y1"))
+        return box if all(np.isfinite(box)) else None  # type: ignore[return-value]
+
+
+def refexp_label(row: pd.Series) -> str:
+    """A readable one-line label: the referred phrase (or the instruction) and the box."""
+    text: Any = row.get("ref") if isinstance(row.get("ref"), str) and row.get("ref") else row.get("input")
+    if not isinstance(text, str) or not text:
+        text = row.get("output") if isinstance(row.get("output"), str) else "(no text)"
+    text = str(text)
+    for tag in ("<ref>", "</ref>", "<point>", "</point>"):
+        text = text.replace(tag, "")
+    return " ".join(text.split())
+
+
+def refexp_options(annotations: pd.DataFrame) -> dict[str, int]:
+    """Selector options {label: ann_id} for the referring expressions that carry a box."""
+    options = {"(none)": NO_REFEXP}
+    if annotations is None or annotations.empty:
+        return options
+    rows = annotations[(annotations["kind"] == KIND_REFEXP) & annotations["bbox_x0"].notna()]
+    for _, row in rows.iterrows():  # a sample has at most a few dozen annotations
+        label = base = refexp_label(row)[:90]
+        copy = 1
+        while label in options:
+            copy += 1
+            label = f"{base} ({copy})"
+        options[label] = int(row["ann_id"])
+    return options

@@ -1,0 +1,75 @@
+"""Shared by the views: the dashboard CSS (Panel renders each component in its own shadow root, so panes take it
+   as a stylesheet) and the context for changing plain Bokeh models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import panel as pn
+from panel.io.document import hold
+
+from ..text.highlight import HIGHLIGHT_CSS
+
+CSS = (
+    HIGHLIGHT_CSS
+    + """
+.eo-muted { color: #6b6b6b; font-size: 0.9em; }
+.eo-badge { display: inline-block; padding: 1px 7px; margin-right: 4px; border-radius: 10px; font-size: 0.75em;
+  font-weight: 600; background: #e9e9e9; color: #333; vertical-align: middle; }
+.eo-badge-synthetic { background: #b00020; color: #fff; letter-spacing: 0.05em; }
+.eo-sample-header { font-size: 0.95em; }
+.eo-sample-title { font-size: 1.15em; margin-bottom: 2px; }
+.eo-sample-id { font-family: monospace; }
+.eo-error { color: #b00020; font-weight: 600; }
+.eo-count { font-size: 1.05em; padding: 4px 0; }
+.eo-map-legend { font-size: 0.85em; }
+.eo-legend-item { margin-right: 12px; white-space: nowrap; }
+.eo-dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 4px;
+  vertical-align: middle; }
+.eo-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; border: 1px solid #555;
+  vertical-align: middle; }
+.eo-lc-legend ul { list-style: none; padding-left: 0; margin: 4px 0; columns: 2; font-size: 0.85em; }
+.eo-view-title { margin: 4px 0; font-size: 1.05em; }
+.eo-image-caption { font-size: 0.8em; color: #555; }
+.eo-caption { margin-bottom: 10px; }
+.eo-caption-source { font-size: 0.8em; font-weight: 600; color: #555; text-transform: none; }
+.eo-caption-text { margin: 2px 0 0 0; line-height: 1.6; }
+.eo-questions, .eo-refexps { padding-left: 1.4em; line-height: 1.55; }
+.eo-question { margin-bottom: 6px; }
+.eo-tag { font-size: 0.75em; background: #eef; border-radius: 4px; padding: 0 4px; color: #335; }
+.eo-options { margin: 2px 0; }
+.eo-correct { font-weight: 600; color: #0a6b2d; }
+.eo-check { font-size: 0.8em; }
+.eo-answer { color: #333; }
+.eo-box { font-family: monospace; font-size: 0.85em; color: #555; }
+.eo-selected { background: #fff0f7; }
+.eo-selected-box { color: #c2107a; font-weight: 600; margin: 4px 0; }
+"""
+)
+
+
+def html(obj: Any = "", **params: Any) -> pn.pane.HTML:
+    """An HTML pane carrying the dashboard CSS."""
+    params.setdefault("stylesheets", [CSS])
+    return pn.pane.HTML(obj, **params)
+
+
+@contextmanager
+def bokeh_updates() -> Iterator[None]:
+    """Context for changing plain Bokeh models (data sources, glyphs) from a view.
+
+    In a connected server session the changes must be made under Panel's ``hold`` (Panel's callbacks run
+    without Bokeh's document lock, which Bokeh otherwise demands) and then go out as one message. Before the
+    session is connected (while the page is built) or outside a server nothing is needed, and a hold would be
+    left in place on the unconnected document. ``pn.io.unlocked`` is no help: it waits for ``pn.state.loaded``,
+    which never turns true when offline map tiles keep the page from going idle.
+    """
+    doc = pn.state.curdoc
+    connected = doc is not None and bool(getattr(pn.state, "_connected", {}).get(doc))
+    if not connected:
+        yield
+        return
+    with hold(doc):
+        yield

@@ -1,0 +1,208 @@
+"""The text of the open sample: captions (every version, labelled), questions with answers, referring expressions.
+
+Captions and questions are UNTRUSTED: every piece of them reaches the page only through
+``explorer.text.highlight_html`` (escaped text plus ``<mark>`` spans for spatial terms); the markup around them
+is built here from fixed strings.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+import panel as pn
+
+from ..model import KIND_CAPTION, KIND_CONVERSATION, KIND_REFEXP, KIND_VQA_BINARY, KIND_VQA_MCQ
+from ..text import highlight_html
+from .state import NO_REFEXP, ExplorerState
+from .style import html as html_pane
+
+SOURCE_LABELS = {
+    "chatgpt-3.5": "ChatGPT-3.5",
+    "chatgpt-4v": "ChatGPT-4V",
+    "human": "human",
+    "template": "template",
+}
+_MCQ_LETTER = re.compile(r"^\s*\(?([a-dA-D])\)?[\s.)]*$")
+
+
+def plain(text: Any) -> str:
+    """Escaped text without highlights (answers, ids, categories)."""
+    return highlight_html(str(text), []) if text is not None and not _missing(text) else ""
+
+
+def marked(text: Any) -> str:
+    """Escaped text with spatial terms highlighted."""
+    return highlight_html(str(text)) if text is not None and not _missing(text) else ""
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _of_kind(annotations: pd.DataFrame | None, *kinds: str) -> pd.DataFrame:
+    if annotations is None or annotations.empty:
+        return pd.DataFrame()
+    return annotations[annotations["kind"].isin(kinds)]
+
+
+def captions_html(annotations: pd.DataFrame | None) -> str:
+    rows = _of_kind(annotations, KIND_CAPTION)
+    if rows.empty:
+        return '<p class="eo-muted">No caption for this sample.</p>'
+    parts = []
+    for _, row in rows.iterrows():  # a sample has a handful of captions
+        source = row.get("source")
+        label = SOURCE_LABELS.get(str(source), str(source)) if not _missing(source) else "caption"
+        split = f" · {plain(row['split'])}" if not _missing(row.get("split")) else ""
+        parts.append(
+            f'<div class="eo-caption"><div class="eo-caption-source">{plain(label)}{split}</div>'
+            f'<p class="eo-caption-text">{marked(row.get("output"))}</p></div>'
+        )
+    return "".join(parts)
+
+
+def correct_option(options: list[str], answer: str) -> int | None:
+    """Index of the correct MCQ option, from a letter answer ("d", "d)") or the option text itself."""
+    found = _MCQ_LETTER.match(answer or "")
+    if found:
+        index = "abcd".index(found.group(1).lower())
+        return index if index < len(options) else None
+    for i, option in enumerate(options):
+        if option.strip().lower() == (answer or "").strip().lower():
+            return i
+    return None
+
+
+def _question_text(text: Any) -> str:
+    """The question without its inline options ("... a) x, b) y"), which are listed separately."""
+    text = "" if _missing(text) or text is None else str(text)
+    cut = re.search(r"\s\(?a\)\s", text)
+    return text[: cut.start()] if cut else text
+
+
+def questions_html(annotations: pd.DataFrame | None) -> str:
+    rows = _of_kind(annotations, KIND_VQA_BINARY, KIND_VQA_MCQ, KIND_CONVERSATION)
+    if rows.empty:
+        return '<p class="eo-muted">No question for this sample.</p>'
+    items = []
+    for _, row in rows.iterrows():
+        category = row.get("category")
+        tag = (
+            f'<span class="eo-tag">{plain(category)}</span> '
+            if not _missing(category) and category != "None"
+            else ""
+        )
+        answer = "" if _missing(row.get("output")) else str(row.get("output"))
+        options = row.get("options")
+        options = [str(o) for o in options] if options is not None and not _missing_list(options) else []
+        if row["kind"] == KIND_VQA_MCQ and options:
+            right = correct_option(options, answer)
+            check = ' <span class="eo-check">✔ correct</span>'
+            opts = "".join(
+                f'<li class="{"eo-correct" if i == right else ""}">{marked(o)}{check if i == right else ""}</li>'
+                for i, o in enumerate(options)
+            )
+            body = f'{marked(_question_text(row.get("input")))}<ol type="a" class="eo-options">{opts}</ol>'
+            body += f'<div class="eo-answer">Answer: <b>{plain(answer)}</b></div>'
+        else:
+            body = f'{marked(row.get("input"))} <span class="eo-answer">→ <b>{plain(answer)}</b></span>'
+        items.append(f'<li class="eo-question">{tag}{body}</li>')
+    return f'<ol class="eo-questions">{"".join(items)}</ol>'
+
+
+def _missing_list(options: Any) -> bool:
+    try:
+        return len(options) == 0
+    except TypeError:
+        return True
+
+
+def refexps_html(annotations: pd.DataFrame | None, selected: int) -> str:
+    rows = _of_kind(annotations, KIND_REFEXP)
+    if rows.empty:
+        return '<p class="eo-muted">No referring expression for this sample.</p>'
+    items = []
+    for _, row in rows.iterrows():
+        box = [row.get(c) for c in ("bbox_x0", "bbox_y0", "bbox_x1", "bbox_y1")]
+        has_box = all(not _missing(v) for v in box)
+        where = (
+            f'<span class="eo-box">box ({box[0]:.2f}, {box[1]:.2f}) – ({box[2]:.2f}, {box[3]:.2f})</span>'
+            if has_box
+            else '<span class="eo-muted">no box</span>'
+        )
+        css = "eo-refexp eo-selected" if int(row["ann_id"]) == selected else "eo-refexp"
+        items.append(f'<li class="{css}">{marked(row.get("input") or row.get("ref"))} {where}</li>')
+    return f'<ol class="eo-refexps">{"".join(items)}</ol>'
+
+
+class TextView(pn.viewable.Viewer):
+    """Tabs of captions, questions and referring expressions; choosing a referring expression draws its box."""
+
+    def __init__(self, state: ExplorerState, **params: Any) -> None:
+        super().__init__(**params)
+        self.state = state
+        s = self.state
+        self._captions = html_pane(
+            pn.bind(captions_html, s.param.annotations),
+            sizing_mode="stretch_width",
+            css_classes=["eo-captions"],
+            loading=s.param.loading,
+        )
+        self._questions = html_pane(
+            pn.bind(questions_html, s.param.annotations),
+            sizing_mode="stretch_width",
+        )
+        self._refexps = html_pane(
+            pn.bind(refexps_html, s.param.annotations, s.param.refexp),
+            sizing_mode="stretch_width",
+        )
+        self._refexp_picker = pn.widgets.RadioBoxGroup.from_param(
+            s.param.refexp, label="Draw the box of", inline=False, css_classes=["eo-refexp-picker"]
+        )
+
+    def _counts(self, annotations: pd.DataFrame | None) -> str:
+        if annotations is None or annotations.empty:
+            return ""
+        kinds = annotations["kind"].value_counts()
+        n_q = int(sum(kinds.get(k, 0) for k in (KIND_VQA_BINARY, KIND_VQA_MCQ, KIND_CONVERSATION)))
+        return (
+            f'<span class="eo-muted">{int(kinds.get(KIND_CAPTION, 0))} captions · {n_q} questions · '
+            f"{int(kinds.get(KIND_REFEXP, 0))} referring expressions</span>"
+        )
+
+    def selected_box_text(self, refexp: int, annotations: pd.DataFrame | None) -> str:
+        box = self.state.refexp_box()
+        if refexp == NO_REFEXP or box is None:
+            return ""
+        return (
+            f'<div class="eo-selected-box">Box drawn on the images: ({box[0]:.2f}, {box[1]:.2f}) – '
+            f"({box[2]:.2f}, {box[3]:.2f})</div>"
+        )
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        s = self.state
+        refexp_tab = pn.Column(
+            self._refexp_picker,
+            html_pane(pn.bind(self.selected_box_text, s.param.refexp, s.param.annotations)),
+            self._refexps,
+            name="Referring expressions",
+            sizing_mode="stretch_width",
+        )
+        tabs = pn.Tabs(
+            pn.Column(self._captions, name="Captions", sizing_mode="stretch_width"),
+            pn.Column(self._questions, name="Questions", sizing_mode="stretch_width"),
+            refexp_tab,
+            sizing_mode="stretch_width",
+            dynamic=False,
+        )
+        return pn.Column(
+            html_pane(pn.bind(self._counts, s.param.annotations), margin=(0, 10)),
+            tabs,
+            sizing_mode="stretch_width",
+            css_classes=["eo-text-view"],
+        )

@@ -1,0 +1,244 @@
+"""The served dashboard in headless Chromium: page, map, viewers, URL, click, highlights, boxes, safety.
+
+Run with `pytest -m browser`. Every wait is on a condition (selector, text, JavaScript predicate), never a sleep.
+"""
+
+from __future__ import annotations
+
+import io
+import urllib.parse
+from typing import Any
+
+import numpy as np
+import pytest
+
+from explorer.dashboard.query import to_web_mercator
+
+from .conftest import XSS_CAPTION, Demo, screenshot
+
+pytestmark = pytest.mark.browser
+
+# Bokeh's document lives in the page; these helpers look into it (the canvas itself cannot be read as text).
+MAP_FIGURE_JS = "[...Bokeh.documents[0].all_models].find(m => (m.tags || []).includes('eo-marks'))"
+DATA_TO_PAGE_JS = f"""([x, y]) => {{
+  const fig = {MAP_FIGURE_JS};
+  const view = Bokeh.index.find_one(fig);
+  const rect = view.canvas_view.el.getBoundingClientRect();
+  return [rect.left + view.frame.x_scale.compute(x), rect.top + view.frame.y_scale.compute(y)];
+}}"""
+BOX_COUNT_JS = """() => [...Bokeh.documents[0].all_models]
+  .filter(m => m.type === 'ColumnDataSource' && m.data && m.data.left !== undefined && m.data.top !== undefined)
+  .filter(m => m.data.left.length === 1).length"""
+
+
+def open_app(page: Any, server: str, **query: str) -> None:
+    url = server + ("?" + urllib.parse.urlencode(query) if query else "")
+    page.goto(url)
+    page.wait_for_selector(".eo-sample-id", state="attached")
+    page.wait_for_function("() => window.Bokeh !== undefined && Bokeh.documents.length > 0")
+    wait_for_canvases(page, 4)
+    # The session is connected (the app marks the body) and the URL names the open sample.
+    page.wait_for_function(
+        "() => document.body.dataset.eoConnected === '1' && location.search.includes('sample=')"
+    )
+
+
+def wait_for_canvases(page: Any, n: int) -> None:
+    """Canvases live in shadow roots: count them through every open shadow root."""
+    page.wait_for_function(
+        """(n) => {
+          const count = (root) => [...root.querySelectorAll('*')].reduce(
+            (k, el) => k + (el.tagName === 'CANVAS' ? 1 : 0) + (el.shadowRoot ? count(el.shadowRoot) : 0), 0);
+          return count(document) >= n;
+        }""",
+        arg=n,
+    )
+
+
+def sample_title(page: Any) -> str:
+    return str(page.locator(".eo-sample-id").inner_text())
+
+
+def wait_for_sample(page: Any, sample_id: str) -> None:
+    page.locator(".eo-sample-id", has_text=sample_id).wait_for()
+
+
+def test_page__map_and_viewers_render_without_errors(page: Any, server: str) -> None:
+    open_app(page, server)
+    # Locators pierce Panel's shadow roots (document.body.innerText does not).
+    page.locator(".eo-count", has_text="matching samples").wait_for()
+    assert page.get_by_text("Traceback").count() == 0
+    assert page.get_by_text("Internal Server Error").count() == 0
+    assert page.locator(".eo-badge-synthetic").first.is_visible()
+    page.wait_for_function(f"() => {MAP_FIGURE_JS} !== undefined")
+    screenshot(page, "dashboard")
+    assert page.watcher.errors == []
+
+
+def test_url__opens_the_sample_it_names_and_follows_navigation(
+    page: Any, server: str, demo_catalogs: list[Any]
+) -> None:
+    ben = next(c for c in demo_catalogs if c.name == "bigearthnet-demo")
+    sample_id = str(ben.samples["sample_id"].iloc[3])
+    open_app(page, server, dataset="bigearthnet-demo", sample=sample_id)
+    wait_for_sample(page, sample_id)
+    assert "bigearthnet-demo" in page.locator(".eo-dataset").inner_text()
+    page.get_by_role("button", name="Next ▶").click()
+    page.wait_for_function(
+        "(old) => !location.search.includes(encodeURIComponent(old)) && location.search.includes('sample=')",
+        arg=sample_id,
+    )
+    assert "dataset=" in page.url
+    screenshot(page, "bigearthnet-sample")
+    assert page.watcher.errors == []
+
+
+def _isolated_sample(catalogs: list[Any]) -> tuple[str, str, float, float]:
+    """The sample farthest from every other one, so a click on it is unambiguous."""
+    rows = []
+    for cat in catalogs:
+        frame = cat.samples
+        x, y = to_web_mercator(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
+        rows += [
+            (cat.name, str(s), float(a), float(b)) for s, a, b in zip(frame["sample_id"], x, y, strict=True)
+        ]
+    xy = np.array([[r[2], r[3]] for r in rows])
+    dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    np.fill_diagonal(dist, np.inf)
+    return rows[int(np.argmax(dist.min(axis=1)))]
+
+
+def test_map_click__opens_the_nearest_sample(page: Any, server: str, demo_catalogs: list[Any]) -> None:
+    dataset, sample_id, x, y = _isolated_sample(demo_catalogs)
+    open_app(page, server)
+    page.wait_for_function(f"() => {MAP_FIGURE_JS} !== undefined")
+    if sample_title(page) == sample_id:
+        page.get_by_role("button", name="Next ▶").click()
+        page.locator(".eo-sample-id").filter(has_not_text=sample_id).wait_for()
+    px, py = page.evaluate(DATA_TO_PAGE_JS, [x, y])
+    page.mouse.click(px + 1, py + 1)  # a pixel off: the lookup tolerates a few pixels
+    wait_for_sample(page, sample_id)
+    assert dataset in page.locator(".eo-dataset").inner_text()
+    assert page.watcher.errors == []
+
+
+def test_text__spatial_terms_are_highlighted(page: Any, server: str, demo_catalogs: list[Any]) -> None:
+    chat = next(c for c in demo_catalogs if c.name == "chatearthnet-demo")
+    sample_id = str(chat.samples["sample_id"].iloc[5])
+    open_app(page, server, dataset="chatearthnet-demo", sample=sample_id)
+    wait_for_sample(page, sample_id)
+    marks = page.locator(".eo-caption-text mark.st")
+    marks.first.wait_for()
+    kinds = set(page.locator(".eo-caption-text mark.st").evaluate_all("els => els.map(e => e.dataset.kind)"))
+    assert {"position", "class"} <= kinds
+    screenshot(page, "chatearthnet-sample")
+    assert page.watcher.errors == []
+
+
+def test_refexp__selecting_one_draws_its_box_on_every_viewer(
+    page: Any, server: str, demo_catalogs: list[Any]
+) -> None:
+    ben = next(c for c in demo_catalogs if c.name == "bigearthnet-demo")
+    ann = ben.annotations.to_pandas()
+    with_box = ann[(ann["kind"] == "refexp") & ann["bbox_x0"].notna()]
+    sample_id = str(with_box["sample_id"].iloc[0])
+    open_app(page, server, dataset="bigearthnet-demo", sample=sample_id)
+    wait_for_sample(page, sample_id)
+    assert page.evaluate(BOX_COUNT_JS) == 0
+    viewer = page.locator(".eo-view-s2 canvas").first
+    before = _box_pixels(viewer.screenshot())
+
+    page.get_by_text("Referring expressions", exact=True).click()
+    picker = page.locator(".eo-refexp-picker input[type=radio]")
+    picker.nth(1).check()
+    page.locator(".eo-selected-box").wait_for()
+    page.wait_for_function(f"() => ({BOX_COUNT_JS})() >= 3")
+    after = _box_pixels(viewer.screenshot())
+    assert after > before + 20, (before, after)
+    screenshot(page, "refexp-box")
+    assert page.watcher.errors == []
+
+
+def _box_pixels(png: bytes) -> int:
+    """Pixels close to the box colour (#ff1493) in a screenshot."""
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    target = np.array([0xFF, 0x14, 0x93])
+    return int((np.abs(rgb - target).sum(axis=2) < 60).sum())
+
+
+def test_caption_with_script__renders_as_literal_text(page: Any, server: str, demo: Demo) -> None:
+    open_app(page, server, dataset="chatearthnet-demo", sample=demo.xss_sample)
+    wait_for_sample(page, demo.xss_sample)
+    caption = page.locator(".eo-caption-text", has_text="window.__xss")
+    caption.first.wait_for()
+    assert "<script>window.__xss = 1</script>" in caption.first.inner_text()
+    assert page.evaluate("() => window.__xss") is None
+    assert page.locator(".eo-caption-text script, .eo-caption-text img").count() == 0
+    assert XSS_CAPTION.split(">", 1)[0] in caption.first.inner_text()
+    assert page.watcher.errors == []
+
+
+def test_broken_sample__message_in_viewer_and_session_goes_on(page: Any, server: str, demo: Demo) -> None:
+    open_app(page, server, dataset="chatearthnet-demo", sample=demo.broken_sample)
+    wait_for_sample(page, demo.broken_sample)
+    # The alert's text sits in its shadow root: get_by_text pierces it, inner_text of the host does not.
+    message = page.locator(".eo-view-s2 .eo-layer-message").get_by_text("Could not read the optical layer")
+    message.wait_for()
+    assert f"{demo.broken_sample}.png" in message.inner_text()
+    screenshot(page, "broken-sample")
+    page.get_by_role("button", name="Next ▶").click()
+    page.locator(".eo-sample-id").filter(has_not_text=demo.broken_sample).wait_for()
+    page.locator(".eo-view-s2 .eo-layer-message").wait_for(state="hidden")
+    assert page.watcher.errors == []
+
+
+def test_invalid_regex__shows_a_message_not_a_crash(page: Any, server: str) -> None:
+    open_app(page, server)
+    page.locator(".eo-regex input[type=checkbox]").check()
+    search = page.locator(".eo-query input")
+    search.fill("forest(")
+    search.press("Enter")
+    alert = page.locator(".eo-query-error")
+    alert.get_by_text("invalid regular expression").wait_for()
+    search.fill("forest|water")
+    search.press("Enter")
+    page.locator(".eo-count").wait_for()
+    alert.wait_for(state="hidden")
+    assert page.watcher.errors == []
+
+
+def test_export__downloads_a_png_of_the_sample(page: Any, server: str, demo_catalogs: list[Any]) -> None:
+    ben = next(c for c in demo_catalogs if c.name == "bigearthnet-demo")
+    sample_id = str(ben.samples["sample_id"].iloc[2])
+    open_app(page, server, dataset="bigearthnet-demo", sample=sample_id)
+    wait_for_sample(page, sample_id)
+    with page.expect_download() as download_info:
+        page.get_by_text("Export PNG (300 dpi)").click()
+    download = download_info.value
+    assert download.suggested_filename == f"bigearthnet-demo_{sample_id}.png"
+    with open(download.path(), "rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert page.watcher.errors == []
+
+
+def test_box_select__restricts_the_matches(page: Any, server: str) -> None:
+    open_app(page, server)
+    page.wait_for_function(f"() => {MAP_FIGURE_JS} !== undefined")
+    total = page.locator(".eo-count b").inner_text()
+    page.locator("[title='Box Select']").first.click()
+    # Drag a box over western and central Europe.
+    corners = to_web_mercator(np.array([-10.0, 20.0]), np.array([60.0, 40.0]))
+    x0, y0 = page.evaluate(DATA_TO_PAGE_JS, [float(corners[0][0]), float(corners[1][0])])
+    x1, y1 = page.evaluate(DATA_TO_PAGE_JS, [float(corners[0][1]), float(corners[1][1])])
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    page.locator(".eo-count", has_text="inside the box").wait_for()
+    assert page.locator(".eo-count b").inner_text() != total
+    page.get_by_role("button", name="Clear box selection").click()
+    page.locator(".eo-count b", has_text=total).wait_for()
+    assert page.watcher.errors == []

@@ -1,0 +1,150 @@
+"""Filtering, vectorised text search, colouring, rasterising and nearest lookup on the demo catalogs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from explorer.dashboard import query
+
+
+def _indexes(demo_catalogs: list[Any]) -> list[query.CatalogIndex]:
+    return [query.index_of(c) for c in demo_catalogs]
+
+
+def test_to_web_mercator__known_points() -> None:
+    x, y = query.to_web_mercator(np.array([0.0, 180.0, np.nan]), np.array([0.0, 0.0, 10.0]))
+    assert x[0] == pytest.approx(0.0, abs=1e-6) and y[0] == pytest.approx(0.0, abs=1e-6)
+    assert x[1] == pytest.approx(20_037_508.34, rel=1e-9)
+    assert np.isnan(x[2])
+
+
+def test_index_of__is_shared_between_callers(demo_catalogs: list[Any]) -> None:
+    assert query.index_of(demo_catalogs[0]) is query.index_of(demo_catalogs[0])
+
+
+def test_match__no_filter_matches_every_sample(demo_catalogs: list[Any]) -> None:
+    matches = query.match(_indexes(demo_catalogs), query.Filters())
+    assert matches.count == sum(len(c.samples) for c in demo_catalogs)
+    assert matches.message == ""
+
+
+def test_match__dataset_split_country_filters(demo_catalogs: list[Any]) -> None:
+    indexes = _indexes(demo_catalogs)
+    ben = next(c for c in demo_catalogs if c.name == "bigearthnet-demo")
+    split = str(ben.samples["split"].iloc[0])
+    country = str(ben.samples["country"].iloc[0])
+    matches = query.match(indexes, query.Filters(dataset="bigearthnet-demo", split=split, country=country))
+    expected = ((ben.samples["split"] == split) & (ben.samples["country"] == country)).sum()
+    assert matches.count == expected > 0
+    assert set(matches.dataset_code.tolist()) == {[ix.name for ix in indexes].index("bigearthnet-demo")}
+
+
+def test_match__class_filter_uses_labels(demo_catalogs: list[Any]) -> None:
+    indexes = _indexes(demo_catalogs)
+    ben = next(c for c in demo_catalogs if c.name == "bigearthnet-demo")
+    label = str(ben.samples["labels"].iloc[0][0])
+    matches = query.match(indexes, query.Filters(label=label))
+    expected = sum(label in list(x) for x in ben.samples["labels"])
+    assert matches.count == expected > 0
+
+
+def test_search_annotations__plain_words_ignore_case() -> None:
+    table = pa.table(
+        {
+            "kind": ["caption", "caption", "vqa_binary", "vqa_binary"],
+            "input": [None, None, "Is there FOREST here?", "Is there water?"],
+            "output": ["A forest in the north.", "Crop land.", "yes", "forest"],
+            "sidx": pa.array([0, 1, 2, 3], pa.int32()),
+        }
+    )
+    assert query.search_annotations(table, "forest", regex=False).tolist() == [0, 2]
+
+
+def test_search_annotations__regex_and_invalid_regex() -> None:
+    table = pa.table(
+        {
+            "kind": ["caption"],
+            "input": pa.array([None], pa.string()),
+            "output": ["top left water"],
+            "sidx": pa.array([7], pa.int32()),
+        }
+    )
+    assert query.search_annotations(table, r"top\s+(left|right)", regex=True).tolist() == [7]
+    with pytest.raises(query.InvalidQuery, match="invalid regular expression"):
+        query.search_annotations(table, "top(", regex=True)
+
+
+def test_match__invalid_regex_gives_message_not_exception(demo_catalogs: list[Any]) -> None:
+    matches = query.match(_indexes(demo_catalogs), query.Filters(query="water(", regex=True))
+    assert matches.count == 0
+    assert "invalid regular expression" in matches.message
+
+
+def test_match__text_search_maps_annotations_to_samples(demo_catalogs: list[Any]) -> None:
+    indexes = _indexes(demo_catalogs)
+    matches = query.match(indexes, query.Filters(query="top left"))
+    assert 0 < matches.count < sum(ix.size for ix in indexes)
+    code = int(matches.dataset_code[0])
+    ann = indexes[code].catalog.annotations_of(str(indexes[code].sample_ids[matches.sidx[0]]))
+    text = " ".join(str(t) for t in ann["output"].tolist() + ann["input"].tolist())
+    assert "top left" in text.lower()
+
+
+def test_match__bounds_keep_points_inside(demo_catalogs: list[Any]) -> None:
+    indexes = _indexes(demo_catalogs)
+    everything = query.match(indexes, query.Filters())
+    box = (0.0, 0.0, 5_000_000.0, 10_000_000.0)
+    inside = query.match(indexes, query.Filters(bounds=box))
+    assert inside.count == int(
+        ((everything.x >= 0) & (everything.x <= 5e6) & (everything.y >= 0) & (everything.y <= 1e7)).sum()
+    )
+
+
+def test_categories__by_split_and_by_class(demo_catalogs: list[Any]) -> None:
+    indexes = _indexes(demo_catalogs)
+    matches = query.match(indexes, query.Filters())
+    by_split = query.categories(indexes, matches, query.COLOR_BY_SPLIT, None)
+    assert "train" in set(by_split.categories)
+    label = indexes[0].label_names[0] if indexes[0].label_names else indexes[1].label_names[0]
+    by_class = query.categories(indexes, matches, query.COLOR_BY_CLASS, label)
+    assert set(by_class.categories) <= {f"with {label}", f"without {label}"}
+    colors = query.color_key(by_class, query.COLOR_BY_CLASS)
+    assert set(colors) == {str(c) for c in by_class.categories}
+
+
+def test_rasterize_points__draws_points_where_they_are() -> None:
+    import pandas as pd
+
+    matches = query.Matches(
+        ["d"], np.zeros(1, np.int16), np.zeros(1, np.int64), np.array([0.25]), np.array([0.75])
+    )
+    frame = query.points_frame(matches, pd.Categorical(["a"]))
+    rgba = query.rasterize_points(frame, (0.0, 1.0), (0.0, 1.0), 40, 40, {"a": "#ff0000"})
+    assert rgba.shape == (40, 40, 4)
+    rows, cols = np.nonzero(rgba[:, :, 3])
+    # Row 0 is the top: y = 0.75 lies in the upper half, x = 0.25 in the left half.
+    assert rows.mean() < 20 and cols.mean() < 20
+
+
+def test_nearest__within_tolerance_only(demo_catalogs: list[Any]) -> None:
+    matches = query.match(_indexes(demo_catalogs), query.Filters())
+    finite = np.flatnonzero(np.isfinite(matches.x))
+    target = int(finite[0])
+    assert (
+        query.nearest(matches, matches.x[target] + 10, matches.y[target], tolerance=1_000) == target
+        or (np.hypot(matches.x - matches.x[target], matches.y - matches.y[target]) < 20).sum() > 1
+    )
+    assert query.nearest(matches, 1e9, 1e9, tolerance=1_000) is None
+
+
+def test_results_frame__first_rows_in_match_order(demo_catalogs: list[Any]) -> None:
+    indexes = _indexes(demo_catalogs)
+    matches = query.match(indexes, query.Filters())
+    frame = query.results_frame(indexes, matches, limit=5)
+    assert list(frame.columns) == ["dataset", "sample_id", "split", "country"]
+    assert len(frame) == 5
+    assert frame["sample_id"].iloc[0] == indexes[int(matches.dataset_code[0])].sample_ids[matches.sidx[0]]

@@ -1,0 +1,142 @@
+"""The store: filters -> matches, opening samples (and failing to), navigation, rendered layers, boxes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from explorer import imagery
+from explorer.dashboard.state import NO_REFEXP, ExplorerState, refexp_label, refexp_options
+
+from .conftest import Demo
+
+
+@pytest.fixture
+def state(demo_catalogs: list[Any]) -> ExplorerState:
+    return ExplorerState(demo_catalogs)
+
+
+def _ben(state: ExplorerState) -> Any:
+    return state.catalogs["bigearthnet-demo"]
+
+
+def test_init__options_and_matches_cover_every_dataset(state: ExplorerState) -> None:
+    assert state.param.dataset.objects == ["All", "chatearthnet-demo", "bigearthnet-demo"]
+    assert state.count == sum(len(c.samples) for c in state.catalogs.values())
+    assert "train" in state.param.split.objects
+    assert state.map_frame is not None and len(state.map_frame) == state.count
+
+
+def test_dataset__restricts_matches_and_options(state: ExplorerState) -> None:
+    state.dataset = "bigearthnet-demo"
+    assert state.count == len(_ben(state).samples)
+    assert set(state.results["dataset"]) == {"bigearthnet-demo"}
+    assert set(state.param.country.objects) - {"All"} == set(_ben(state).samples["country"].dropna())
+
+
+def test_query__invalid_regex_sets_message_and_recovers(state: ExplorerState) -> None:
+    state.param.update(query="water(", regex=True)
+    assert state.count == 0 and "invalid regular expression" in state.message
+    state.query = "wat(er|ers)"
+    assert state.message == "" and state.count > 0
+
+
+def test_open_sample__reads_layers_and_annotations(state: ExplorerState) -> None:
+    sample_id = str(_ben(state).samples["sample_id"].iloc[0])
+    state.open_sample("bigearthnet-demo", sample_id)
+    assert state.sample["sample_id"] == sample_id
+    assert set(state.layers) == {"s2", "s1", "landcover"}
+    assert state.layer_errors == {}
+    assert state.synthetic
+    assert state.annotations is not None and len(state.annotations) > 0
+    rendered = state.optical()
+    assert rendered is not None and rendered.bands == ("B04", "B03", "B02")
+    assert state.sar() is not None and state.landcover() is not None
+
+
+def test_open_sample__absent_layer_is_explained(state: ExplorerState) -> None:
+    chat = state.catalogs["chatearthnet-demo"]
+    state.open_sample("chatearthnet-demo", str(chat.samples["sample_id"].iloc[0]))
+    assert "s1" not in state.layers
+    assert state.layer_errors["s1"] == "This sample has no SAR layer."
+
+
+def test_open_sample__corrupt_file_gives_message_and_state_keeps_working(
+    state: ExplorerState, demo: Demo
+) -> None:
+    state.open_sample("chatearthnet-demo", demo.broken_sample)
+    assert "s2" not in state.layers
+    assert "Could not read the optical layer" in state.layer_errors["s2"]
+    assert f"{demo.broken_sample}.png" in state.layer_errors["s2"]
+    assert state.optical() is None
+    state.step(+1)
+    assert state.sample_id != demo.broken_sample and "s2" in state.layers
+
+
+def test_open_sample__unknown_sample_or_dataset(state: ExplorerState) -> None:
+    state.open_sample("bigearthnet-demo", "no-such-patch")
+    assert "no sample 'no-such-patch'" in state.sample_message and state.sample is None
+    state.open_sample("nope", "x")
+    assert "no dataset named 'nope'" in state.sample_message
+
+
+def test_step__previous_next_wrap_around_the_matches(state: ExplorerState) -> None:
+    state.open_match(0)
+    first = (state.open_dataset, state.sample_id)
+    state.step(-1)
+    assert state.current_position() == state.count - 1
+    state.step(+1)
+    assert (state.open_dataset, state.sample_id) == first
+
+
+def test_open_random__stays_within_matches(state: ExplorerState) -> None:
+    state.dataset = "chatearthnet-demo"
+    for _ in range(5):
+        state.open_random()
+        assert state.open_dataset == "chatearthnet-demo"
+
+
+def test_open_first__of_a_named_dataset(state: ExplorerState) -> None:
+    state.open_first("bigearthnet-demo")
+    assert state.open_dataset == "bigearthnet-demo"
+    assert state.sample_id == str(_ben(state).samples["sample_id"].iloc[0])
+
+
+def test_custom_composite__uses_picked_bands(state: ExplorerState) -> None:
+    state.open_sample("bigearthnet-demo", str(_ben(state).samples["sample_id"].iloc[0]))
+    state.param.update(composite=imagery.CUSTOM, red="B12", green="B8A", blue="B01")
+    assert state.optical().bands == ("B12", "B8A", "B01")
+    state.percentiles = (0.0, 100.0)
+    assert state.optical().limits[0][1] >= state.optical().limits[0][0]
+
+
+def test_refexp__box_of_the_selected_expression(state: ExplorerState) -> None:
+    ann = _ben(state).annotations.to_pandas()
+    row = ann[(ann["kind"] == "refexp") & ann["bbox_x0"].notna()].iloc[0]
+    state.open_sample("bigearthnet-demo", str(row["sample_id"]))
+    assert state.refexp == NO_REFEXP and state.refexp_box() is None
+    assert int(row["ann_id"]) in state.param.refexp.objects.values()
+    state.refexp = int(row["ann_id"])
+    box = state.refexp_box()
+    assert box == pytest.approx((row["bbox_x0"], row["bbox_y0"], row["bbox_x1"], row["bbox_y1"]))
+
+
+def test_refexp_options__labels_are_unique_and_without_tags() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "kind": ["refexp", "refexp", "caption"],
+            "ann_id": [1, 2, 3],
+            "ref": ["pastures", "pastures", None],
+            "input": ["Identify the <ref>pastures</ref>.", "Identify the <ref>pastures</ref>.", None],
+            "output": ["[0 0, 1 1]", "[0 0, 1 1]", "text"],
+            "bbox_x0": [0.0, 0.1, np.nan],
+        }
+    )
+    options = refexp_options(frame)
+    assert list(options.values()) == [NO_REFEXP, 1, 2]
+    assert len(set(options)) == 3
+    assert refexp_label(frame.iloc[0]) == "pastures"

@@ -1,0 +1,207 @@
+"""Views without a browser: safe text HTML, header badges, image arrays for Bokeh, map layers, PNG export, and
+the whole dashboard rendered into a Bokeh document (as one server session)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import holoviews as hv
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from explorer.dashboard import map_view, perf
+from explorer.dashboard.export import EXPORT_DPI, sample_png
+from explorer.dashboard.image_views import box_data, rgba_image
+from explorer.dashboard.sample_view import export_filename, header_html
+from explorer.dashboard.state import ExplorerState
+from explorer.dashboard.text_view import captions_html, correct_option, questions_html, refexps_html
+
+
+def _annotations(**columns: Any) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    base: dict[str, Any] = {
+        "kind": ["caption"] * n,
+        "source": [None] * n,
+        "split": [None] * n,
+        "category": [None] * n,
+        "input": [None] * n,
+        "output": [None] * n,
+        "options": [None] * n,
+        "ann_id": list(range(n)),
+        "ref": [None] * n,
+        "bbox_x0": [np.nan] * n,
+        "bbox_y0": [np.nan] * n,
+        "bbox_x1": [np.nan] * n,
+        "bbox_y1": [np.nan] * n,
+    }
+    base.update(columns)
+    return pd.DataFrame(base)
+
+
+def test_captions_html__escapes_markup_and_highlights_terms() -> None:
+    frame = _annotations(
+        output=["<script>alert(1)</script> water in the top left", "A forest."],
+        source=["chatgpt-3.5", "chatgpt-4v"],
+    )
+    html = captions_html(frame)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "ChatGPT-3.5" in html and "ChatGPT-4V" in html
+    assert '<mark class="st st-position"' in html
+
+
+def test_captions_html__none() -> None:
+    assert "No caption" in captions_html(None)
+
+
+def test_correct_option__letter_or_text() -> None:
+    options = ["Arable land", "Pastures", "Mixed forest"]
+    assert correct_option(options, "b") == 1
+    assert correct_option(options, "c)") == 2
+    assert correct_option(options, "mixed forest") == 2
+    assert correct_option(options, "z") is None
+
+
+def test_questions_html__binary_and_mcq_with_correct_marked() -> None:
+    frame = _annotations(
+        kind=["vqa_binary", "vqa_mcq"],
+        input=["Is there water <b>here</b>?", "Which class is largest? a) Pastures, b) Arable land"],
+        output=["yes", "b"],
+        options=[None, np.array(["Pastures", "Arable land"])],
+        category=["presence", "area"],
+    )
+    html = questions_html(frame)
+    assert "&lt;b&gt;here&lt;/b&gt;" in html
+    assert '<li class="eo-correct">' in html and "✔ correct" in html
+    assert html.index("eo-correct") > html.index("Pastures")  # the second option is the marked one
+    assert ">presence<" in html
+
+
+def test_refexps_html__box_and_selection() -> None:
+    frame = _annotations(
+        kind=["refexp"],
+        input=["Identify the <ref>pastures</ref> in the north."],
+        ann_id=[5],
+        bbox_x0=[0.1],
+        bbox_y0=[0.2],
+        bbox_x1=[0.5],
+        bbox_y1=[0.6],
+    )
+    html = refexps_html(frame, selected=5)
+    assert "&lt;ref&gt;" in html and "eo-selected" in html and "(0.10, 0.20)" in html
+
+
+def test_rgba_image__row_order_flipped_for_bokeh() -> None:
+    rgb = np.zeros((2, 3, 3), np.uint8)
+    rgb[0, :, 0] = 255  # top row red
+    packed = rgba_image(rgb)
+    assert packed.shape == (2, 3) and packed.dtype == np.uint32
+    bottom_row_of_bokeh = packed[-1].view(np.uint8).reshape(3, 4)
+    assert bottom_row_of_bokeh[0].tolist() == [255, 0, 0, 255]
+
+
+def test_box_data__top_left_origin_to_y_up() -> None:
+    assert box_data((0.1, 0.2, 0.5, 0.6)) == {
+        "left": [0.1],
+        "right": [0.5],
+        "bottom": [pytest.approx(0.4)],
+        "top": [0.8],
+    }
+    assert box_data(None)["left"] == []
+
+
+def test_header_html__synthetic_badge_and_escaping(demo_catalogs: list[Any]) -> None:
+    state = ExplorerState(demo_catalogs)
+    state.open_first("chatearthnet-demo")
+    html = header_html(state)
+    assert "eo-badge-synthetic" in html and "SYNTHETIC" in html
+    assert state.sample_id in html
+    state.open_sample("chatearthnet-demo", "<img src=x>")
+    assert "&lt;img src=x&gt;" in header_html(state)
+
+
+def test_export_filename__safe() -> None:
+    class Fake:
+        open_dataset = "a/b"
+        sample_id = "../x y"
+
+    assert export_filename(Fake()) == "a_b_.._x_y.png"  # type: ignore[arg-type]
+
+
+def test_sample_png__300_dpi_figure(demo_catalogs: list[Any]) -> None:
+    state = ExplorerState(demo_catalogs)
+    state.open_first("bigearthnet-demo")
+    image = Image.open(io.BytesIO(sample_png(state).getvalue()))
+    assert image.format == "PNG"
+    assert image.info["dpi"][0] == pytest.approx(EXPORT_DPI, abs=1)
+    assert image.size[0] >= 2500
+
+
+def test_render_map__points_below_threshold_raster_above(demo_catalogs: list[Any], monkeypatch: Any) -> None:
+    state = ExplorerState(demo_catalogs)
+    overlay = map_view.render_map(state, width=400, height=200)
+    rgb, points = overlay.values()
+    assert isinstance(points, hv.Points) and len(points) == len(state.map_frame)
+    monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10)
+    rgb, points = map_view.render_map(state, width=400, height=200).values()
+    assert len(points) == 0
+    assert np.asarray(rgb.dimension_values(3)).max() > 0  # some pixels are drawn
+
+
+def test_map_click__opens_nearest_sample_within_tolerance(demo_catalogs: list[Any]) -> None:
+    state = ExplorerState(demo_catalogs)
+    view = map_view.MapView(state=state, tiles=False)
+    target = state.matches.count - 1
+    x, y = state.matches.x[target], state.matches.y[target]
+    assert view.click(x + view.tolerance() / 3, y)
+    assert state.current_position() is not None
+    assert (
+        np.hypot(state.matches.x[state.current_position()] - x, state.matches.y[state.current_position()] - y)
+        < view.tolerance()
+    )
+    assert not view.click(1e9, 1e9)
+
+
+def test_box_select__sets_bounds_filter(demo_catalogs: list[Any]) -> None:
+    state = ExplorerState(demo_catalogs)
+    view = map_view.MapView(state=state, tiles=False)
+    total = state.count
+    view._on_box(bounds=(-2e6, 4e6, 4e6, 1e7))  # Europe
+    assert state.bounds is not None and 0 < state.count < total
+
+
+def test_served_dashboard__sample_update_within_budget(demo_catalogs: list[Any]) -> None:
+    dashboard, document = perf.served_dashboard(demo_catalogs)
+    ben = demo_catalogs[1]
+    ids = ben.samples["sample_id"].tolist()
+    perf.sample_update(dashboard, document, ben.name, ids[1])  # warm caches
+    seconds = min(perf.sample_update(dashboard, document, ben.name, s) for s in ids[2:6])
+    assert dashboard.state.sample_id == ids[5]
+    # The budget is 150 ms on a quiet machine; allow for a loaded CI runner.
+    assert seconds < 0.6, seconds
+    assert perf.map_render(dashboard.state) < 2.0
+
+
+def test_image_panel__viewers_share_ranges_so_zoom_and_pan_are_linked(demo_catalogs: list[Any]) -> None:
+    from explorer.dashboard.image_views import ImagePanel
+
+    panel = ImagePanel(ExplorerState(demo_catalogs))
+    figures = [panel.optical.figure, panel.sar.figure, panel.landcover.figure]
+    assert all(f.x_range is figures[0].x_range and f.y_range is figures[0].y_range for f in figures)
+
+
+def test_image_views__sample_change_updates_sources_in_place(demo_catalogs: list[Any]) -> None:
+    from explorer.dashboard.image_views import ImagePanel
+
+    state = ExplorerState(demo_catalogs)
+    panel = ImagePanel(state)
+    source = panel.sar.sources[0]
+    state.open_first("bigearthnet-demo")
+    shape = source.data["image"][0].shape
+    assert shape == state.layers["s1"].shape[1:]
+    assert panel.sar.sources[0] is source  # same model, new data: nothing re-rendered
+    state.open_first("chatearthnet-demo")
+    assert source.data["image"][0].shape == (2, 2)  # ChatEarthNet has no SAR: placeholder
+    assert panel.sar.message().startswith("This sample has no SAR layer")
