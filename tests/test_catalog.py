@@ -180,3 +180,13 @@ def test_catalog__pickles_by_path_for_dask_workers(cen_folder):
     cat, _ = catalog.build_catalog(cen_folder)
     clone = pickle.loads(pickle.dumps(cat))
     assert clone.path == cat.path and clone.annotations.num_rows == cat.annotations.num_rows
+
+
+def test_index__caches_statistics_for_the_dashboard(cen_folder):
+    from explorer import stats
+
+    report = catalog.index(cen_folder, progress=False)
+    cat = explorer.open_registered()[0]
+    assert (cat.stats_dir / "stats_key.json").exists()
+    cached = stats.cached_stats(cat)  # a load, not a recompute: same tables as the index wrote
+    assert cached["comparison"]["dataset"].tolist() == [report.name]

@@ -51,6 +51,7 @@ class BuildReport:
     n_annotations: int
     problems: list[SampleProblem] = field(default_factory=list)
     seconds: float = 0.0
+    seconds_stats: float = 0.0
 
     def summary_line(self) -> str:
         line = f"{self.name}: {self.n_samples:,} samples, {self.n_annotations:,} annotations"
@@ -128,7 +129,9 @@ class Catalog:
         if starts.size > 5000:
             rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops, strict=False)])
             return self.annotations.take(pa.array(rows))
-        return pa.concat_tables([self.annotations.slice(int(a), int(b - a)) for a, b in zip(starts, stops, strict=False)])
+        return pa.concat_tables(
+            [self.annotations.slice(int(a), int(b - a)) for a, b in zip(starts, stops, strict=False)]
+        )
 
     # --- layers --------------------------------------------------------------------------------------------
     @property
@@ -358,10 +361,23 @@ def _cached_catalog_path(root: Path, format: str | None) -> Path | None:
 
 
 def index(
-    path: str | Path, format: str | None = None, name: str | None = None, progress: bool = True
+    path: str | Path,
+    format: str | None = None,
+    name: str | None = None,
+    progress: bool = True,
+    with_stats: bool = True,
 ) -> BuildReport:
-    """Build a catalog and register it, as ``eo-explorer index`` does."""
+    """Build a catalog, cache its statistics and register it, as ``eo-explorer index`` does.
+
+    Statistics are computed here, once, so that no dashboard session or notebook pays for them.
+    """
     catalog, report = build_catalog(path, format=format, name=name, progress=progress)
+    if with_stats:
+        from . import stats
+
+        started = time.perf_counter()
+        stats.cached_stats(catalog)
+        report.seconds_stats = time.perf_counter() - started
     registry.add(catalog.name, catalog.path, catalog.root, catalog.format)
     return report
 

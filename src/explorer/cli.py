@@ -28,7 +28,13 @@ def _cmd_index(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.paths:
         try:
-            report = index(path, format=args.format, name=args.name, progress=not args.quiet)
+            report = index(
+                path,
+                format=args.format,
+                name=args.name,
+                progress=not args.quiet,
+                with_stats=not args.no_stats,
+            )
         except ExplorerError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
@@ -82,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     idx.add_argument("--format", help="reader to use instead of auto-detection")
     idx.add_argument("--name", help="dataset name (default: the folder name)")
     idx.add_argument("--quiet", action="store_true", help="no progress bar")
+    idx.add_argument(
+        "--no-stats", action="store_true", help="skip caching the statistics (computed on first use)"
+    )
     idx.set_defaults(func=_cmd_index)
 
     lst = sub.add_parser("list", help="list registered catalogs")
