@@ -80,10 +80,12 @@ def shoot(url: str, out: Path, width: int, height: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out", nargs="?", default=str(REPO / "docs" / "dashboard.png"))
     parser.add_argument("--width", type=int, default=1600)
-    parser.add_argument("--height", type=int, default=1150)
+    parser.add_argument("--height", type=int, default=1900)
     parser.add_argument("--args", nargs="*", default=[], dest="paths", help="dataset or catalog folders")
     options = parser.parse_args()
     if not Path(CHROMIUM).exists():

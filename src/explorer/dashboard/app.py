@@ -55,10 +55,13 @@ def open_catalogs(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
 
 
 class UrlWriter(pn.custom.JSComponent):
-    """Writes ``query`` into the browser's address bar as soon as it renders and whenever it changes.
+    """Writes ``query`` into the browser's address bar as soon as it renders and whenever it changes; marks the
+    page body ``data-eo-connected`` once Panel has loaded the session (what tests and scripts wait for).
 
-    It also marks the page body with ``data-eo-connected`` once a message went to the server and back, the
-    signal that tests and the screenshot script wait for before they interact.
+    It also works around a Bokeh behaviour that stalls Panel offline: a map tile that fails to load is marked
+    finished without telling the plot, so the page never turns idle, and Panel, which waits for that, never
+    runs its on-load work (URL updates, ``pn.state.loaded``, batched model updates). Repainting the tile layers
+    lets them report the failed tiles as finished.
     """
 
     query = param.String(default="")
@@ -71,9 +74,19 @@ class UrlWriter(pn.custom.JSComponent):
         }
       }
       apply(model.query)
-      // The page may render before its session connects: knock until the server answers. Later URLs come as
+      const poke = setInterval(() => {
+        const doc = window.Bokeh && window.Bokeh.documents[0]
+        if (!doc || doc.is_idle) { if (doc) { clearInterval(poke) } return }
+        for (const m of doc.all_models) {
+          if (m.type === "TileRenderer") {
+            const view = window.Bokeh.index.find_one(m)
+            if (view) { view.request_paint() }
+          }
+        }
+      }, 500)
+      // Knock until the server answers, which it does once the session has loaded. Later URLs come as
       // messages too (they reach the browser more reliably than this component's synced properties).
-      const knock = setInterval(() => model.send_msg("knock"), 200)
+      const knock = setInterval(() => model.send_msg("knock"), 250)
       model.on("msg:custom", (msg) => {
         clearInterval(knock)
         document.body.dataset.eoConnected = "1"
@@ -87,10 +100,12 @@ class UrlWriter(pn.custom.JSComponent):
 
     @param.depends("query", watch=True)
     def _send_query(self) -> None:
-        self._send_msg({"query": self.query})
+        if pn.state.loaded:
+            self._send_msg({"query": self.query})
 
     def _handle_msg(self, msg: Any) -> None:
-        self._send_msg({"query": self.query})
+        if pn.state.loaded:
+            self._send_msg({"query": self.query})
 
 
 class Dashboard(pn.viewable.Viewer):
@@ -155,9 +170,10 @@ class Dashboard(pn.viewable.Viewer):
         items += [
             self.url_writer,
             pn.Row(self.map, text, sizing_mode="stretch_width"),
-            self.stats,
-            pn.layout.Divider(),
+            # The open sample's images right under the map and its text; statistics of the matches below.
             self.images,
+            pn.layout.Divider(),
+            self.stats,
         ]
         return items
 

@@ -92,16 +92,18 @@ class ImageView(pn.viewable.Viewer):
             for source in self.sources
         ]
         self.box_source = ColumnDataSource(box_data(None))
-        self.figure.quad(
-            left="left",
-            right="right",
-            bottom="bottom",
-            top="top",
-            source=self.box_source,
-            fill_alpha=0.0,
-            line_color=BOX_COLOR,
-            line_width=3,
-        )
+        # A white halo under the box line keeps it visible on any class colour.
+        for color, width in (("white", 6), (BOX_COLOR, 3)):
+            self.figure.quad(
+                left="left",
+                right="right",
+                bottom="bottom",
+                top="top",
+                source=self.box_source,
+                fill_alpha=0.0,
+                line_color=color,
+                line_width=width,
+            )
         # The spinner goes on a wrapper: Panel's Bokeh pane rejects the figure's stylesheets when it toggles.
         self._pane = pn.Column(
             pn.pane.Bokeh(self.figure, margin=0), loading=self.state.param.loading, margin=0

@@ -31,8 +31,6 @@ import pandas as pd
 import panel as pn
 import param
 from matplotlib.figure import Figure
-from panel.io.document import hold
-from panel.io.state import set_curdoc
 
 from .. import figures, stats
 from ..catalog import Catalog
@@ -604,14 +602,9 @@ class StatsView(pn.viewable.Viewer):
         matches, pick = self.state.matches, self.pick
         future = _EXECUTOR.submit(self._compute, matches, pick)
 
-        def done(result: Future[Any]) -> None:
-            doc.add_next_tick_callback(partial(self._finish, doc, token, result))
-
-        future.add_done_callback(done)
-
-    def _finish(self, doc: Any, token: int, future: Future[Any]) -> None:
-        with set_curdoc(doc), hold(doc):
-            self._apply(token, future)
+        # Back on the event loop (the only Document call safe from another thread). No Panel set_curdoc or hold
+        # around the update: under them, changes to the map's plain Bokeh sources never reached the browser.
+        future.add_done_callback(lambda done: doc.add_next_tick_callback(partial(self._apply, token, done)))
 
     def _compute(self, matches: Matches, pick: Pick | None) -> tuple[Tables, dict[str, int], dict[str, Any]]:
         tables, counted = statistics_of(self.state.catalogs, matches)
@@ -642,25 +635,27 @@ class StatsView(pn.viewable.Viewer):
         if doc is None:
             self._set_highlight(pick, highlight_of(catalogs, matches, pick))
             return
+        waiting = [] if pick[0] == "class" else [n for n, c in catalogs.items() if not is_prepared(c)]
         self.busy = True
-        self.status = f"Finding the samples with {pick_label(pick)}…"
+        self.status = (
+            f"Preparing the statistics of {', '.join(waiting)} (once per server; about a minute at full size)…"
+            if waiting
+            else f"Finding the samples with {pick_label(pick)}…"
+        )
         future = _EXECUTOR.submit(highlight_of, catalogs, matches, pick)
 
-        def done(result: Future[Any]) -> None:
-            doc.add_next_tick_callback(partial(self._finish_pick, doc, pick, result))
+        future.add_done_callback(
+            lambda done: doc.add_next_tick_callback(partial(self._finish_pick, pick, done))
+        )
 
-        future.add_done_callback(done)
-
-    def _finish_pick(self, doc: Any, pick: Pick, future: Future[Any]) -> None:
-        with set_curdoc(doc), hold(doc):
-            self.busy = False
-            self.status = ""
-            if self.pick != pick:
-                return
-            try:
-                self._set_highlight(pick, future.result())
-            except Exception as error:  # noqa: BLE001
-                self.status = f"Could not find those samples ({type(error).__name__}): {error}"
+    def _finish_pick(self, pick: Pick, future: Future[Any]) -> None:
+        self.param.update(busy=False, status="")
+        if self.pick != pick:
+            return
+        try:
+            self._set_highlight(pick, future.result())
+        except Exception as error:  # noqa: BLE001 - a statistics bug must not end the session
+            self.status = f"Could not find those samples ({type(error).__name__}): {error}"
 
     def _set_highlight(self, pick: Pick, highlight: dict[str, np.ndarray]) -> None:
         self.state.param.update(highlight=highlight, highlight_label=pick_label(pick))

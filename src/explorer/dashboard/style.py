@@ -1,5 +1,7 @@
-"""Shared by the views: the dashboard CSS (Panel renders each component in its own shadow root, so panes take it
-   as a stylesheet) and the context for changing plain Bokeh models."""
+"""Shared by the views: the dashboard CSS and the context for changing plain Bokeh models.
+
+Panel renders each component in its own shadow root, so panes take the CSS as a stylesheet.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ CSS = (
 .eo-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; border: 1px solid #555;
   vertical-align: middle; }
 .eo-lc-legend ul { list-style: none; padding-left: 0; margin: 4px 0; columns: 2; font-size: 0.85em; }
+.eo-lc-legend li { break-inside: avoid; }
 .eo-view-title { margin: 4px 0; font-size: 1.05em; }
 .eo-image-caption { font-size: 0.8em; color: #555; }
 .eo-caption { margin-bottom: 10px; }
@@ -60,15 +63,12 @@ def html(obj: Any = "", **params: Any) -> pn.pane.HTML:
 def bokeh_updates() -> Iterator[None]:
     """Context for changing plain Bokeh models (data sources, glyphs) from a view.
 
-    In a connected server session the changes must be made under Panel's ``hold`` (Panel's callbacks run
-    without Bokeh's document lock, which Bokeh otherwise demands) and then go out as one message. Before the
-    session is connected (while the page is built) or outside a server nothing is needed, and a hold would be
-    left in place on the unconnected document. ``pn.io.unlocked`` is no help: it waits for ``pn.state.loaded``,
-    which never turns true when offline map tiles keep the page from going idle.
+    In a loaded server session the changes must be made under Panel's ``hold``: Panel's callbacks run without
+    Bokeh's document lock, which Bokeh otherwise demands, and the changes then go out as one message. While the
+    page is being built, or outside a server, nothing is needed (and a hold would stay on the document).
     """
     doc = pn.state.curdoc
-    connected = doc is not None and bool(getattr(pn.state, "_connected", {}).get(doc))
-    if not connected:
+    if doc is None or not pn.state.loaded:
         yield
         return
     with hold(doc):
