@@ -527,6 +527,7 @@ class StatsView(pn.viewable.Viewer):
         self.streams: dict[str, Any] = {}  # the selection stream of each panel's latest plot
         self._token = 0
         self._timeout: Any = None
+        self._jobs = 0  # scheduled or running on the worker (server only): busy while any
         self._panes = {
             key: pn.pane.HoloViews(
                 None, sizing_mode="stretch_width", min_height=PANEL_HEIGHT, linked_axes=False
@@ -580,17 +581,28 @@ class StatsView(pn.viewable.Viewer):
         if doc is None:
             self._apply(self._token, self._compute(self.state.matches, self.pick))
             return
-        self.busy = True
         waiting = needs_preparing(self.state.catalogs, self.state.matches)
         self.status = (
             f"Preparing the statistics of {', '.join(waiting)} (once per server; about a minute at full size)…"
             if waiting
             else "Computing statistics…"
         )
+        replaced = False
         if self._timeout is not None:
-            with contextlib.suppress(ValueError):  # already ran
+            with contextlib.suppress(ValueError):  # raises when it already ran
                 doc.remove_timeout_callback(self._timeout)
+                replaced = True
+        if not replaced:
+            self._started()
         self._timeout = doc.add_timeout_callback(partial(self._submit, doc, self._token), DEBOUNCE_MS)
+
+    def _started(self) -> None:
+        self._jobs += 1
+        self.busy = True
+
+    def _ended(self) -> None:
+        self._jobs = max(self._jobs - 1, 0)
+        self.busy = self._jobs > 0
 
     def _on_matches(self, *_: Any) -> None:
         self.refresh()
@@ -598,13 +610,18 @@ class StatsView(pn.viewable.Viewer):
     def _submit(self, doc: Any, token: int) -> None:
         self._timeout = None
         if token != self._token:
+            self._ended()
             return
         matches, pick = self.state.matches, self.pick
         future = _EXECUTOR.submit(self._compute, matches, pick)
 
         # Back on the event loop (the only Document call safe from another thread). No Panel set_curdoc or hold
         # around the update: under them, changes to the map's plain Bokeh sources never reached the browser.
-        future.add_done_callback(lambda done: doc.add_next_tick_callback(partial(self._apply, token, done)))
+        future.add_done_callback(lambda done: doc.add_next_tick_callback(partial(self._finish, token, done)))
+
+    def _finish(self, token: int, future: Future[Any]) -> None:
+        self._ended()
+        self._apply(token, future)
 
     def _compute(self, matches: Matches, pick: Pick | None) -> tuple[Tables, dict[str, int], dict[str, Any]]:
         tables, counted = statistics_of(self.state.catalogs, matches)
@@ -618,11 +635,9 @@ class StatsView(pn.viewable.Viewer):
         try:
             tables, counted, highlight = result.result() if isinstance(result, Future) else result
         except Exception as error:  # noqa: BLE001 - a statistics bug must not end the session
-            self.param.update(
-                busy=False, status=f"Could not compute the statistics ({type(error).__name__}): {error}"
-            )
+            self.status = f"Could not compute the statistics ({type(error).__name__}): {error}"
             return
-        self.param.update(tables=tables, counted=counted, busy=False, status="")
+        self.param.update(tables=tables, counted=counted, status="")
         if self.pick is not None:
             self.state.param.update(highlight=highlight, highlight_label=pick_label(self.pick))
 
@@ -636,7 +651,7 @@ class StatsView(pn.viewable.Viewer):
             self._set_highlight(pick, highlight_of(catalogs, matches, pick))
             return
         waiting = [] if pick[0] == "class" else [n for n, c in catalogs.items() if not is_prepared(c)]
-        self.busy = True
+        self._started()
         self.status = (
             f"Preparing the statistics of {', '.join(waiting)} (once per server; about a minute at full size)…"
             if waiting
@@ -649,7 +664,8 @@ class StatsView(pn.viewable.Viewer):
         )
 
     def _finish_pick(self, pick: Pick, future: Future[Any]) -> None:
-        self.param.update(busy=False, status="")
+        self._ended()
+        self.status = ""
         if self.pick != pick:
             return
         try:
@@ -743,9 +759,9 @@ class StatsView(pn.viewable.Viewer):
             return None
         names = _datasets(frame)
         labels = list(pd.unique(frame["label"]))
-        xlabel = f"Share of the dataset's {unit.lower()}" if self.density else f"{unit} (count)"
+        xlabel = f"Share of {unit.lower()}" if self.density else f"{unit} (count)"
         bars = hv.Bars(frame, kdims=["label", "dataset"], vdims=["value"]).opts(
-            invert_axes=True, responsive=True, height=max(PANEL_HEIGHT - 20, 18 * len(labels) * max(len(names), 1) // 2 + 80),
+            invert_axes=True, responsive=True, height=max(PANEL_HEIGHT - 20, 16 * len(labels) + 60),
             color="dataset", cmap={n: figures.dataset_color(n) for n in names}, show_legend=len(names) > 1,
             xlabel="", ylabel=xlabel, tools=["tap", "hover"], nonselection_alpha=0.35, toolbar=None,
             default_tools=[], multi_level=False, legend_position="bottom_right",
