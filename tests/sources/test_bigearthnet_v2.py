@@ -1,5 +1,4 @@
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -100,9 +99,7 @@ def test_samples__real_metadata_all_placed(shared_fixtures, tmp_path):
 
 def test_samples__real_metadata_with_companion_flags(shared_fixtures):
     folder = shared_fixtures / "bigearthnet_v2"
-    start = time.perf_counter()
     table = BigEarthNetV2Source(folder).samples()
-    elapsed = time.perf_counter() - start
     assert table.num_rows == 480_038 + 69_450
     flagged = table.filter(pc.greater(pc.list_value_length(table["flags"]), 0))
     assert flagged.num_rows == 69_450
@@ -111,7 +108,6 @@ def test_samples__real_metadata_with_companion_flags(shared_fixtures):
     )
     assert set(flagged["sample_id"].to_pylist()) == set(companion["patch_id"].to_pylist())
     assert not np.isnan(table["lat"].to_numpy()).any()
-    assert elapsed < 10, f"listing 549,488 patches took {elapsed:.1f} s"
 
 
 def test_samples__unparseable_patch_id_recorded_and_listed(data, tmp_path):
@@ -204,19 +200,6 @@ def test_read_layer__landcover(data):
     assert set(np.unique(layer.values)) == {211, 311, 313, 231}
     assert set(CORINE19.shares(layer.values)) == set(fake.PATCHES[0]["labels"])
     assert layer.rio.crs.to_epsg() == 32633
-
-
-def test_read_layer__one_sample_all_layers_fast(data):
-    source = BigEarthNetV2Source(data / "bigearthnet-v2")
-    sample = rows(source)[PUBLISHED_ID]
-    kinds = ("s2", "s1", "landcover")
-    [source.read_layer(sample, k) for k in kinds]  # warm caches (imports, GDAL drivers)
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        [source.read_layer(sample, k) for k in kinds]
-        timings.append(time.perf_counter() - start)
-    assert sorted(timings)[2] < 0.1, f"median {sorted(timings)[2] * 1000:.0f} ms"
 
 
 def test_read_layer__missing_band_names_path_and_band(v2_copy):
