@@ -172,16 +172,16 @@ def test_box_select__sets_bounds_filter(demo_catalogs: list[Any]) -> None:
     assert state.bounds is not None and 0 < state.count < total
 
 
-def test_served_dashboard__sample_update_within_budget(demo_catalogs: list[Any]) -> None:
+def test_served_dashboard__benchmark_entry_points_update_the_session(demo_catalogs: list[Any]) -> None:
+    # bench/bench_dashboard.py times these; here they must simply do their job in a rendered document.
     dashboard, document = perf.served_dashboard(demo_catalogs)
     ben = demo_catalogs[1]
     ids = ben.samples["sample_id"].tolist()
-    perf.sample_update(dashboard, document, ben.name, ids[1])  # warm caches
-    seconds = min(perf.sample_update(dashboard, document, ben.name, s) for s in ids[2:6])
-    assert dashboard.state.sample_id == ids[5]
-    # The budget is 150 ms on a quiet machine; allow for a loaded CI runner.
-    assert seconds < 0.6, seconds
-    assert perf.map_render(dashboard.state) < 2.0
+    for sample_id in ids[1:4]:
+        perf.sample_update(dashboard, document, ben.name, sample_id)
+        assert dashboard.state.sample_id == sample_id
+        assert set(dashboard.state.layers) == {"s2", "s1", "landcover"}
+    perf.map_render(dashboard.state)
 
 
 def test_image_panel__viewers_share_ranges_so_zoom_and_pan_are_linked(demo_catalogs: list[Any]) -> None:
