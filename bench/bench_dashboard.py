@@ -38,7 +38,7 @@ TRIVIAL_APP = "import panel as pn\npn.panel('hello').servable()\n"
 
 
 def catalogs_for(work: Path) -> list[Path]:
-    from explorer.catalog import build_catalog
+    from explorer.catalog import Catalog, build_catalog
 
     ben = work / "catalog-fullsize"
     if not (ben / "catalog.json").exists():
@@ -64,6 +64,11 @@ def catalogs_for(work: Path) -> list[Path]:
         if not (out / "catalog.json").exists():
             build_catalog(demo_root / name, out=out)
         demo.append(out)
+    # As `eo-explorer index` does: statistics cached with each catalog, so sessions load rather than compute.
+    from explorer import stats
+
+    for path in (ben, cen, *demo):
+        stats.cached_stats(Catalog(path))
     return [ben, cen, *demo]
 
 
@@ -126,6 +131,15 @@ def serve_until_ready(
     return http_s, ready_s, proc
 
 
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:  # a worker thread still busy: the measurement is done, end it
+        proc.kill()
+        proc.wait(timeout=15)
+
+
 def rss_mib(pid: int) -> float:
     with open(f"/proc/{pid}/status") as handle:
         for line in handle:
@@ -146,13 +160,11 @@ def main(work: Path) -> list[str]:
     # 1. Page ready, and server memory with the full-size catalogs open (after one page).
     http_s, ready_s, proc = serve_until_ready(REPO / "app", [str(p) for p in paths], env)
     memory = rss_mib(proc.pid)
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop(proc)
     trivial = work / "trivial_app.py"
     trivial.write_text(TRIVIAL_APP)
     t_http, t_ready, tproc = serve_until_ready(trivial, [], env, wait_for_map=False)
-    tproc.terminate()
-    tproc.wait(timeout=30)
+    stop(tproc)
     lines.append(
         row(
             "page ready after `panel serve` starts (map drawn in Chromium)",
@@ -211,7 +223,9 @@ def main(work: Path) -> list[str]:
     hv.extension("bokeh")
     frame = state.map_frame
 
-    def naive_map(_: object) -> None:  # every point as a Bokeh glyph, serialised as it would go to the browser
+    def naive_map(
+        _: object,
+    ) -> None:  # every point as a Bokeh glyph, serialised as it would go to the browser
         from bokeh.document import Document
 
         model = hv.render(hv.Points(frame, ["x", "y"]).opts(width=1000, height=500), backend="bokeh")
