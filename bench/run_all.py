@@ -36,8 +36,18 @@ def machine() -> str:
     )
 
 
+def previous_sections(readme: Path) -> dict[str, str]:
+    """Result sections already in the README, by title, so a partial run keeps the others."""
+    if not readme.exists() or "<!-- results -->" not in readme.read_text():
+        return {}
+    body = readme.read_text().split("<!-- results -->", 1)[1]
+    parts = body.split("\n## ")[1:]
+    return {part.split("\n", 1)[0].strip(): "## " + part.rstrip() + "\n" for part in parts}
+
+
 def main(only: list[str], work: Path) -> None:
-    sections = []
+    readme = HERE / "README.md"
+    kept = previous_sections(readme)
     for key in only:
         script, title = BENCHES[key]
         cmd = [sys.executable, str(HERE / script), "--work", str(work)]
@@ -51,8 +61,8 @@ def main(only: list[str], work: Path) -> None:
             else f"FAILED (exit {proc.returncode}):\n\n```\n{proc.stderr[-2000:]}\n```"
         )
         print(body)
-        sections.append(f"## {title}\n\nCommand: `python bench/{script}` ({took:.0f} s in all)\n\n{body}\n")
-    readme = HERE / "README.md"
+        kept[title] = f"## {title}\n\nCommand: `python bench/{script}` ({took:.0f} s in all)\n\n{body}\n"
+    sections = [kept[title] for _, title in BENCHES.values() if title in kept]
     head = readme.read_text().split("<!-- results -->")[0] if readme.exists() else ""
     stamp = time.strftime("%Y-%m-%d %H:%M")
     readme.write_text(
