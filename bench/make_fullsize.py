@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from explorer.geo import tile_grid_centres  # noqa: E402
 from explorer.legends import CORINE19_CLASSES  # noqa: E402
+from explorer.sources.bigearthnet_txt import RELEASED_SCHEMA  # noqa: E402
 
 N_PATCHES = 464_044
 TYPE_COUNTS = {"binary": 3_625_160, "mcq": 3_259_184, "bounding box": 2_205_686, "captioning": 463_932}
@@ -196,23 +197,7 @@ def main(out: Path, metadata: Path, seed: int = 0) -> Path:
     patch_season = SEASONS[rng.integers(0, 4, N_PATCHES)]
     patch_climate = CLIMATES[rng.integers(0, len(CLIMATES), N_PATCHES)]
 
-    schema = pa.schema(
-        [
-            ("ID", pa.int64()),
-            ("s1_name", pa.string()),
-            ("patch_id", pa.string()),
-            ("input", pa.string()),
-            ("output", pa.string()),
-            ("type", pa.string()),
-            ("category", pa.string()),
-            ("split", pa.string()),
-            ("latitude", pa.float64()),
-            ("longitude", pa.float64()),
-            ("country", pa.string()),
-            ("season", pa.string()),
-            ("climate_zone", pa.string()),
-        ]
-    )
+    schema = RELEASED_SCHEMA
     batch = 1_000_000
     with pq.ParquetWriter(folder / "BigEarthNet.txt.parquet", schema, compression="zstd") as writer:
         for start in range(0, total, batch):

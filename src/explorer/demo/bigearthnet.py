@@ -24,6 +24,7 @@ from rasterio.transform import Affine
 
 from ..geo import PATCH_SIZE_M, mgrs_tile_origin, tile_grid_centres
 from ..legends import CORINE19
+from ..sources.bigearthnet_txt import RELEASED_SCHEMA
 from . import instructions
 from .landcover import COASTAL_COUNTRIES, corine_patch
 from .patch_pool import PoolPatch, companion_pool, main_pool
@@ -76,23 +77,7 @@ METADATA_SCHEMA = pa.schema(
         ("contains_cloud_or_shadow", pa.bool_()),
     ]
 )
-TXT_SCHEMA = pa.schema(
-    [
-        ("ID", pa.int64()),
-        ("s1_name", pa.string()),
-        ("patch_id", pa.string()),
-        ("input", pa.string()),
-        ("output", pa.string()),
-        ("type", pa.string()),
-        ("category", pa.string()),
-        ("split", pa.string()),
-        ("latitude", pa.float64()),
-        ("longitude", pa.float64()),
-        ("country", pa.string()),
-        ("season", pa.string()),
-        ("climate_zone", pa.string()),
-    ]
-)
+TXT_SCHEMA = RELEASED_SCHEMA
 
 # Koeppen-Geiger zones per country with rough shares (Beck et al. 2018 legend words).
 # fmt: off

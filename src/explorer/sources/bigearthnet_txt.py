@@ -52,6 +52,27 @@ from .base import DatasetSource
 TXT_FILE = "BigEarthNet.txt.parquet"
 BATCH_ROWS = 500_000  # ~ 20 batches for the full 9.55 M rows: bounded memory, few Python steps
 
+# The released file's exact columns and types (dataset card); writers of BigEarthNet.txt-shaped files (the demo,
+# bench/make_fullsize.py) use it. tests/data/bigearthnet.py keeps its own copy on purpose: an independent
+# statement of the format for the reader to be tested against.
+RELEASED_SCHEMA = pa.schema(
+    [
+        ("ID", pa.int64()),
+        ("s1_name", pa.string()),
+        ("patch_id", pa.string()),
+        ("input", pa.string()),
+        ("output", pa.string()),
+        ("type", pa.string()),
+        ("category", pa.string()),
+        ("split", pa.string()),
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+        ("country", pa.string()),
+        ("season", pa.string()),
+        ("climate_zone", pa.string()),
+    ]
+)
+
 # Released column -> the Arrow type family it must have (checked on the footer before any read).
 COLUMNS: dict[str, str] = {
     "ID": "integer",
