@@ -164,6 +164,20 @@ def band_array(
 
 
 # --- rico-hdl LMDB -----------------------------------------------------------------------------------------
+def s2_layer(bands: Mapping[str, Band], where: str | Path) -> xr.DataArray:
+    """The ``s2`` layer of the common model from native-size bands: 10 m grid, reflectance, provenance attrs."""
+    data, resampled = stack_s2(bands, where)
+    reference = bands[S2_REFERENCE_BAND]
+    attrs = {
+        "units": "reflectance",
+        "scale": "DN / 10000",
+        "resampled_bands": resampled,
+        "resampling": "nearest (pixel repeat)",
+        "sensor": "Sentinel-2 L2A",
+    }
+    return band_array(data, S2_BANDS, reference.transform, reference.crs, attrs)
+
+
 def find_lmdb(root: Path) -> Path | None:
     """The folder holding ``data.mdb``: ``root`` or one sub-folder (``*.lmdb/`` preferred), else None."""
     if (root / "data.mdb").is_file():

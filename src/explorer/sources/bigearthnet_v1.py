@@ -230,16 +230,7 @@ class BigEarthNetV1Source(DatasetSource):
         name = patch_id_of(sample)
         if kind == LAYER_S2:
             bands, where = self._s2_bands(name)
-            data, resampled = gt.stack_s2(bands, where)
-            ref = bands[gt.S2_REFERENCE_BAND]
-            attrs = {
-                "units": "reflectance",
-                "scale": "DN / 10000",
-                "resampled_bands": resampled,
-                "resampling": "nearest (pixel repeat)",
-                "sensor": "Sentinel-2 L2A",
-            }
-            return gt.band_array(data, gt.S2_BANDS, ref.transform, ref.crs, attrs)
+            return gt.s2_layer(bands, where)
         if kind == LAYER_S1:
             return self._read_s1(sample)
         return super().read_layer(sample, kind)

@@ -278,16 +278,7 @@ class BigEarthNetV2Source(DatasetSource):
 
     def read_s2(self, patch_id: str) -> xr.DataArray:
         bands, where = self.read_s2_bands(patch_id)
-        data, resampled = gt.stack_s2(bands, where)
-        reference = bands[gt.S2_REFERENCE_BAND]
-        attrs = {
-            "units": "reflectance",
-            "scale": "DN / 10000",
-            "resampled_bands": resampled,
-            "resampling": "nearest (pixel repeat)",
-            "sensor": "Sentinel-2 L2A",
-        }
-        return gt.band_array(data, gt.S2_BANDS, reference.transform, reference.crs, attrs)
+        return gt.s2_layer(bands, where)
 
     def read_native_bands(self, sample: Mapping[str, Any]) -> dict[str, xr.DataArray]:
         bands, where = self.read_s2_bands(patch_id_of(sample))
