@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,15 +24,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DEFAULT_WORK, REPO, TABLE_HEAD, percentile_ms, row  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from explorer.dashboard.browser import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
+
 TRIVIAL_APP = "import panel as pn\npn.panel('hello').servable()\n"
 
 
@@ -70,12 +62,6 @@ def catalogs_for(work: Path) -> list[Path]:
     for path in (ben, cen, *demo):
         stats.cached_stats(Catalog(path))
     return [ben, cen, *demo]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 MAP_FIGURE_JS = "[...Bokeh.documents[0].all_models].find(m => (m.tags || []).includes('eo-marks'))"
@@ -117,7 +103,7 @@ def serve_until_ready(
             time.sleep(0.1)
     http_s = time.perf_counter() - started
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         page.goto(url, wait_until="domcontentloaded")
         page.wait_for_function(

@@ -12,45 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"panel serve exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=60) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
+from explorer.dashboard.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_http  # noqa: E402
 
 
 def shoot(url: str, out: Path, width: int, height: int) -> None:
@@ -99,7 +67,7 @@ def main() -> None:
     process = subprocess.Popen(command, env=dict(os.environ))
     try:
         url = f"http://127.0.0.1:{port}/app"
-        wait_for_http(url, process)
+        wait_for_http(url, process, timeout=300.0)
         shoot(url, Path(options.out), options.width, options.height)
         print(f"wrote {options.out}")
     finally:

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,18 +18,10 @@ from typing import Any
 
 import pytest
 
+from explorer.dashboard.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_http
+
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 XSS_CAPTION = (
     '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> '
     "In the top left there is a large portion of water."
@@ -91,28 +80,6 @@ def demo_catalogs(demo: Demo) -> list[Any]:
     import explorer
 
     return [explorer.open(path) for path in demo.catalog_paths]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 180.0) -> None:
-    """Poll until the app answers 200 (the first request builds the page, so allow for that)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"panel serve exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=30) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
 @pytest.fixture(scope="session")
