@@ -70,12 +70,14 @@ def render_map(
     y_range: tuple[float, float] | None = None,
     width: int = 900,
     height: int = MAP_HEIGHT,
+    draw: bool = True,
 ) -> hv.Overlay:
-    """The matching samples for a view: a shaded raster (many points) or glyphs (few), as HoloViews elements.
+    """The matching samples for a view: a shaded raster (many points) or glyphs (few), as HoloViews elements
+    (the same elements, empty, when not ``draw``).
 
     Also what the benchmark times: no browser needed.
     """
-    frame = state.map_frame
+    frame = state.map_frame if draw else None
     if x_range is None or y_range is None:
         x_range, y_range = data_extent(frame)
     x_range = (float(x_range[0]), float(x_range[1]))
@@ -184,8 +186,11 @@ class MapView(pn.viewable.Viewer):
         self.state = state
         self._range = hv.streams.RangeXY()
         self._size = hv.streams.PlotSize()
-        data = hv.streams.Params(state, ["map_frame", "map_colors"], watch_only=True)
-        self._points = hv.DynamicMap(self._render, streams=[self._range, self._size, data])
+        # A counter, not a Params stream of the frame: HoloViews hashes stream values for its cache, which for
+        # a 640,000-row frame costs more than drawing it.
+        self._data_version = hv.streams.Counter()
+        state.param.watch(lambda *_: self._data_version.event(), ["map_frame", "map_colors"])
+        self._points = hv.DynamicMap(self._render, streams=[self._range, self._size, self._data_version])
         self._tap = hv.streams.Tap(source=self._points, x=None, y=None)
         self._tap.add_subscriber(self._on_tap)
         self._box = hv.streams.BoundsXY(source=self._points, bounds=None)
@@ -229,6 +234,11 @@ class MapView(pn.viewable.Viewer):
     def _render(
         self, x_range: Any = None, y_range: Any = None, width: Any = None, height: Any = None, **_: Any
     ) -> hv.Overlay:
+        frame = self.state.map_frame
+        if (x_range is None or y_range is None) and frame is not None and len(frame) > RASTER_THRESHOLD:
+            # HoloViews' first call, before the figure has ranges: it re-renders at once with them (the plot's
+            # range stream fires on creation), so rasterizing now would be thrown away.
+            return render_map(self.state, WORLD_X, WORLD_Y, 2, 2, draw=False)
         return render_map(self.state, x_range, y_range, width or 900, height or MAP_HEIGHT)
 
     def _add_marks(self, plot: Any, element: Any) -> None:
