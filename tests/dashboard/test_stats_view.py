@@ -272,3 +272,13 @@ def test_refresh__debounced_on_a_worker_under_a_server(
     ticks[0].callback()
     assert not view.busy
     assert sum(view.counted.values()) == state.count < total
+
+
+def test_inactive_view__computes_nothing_until_activated(state: ExplorerState) -> None:
+    view = StatsView(state=state, active=False)
+    assert view.tables == {} and all(p.object is None for p in view._panes.values())
+    state.split = "train"  # a filter change while hidden costs nothing either
+    assert view.tables == {}
+    view.activate()
+    assert set(view.counted) == {"chatearthnet-demo", "bigearthnet-demo"}
+    assert all(view._panes[key].object is not None for key in ("length", "classes"))

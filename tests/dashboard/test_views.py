@@ -150,6 +150,29 @@ def test_render_map__points_below_threshold_raster_above(demo_catalogs: list[Any
     assert np.asarray(rgb.dimension_values(3)).max() > 0  # some pixels are drawn
 
 
+def test_map_view__first_call_without_ranges_skips_the_raster(
+    demo_catalogs: list[Any], monkeypatch: Any
+) -> None:
+    # HoloViews calls once without ranges and at once again with them: rasterizing the first time is waste.
+    monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10)
+    view = map_view.MapView(state=ExplorerState(demo_catalogs), tiles=False)
+    rgb, points = view._render().values()
+    assert np.asarray(rgb.dimension_values(3)).max() == 0 and len(points) == 0
+    rgb, points = view._render(
+        x_range=map_view.WORLD_X, y_range=map_view.WORLD_Y, width=300, height=150
+    ).values()
+    assert np.asarray(rgb.dimension_values(3)).max() > 0
+
+
+def test_dashboard__statistics_built_when_their_tab_is_first_opened(demo_catalogs: list[Any]) -> None:
+    dashboard, document = perf.served_dashboard(demo_catalogs)
+    assert not dashboard.stats.active and dashboard.stats.tables == {}
+    dashboard.show_statistics()
+    assert dashboard.stats.active
+    assert set(dashboard.stats.counted) == {c.name for c in demo_catalogs}
+    assert dashboard._stats_slot.objects == [dashboard.stats.__panel__()]  # the placeholder replaced
+
+
 def test_map_click__opens_nearest_sample_within_tolerance(demo_catalogs: list[Any]) -> None:
     state = ExplorerState(demo_catalogs)
     view = map_view.MapView(state=state, tiles=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .app import Dashboard, build_dashboard, open_catalogs
+from .app import Dashboard, build_dashboard, open_catalogs, preload, warm_session
 from .state import ExplorerState
 
-__all__ = ["Dashboard", "ExplorerState", "build_dashboard", "open_catalogs"]
+__all__ = ["Dashboard", "ExplorerState", "build_dashboard", "open_catalogs", "preload", "warm_session"]

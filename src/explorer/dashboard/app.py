@@ -20,11 +20,14 @@ from .map_view import MapView
 from .sample_view import SampleHeader
 from .state import ExplorerState
 from .stats_view import StatsView
+from .style import html as html_pane
 from .text_view import TextView
 
 TITLE = "EO Image-Text Explorer"
-TEXT_WIDTH = 540
-TEXT_HEIGHT = 520
+SIDE_WIDTH = 560
+SIDE_HEIGHT = 560
+SAMPLE_TAB = "Sample"
+STATS_TAB = "Statistics"
 URL_PARAMETERS = {"open_dataset": "dataset", "sample_id": "sample"}
 
 _OPENED: dict[tuple[str, ...], tuple[list[Catalog], list[str]]] = {}
@@ -121,8 +124,34 @@ class Dashboard(pn.viewable.Viewer):
         self.header = SampleHeader(state=self.state)
         self.images = ImagePanel(state=self.state)
         self.text = TextView(state=self.state)
-        self.stats = StatsView(state=self.state)
+        self.stats = StatsView(state=self.state, active=False)
         self.url_writer = UrlWriter()
+        # Beside the map: the open sample's text, or the statistics of the matches (computed when first shown).
+        self._stats_slot = pn.Column(
+            html_pane(
+                '<p class="eo-muted">Statistics of the matching samples appear here when this tab is opened.</p>'
+            ),
+            sizing_mode="stretch_both",
+            scroll=True,
+        )
+        self.side = pn.Tabs(
+            (SAMPLE_TAB, pn.Column(self.header, self.text, sizing_mode="stretch_both", scroll=True)),
+            (STATS_TAB, self._stats_slot),
+            dynamic=False,
+            width=SIDE_WIDTH,
+            height=SIDE_HEIGHT,
+            css_classes=["eo-side"],
+        )
+        self.side.param.watch(self._on_side_tab, "active")
+
+    def show_statistics(self) -> None:
+        """Switch the side column to the statistics, building and computing them the first time."""
+        self.side.active = 1
+
+    def _on_side_tab(self, event: param.parameterized.Event) -> None:
+        if self.side.objects[event.new] is self._stats_slot and not self.stats.active:
+            self.stats.activate()
+            self._stats_slot.objects = [self.stats]
 
     def sync_url(self) -> None:
         """Open the sample the URL names (or a first one), and keep dataset and sample in the URL from then on.
@@ -159,21 +188,11 @@ class Dashboard(pn.viewable.Viewer):
                     alert_type="warning",
                 )
             )
-        text = pn.Column(
-            self.header,
-            self.text,
-            width=TEXT_WIDTH,
-            height=TEXT_HEIGHT,
-            scroll=True,
-            css_classes=["eo-text-column"],
-        )
         items += [
             self.url_writer,
-            pn.Row(self.map, text, sizing_mode="stretch_width"),
-            # The open sample's images right under the map and its text; statistics of the matches below.
+            pn.Row(self.map, self.side, sizing_mode="stretch_width"),
+            # The open sample's images right under the map and its text.
             self.images,
-            pn.layout.Divider(),
-            self.stats,
         ]
         return items
 
@@ -201,6 +220,35 @@ class Dashboard(pn.viewable.Viewer):
     def servable(self, *args: Any, **kwargs: Any) -> Any:
         """Serve the full page (template), not the notebook layout."""
         return self.template().servable(*args, **kwargs)
+
+
+def preload(paths: Sequence[str] = ()) -> None:
+    """Open the catalogs and pay every first-use cost once per process, before any visitor (app/app_hooks.py).
+
+    One dashboard is built, rendered into a throwaway document and its statistics drawn: that loads the cached
+    statistics and the spaCy pipeline and runs HoloViews' and the readers' first calls, which would otherwise
+    fall on the first visitor.
+    """
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+
+    catalogs, problems = open_catalogs(paths)
+    dashboard = build_dashboard(catalogs, problems)
+    document = Document()
+    with set_curdoc(document):
+        dashboard.template().server_doc(document)
+        dashboard.stats.activate()
+        dashboard.stats.__panel__().get_root(document)
+
+
+def warm_session(application: Any) -> None:
+    """Build one full session of the served application and destroy it: the first visitor then finds Panel's
+    templates and resources compiled too (what ``panel serve --warm`` does, here without the flag)."""
+    from panel.io.document import _cleanup_doc
+    from panel.io.session import generate_session
+
+    session = generate_session(application)
+    _cleanup_doc(session.document, destroy=True)
 
 
 def build_dashboard(catalogs: Sequence[Catalog], problems: Sequence[str] = ()) -> Dashboard:

@@ -21,7 +21,7 @@ class FilterPanel(pn.viewable.Viewer):
         s = self.state
         self.results = pn.widgets.Tabulator(
             s.param.results,
-            pagination="local",
+            pagination="remote",
             page_size=10,
             selectable=1,
             show_index=False,

@@ -518,6 +518,11 @@ class StatsView(pn.viewable.Viewer):
     counted = param.Dict(default={}, doc="dataset -> samples counted")
     busy = param.Boolean(default=False, doc="Statistics are being recomputed")
     status = param.String(default="")
+    active = param.Boolean(
+        default=True,
+        doc="Compute and draw; a dashboard starts inactive and activates when the statistics are first shown, "
+        "so that opening the page never waits for them",
+    )
 
     def __init__(self, state: ExplorerState, **params: Any) -> None:
         super().__init__(**params)
@@ -570,6 +575,15 @@ class StatsView(pn.viewable.Viewer):
         state.param.watch(self._on_matches, "matches")
         self.param.watch(self._render, ["tables", "scale"])
         self.param.watch(self._rename_downloads, ["export_format", "scale"])
+        if self.active:
+            self._render()
+            self.refresh()
+
+    def activate(self) -> None:
+        """Start computing and drawing (once; later calls do nothing)."""
+        if self.active:
+            return
+        self.active = True
         self._render()
         self.refresh()
 
@@ -605,7 +619,8 @@ class StatsView(pn.viewable.Viewer):
         self.busy = self._jobs > 0
 
     def _on_matches(self, *_: Any) -> None:
-        self.refresh()
+        if self.active:
+            self.refresh()
 
     def _submit(self, doc: Any, token: int) -> None:
         self._timeout = None
@@ -709,6 +724,8 @@ class StatsView(pn.viewable.Viewer):
         return self.scale == DENSITY
 
     def _render(self, *_: Any) -> None:
+        if not self.active:
+            return
         tables, density = self.tables, self.density
         self._set("length", self._length_plot(length_frame(tables, density)))
         self._set("classes", self._bars_plot("classes", class_frame(tables, density), "Samples"))

@@ -1,0 +1,38 @@
+"""The served application's start-up: `panel serve app/` prepares shared data before the first visitor."""
+
+from __future__ import annotations
+
+import gc
+from types import SimpleNamespace
+from typing import Any
+
+from panel.io.application import build_single_handler_application
+
+import explorer.dashboard
+from explorer.dashboard import app
+
+from .conftest import REPO, Demo
+
+
+def test_server_hook__opens_catalogs_and_warms_a_session_before_any_visitor(
+    demo: Demo, monkeypatch: Any
+) -> None:
+    paths = [str(p) for p in demo.catalog_paths]
+    key = tuple(paths)
+    app._OPENED.pop(key, None)
+    warmed: list[Any] = []
+    original = app.warm_session
+    monkeypatch.setattr(
+        explorer.dashboard, "warm_session", lambda application: warmed.append(original(application))
+    )
+    # Bokeh's directory handler runs app/app_hooks.py with the --args as sys.argv, as `panel serve` does.
+    application = build_single_handler_application(str(REPO / "app"), argv=paths)
+    try:
+        application.on_server_loaded(
+            SimpleNamespace(application_context=SimpleNamespace(application=application))
+        )
+    finally:
+        gc.unfreeze()
+    catalogs, problems = app._OPENED[key]
+    assert [c.name for c in catalogs] == ["chatearthnet-demo", "bigearthnet-demo"] and problems == []
+    assert len(warmed) == 1  # one whole session was built (and destroyed) from app/main.py
