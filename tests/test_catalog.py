@@ -190,3 +190,13 @@ def test_index__caches_statistics_for_the_dashboard(cen_folder):
     assert (cat.stats_dir / "stats_key.json").exists()
     cached = stats.cached_stats(cat)  # a load, not a recompute: same tables as the index wrote
     assert cached["comparison"]["dataset"].tolist() == [report.name]
+
+
+def test_annotations_of__numbers_stay_numeric_when_all_missing(cen_folder):
+    cat, _ = catalog.build_catalog(cen_folder)
+    sample_id = cat.samples["sample_id"].iloc[0]
+    frame = cat.annotations_of(sample_id)
+    for column in ("bbox_x0", "point_x"):
+        assert frame[column].dtype == "float64" and frame[column].isna().all()  # captions carry no boxes
+    expected = cat.annotations.filter(pc.equal(cat.annotations["sample_id"], sample_id)).to_pylist()
+    assert frame["output"].tolist() == [row["output"] for row in expected]

@@ -140,3 +140,31 @@ def test_refexp_options__labels_are_unique_and_without_tags() -> None:
     assert list(options.values()) == [NO_REFEXP, 1, 2]
     assert len(set(options)) == 3
     assert refexp_label(frame.iloc[0]) == "pastures"
+
+
+def test_deferred_read__loading_shown_first_and_stale_reads_skipped(demo_catalogs: list[Any]) -> None:
+    queued: list[Any] = []
+    state = ExplorerState(demo_catalogs, defer=queued.append)
+    first, second = (str(s) for s in _ben(state).samples["sample_id"].iloc[:2])
+    state.open_sample("bigearthnet-demo", first)
+    assert state.loading and state.sample is None  # the indicator is up, nothing read yet
+    state.open_sample("bigearthnet-demo", second)
+    assert len(queued) == 2
+    queued[0]()  # the first request is stale by now: skipped, indicator stays
+    assert state.sample is None and state.loading
+    queued[1]()
+    assert state.sample["sample_id"] == second and not state.loading
+
+
+def test_open_sample__band_options_and_layers_arrive_in_one_redraw(state: ExplorerState) -> None:
+    # ChatEarthNet offers 9 bands, BigEarthNet 12: switching datasets changes the picker's options and picks,
+    # which must not redraw the composite once per band with the previous sample's layer.
+    redraws: list[Any] = []
+    state.param.watch(lambda *events: redraws.append(events), ["layers", "red", "green", "blue"])
+    chat = str(state.catalogs["chatearthnet-demo"].samples["sample_id"].iloc[1])
+    state.open_sample("chatearthnet-demo", chat)
+    ben = str(_ben(state).samples["sample_id"].iloc[0])
+    redraws.clear()
+    state.open_sample("bigearthnet-demo", ben)
+    assert len(redraws) == 1
+    assert state.param.red.objects == imagery.band_names(state.layers["s2"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import panel as pn
@@ -251,8 +251,19 @@ def warm_session(application: Any) -> None:
     _cleanup_doc(session.document, destroy=True)
 
 
+def read_after_indicator(read: Callable[[], None]) -> None:
+    """In a loaded server session, read the sample on the next tick of the event loop: the loading indicator
+    set before goes to the browser first. Elsewhere (page being built, notebook, benchmark) read now."""
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None or not pn.state.loaded:
+        read()
+        return
+    doc.add_next_tick_callback(read)
+
+
 def build_dashboard(catalogs: Sequence[Catalog], problems: Sequence[str] = ()) -> Dashboard:
     """A new dashboard (new state, new widgets) over shared catalogs; syncs with the URL under a server."""
-    dashboard = Dashboard(state=ExplorerState(list(catalogs)), problems=list(problems))
+    state = ExplorerState(list(catalogs), defer=read_after_indicator)
+    dashboard = Dashboard(state=state, problems=list(problems))
     dashboard.sync_url()
     return dashboard

@@ -104,14 +104,14 @@ class ImageView(pn.viewable.Viewer):
                 line_color=color,
                 line_width=width,
             )
-        # The spinner goes on a wrapper: Panel's Bokeh pane rejects the figure's stylesheets when it toggles.
-        self._pane = pn.Column(
-            pn.pane.Bokeh(self.figure, margin=0), loading=self.state.param.loading, margin=0
-        )
+        self._pane = pn.pane.Bokeh(self.figure, margin=0)
+        self._message = html_pane("", css_classes=["eo-layer-message"], margin=(0, 0, 5, 0), width=VIEW_SIZE)
         self.state.param.watch(self._update_images, ["layers", *self.depends])
         self.state.param.watch(self._update_box, ["refexp", "annotations"])
+        self.state.param.watch(self._update_message, ["layer_errors", "sample_message"])
         self._update_images()
         self._update_box()
+        self._update_message()
 
     def images(self) -> list[np.ndarray | None]:
         """RGB arrays for this viewer's image layers, bottom first."""
@@ -138,19 +138,12 @@ class ImageView(pn.viewable.Viewer):
         """Why this viewer is empty: the layer failed to read, the sample has none, or the sample is unknown."""
         return str(self.state.layer_errors.get(self.kind) or self.state.sample_message or "")
 
-    def _message_pane(self) -> pn.viewable.Viewable:
-        # Bound properties, not a re-created pane: a sample change then only sends text, no new models.
-        deps = (self.state.param.layer_errors, self.state.param.sample_message)
-        return pn.pane.Alert(
-            pn.bind(lambda *a: html.escape(self.message()), *deps),
-            alert_type=pn.bind(
-                lambda *a: "light" if self.message().startswith("This sample has no") else "danger", *deps
-            ),
-            visible=pn.bind(lambda *a: bool(self.message()), *deps),
-            css_classes=["eo-layer-message"],
-            margin=(0, 0, 5, 0),
-            width=VIEW_SIZE,
-        )
+    def _update_message(self, *_: Any) -> None:
+        # One pane kept and only its text updated (empty when all is well): changing an Alert's type or any
+        # pane's visibility re-sends stylesheets, and Bokeh then walks the whole document (~50 ms).
+        text = self.message()
+        kind = "eo-note" if text.startswith("This sample has no") else "eo-problem"
+        self._message.object = f'<div class="{kind}">{html.escape(text)}</div>' if text else ""
 
     def _caption_pane(self) -> pn.viewable.Viewable:
         def text(*_: Any) -> str:
@@ -168,7 +161,7 @@ class ImageView(pn.viewable.Viewer):
         return pn.Column(
             html_pane(f"<h3 class='eo-view-title'>{self.title}</h3>", margin=(0, 5)),
             self._pane,
-            self._message_pane(),
+            self._message,
             self._caption_pane(),
             *self.controls(),
             width=VIEW_SIZE + 30,
@@ -315,4 +308,6 @@ class ImagePanel(pn.viewable.Viewer):
         self.landcover = LandcoverView(state=self.state, ranges=self.ranges)
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.FlexBox(self.optical, self.sar, self.landcover, sizing_mode="stretch_width")
+        return pn.FlexBox(
+            self.optical, self.sar, self.landcover, sizing_mode="stretch_width", loading=self.state.param.loading
+        )

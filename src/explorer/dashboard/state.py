@@ -7,6 +7,7 @@ and the benchmarks. Catalogs are shared read-only between sessions; everything e
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,12 @@ class ExplorerState(param.Parameterized):
     refexp: param.Selector[Any] = param.Selector(
         default=NO_REFEXP, objects={"(none)": NO_REFEXP}, label="Referring expression"
     )
-    loading = param.Boolean(default=False)
+    loading = param.Boolean(default=False, doc="The open sample is being read")
+    defer = param.Callable(
+        default=None,
+        doc="Runs the sample read later; a served dashboard passes one that lets the loading indicator reach "
+        "the browser first (none: read at once)",
+    )
 
     # --- display settings ---------------------------------------------------------------------------------
     composite: param.Selector[Any] = param.Selector(
@@ -186,11 +192,21 @@ class ExplorerState(param.Parameterized):
         """Read everything the sample panels show, once; views then only render."""
         if not self.sample_id:
             return
-        self.loading = True
-        try:
+        if self.defer is None:
             self._read_sample()
-        finally:
-            self.loading = False
+            return
+        wanted = (self.open_dataset, self.sample_id)
+        self.loading = True
+
+        def read() -> None:
+            if (self.open_dataset, self.sample_id) != wanted:
+                return  # another sample was asked for meanwhile: its own read follows
+            try:
+                self._read_sample()
+            finally:
+                self.loading = False
+
+        self.defer(read)
 
     def _read_sample(self) -> None:
         catalog = self.catalogs.get(self.open_dataset)
@@ -219,16 +235,19 @@ class ExplorerState(param.Parameterized):
                 errors[kind] = (
                     f"Could not read the {LAYER_TITLES[kind]} layer ({type(error).__name__}): {error}"
                 )
-        self._set_band_options(layers.get(LAYER_S2))
-        self.param.refexp.objects = refexp_options(annotations)
-        self.param.update(
-            sample=sample,
-            annotations=annotations,
-            layers=layers,
-            layer_errors=errors,
-            sample_message="",
-            refexp=NO_REFEXP,
-        )
+        # One batch: views hear of new band options, picks and layers together and redraw once.
+        with param.parameterized.batch_call_watchers(self):
+            picks = self._band_choice(layers.get(LAYER_S2))
+            self.param.refexp.objects = refexp_options(annotations)
+            self.param.update(
+                sample=sample,
+                annotations=annotations,
+                layers=layers,
+                layer_errors=errors,
+                sample_message="",
+                refexp=NO_REFEXP,
+                **picks,
+            )
 
     def _set_sample_problem(self, message: str) -> None:
         self.param.refexp.objects = {"(none)": NO_REFEXP}
@@ -241,14 +260,19 @@ class ExplorerState(param.Parameterized):
             refexp=NO_REFEXP,
         )
 
-    def _set_band_options(self, layer: xr.DataArray | None) -> None:
+    def _band_choice(self, layer: xr.DataArray | None) -> dict[str, Any]:
+        """Offer the layer's bands to the band picker; the picks to change, applied with the new layers (one
+        redraw, not one per band). Nothing changes between samples of one dataset."""
         bands = imagery.band_names(layer) if layer is not None else []
         defaults = list(imagery.COMPOSITES[imagery.TRUE_COLOUR])
         picks = [b if b in bands else (bands[i] if len(bands) > i else None) for i, b in enumerate(defaults)]
+        changes: dict[str, Any] = {}
         for name, pick in zip(("red", "green", "blue"), picks, strict=True):
-            self.param[name].objects = bands
+            if self.param[name].objects != bands:
+                self.param[name].objects = bands
             if getattr(self, name) not in bands:
-                setattr(self, name, pick)
+                changes[name] = pick
+        return changes
 
     # --- what the panels draw (shared by the views and the PNG export) -------------------------------------
     @property
@@ -298,7 +322,7 @@ class ExplorerState(param.Parameterized):
         return box if all(np.isfinite(box)) else None  # type: ignore[return-value]
 
 
-def refexp_label(row: pd.Series) -> str:
+def refexp_label(row: Mapping[Any, Any]) -> str:
     """A readable one-line label: the referred phrase (or the instruction) and the box."""
     text: Any = row.get("ref") if isinstance(row.get("ref"), str) and row.get("ref") else row.get("input")
     if not isinstance(text, str) or not text:
@@ -315,7 +339,7 @@ def refexp_options(annotations: pd.DataFrame) -> dict[str, int]:
     if annotations is None or annotations.empty:
         return options
     rows = annotations[(annotations["kind"] == KIND_REFEXP) & annotations["bbox_x0"].notna()]
-    for _, row in rows.iterrows():  # a sample has at most a few dozen annotations
+    for row in rows.to_dict("records"):  # a sample has at most a few dozen annotations
         label = base = refexp_label(row)[:90]
         copy = 1
         while label in options:

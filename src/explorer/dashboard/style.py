@@ -36,6 +36,9 @@ CSS = (
 .eo-lc-legend li { break-inside: avoid; }
 .eo-view-title { margin: 4px 0; font-size: 1.05em; }
 .eo-image-caption { font-size: 0.8em; color: #555; }
+.eo-note, .eo-problem { padding: 8px 10px; border-radius: 4px; font-size: 0.9em; border: 1px solid; }
+.eo-note { background: #f6f6f6; border-color: #dedede; color: #555; }
+.eo-problem { background: #fbe9eb; border-color: #f1b0b7; color: #8a1020; }
 .eo-caption { margin-bottom: 10px; }
 .eo-caption-source { font-size: 0.8em; font-weight: 600; color: #555; text-transform: none; }
 .eo-caption-text { margin: 2px 0 0 0; line-height: 1.6; }
