@@ -1,7 +1,8 @@
-"""Screenshot of the dashboard for the README: serve the app on the demo, open a BigEarthNet sample, draw one
-referring-expression box, save a PNG.
+"""Screenshots of the dashboard for the README: serve the app on the demo, open a BigEarthNet sample, draw one
+referring-expression box, save a PNG; then open the statistics tab beside the map and save a second PNG.
 
-    python scripts/screenshot.py [docs/dashboard.png] [--args DATASET_OR_CATALOG ...]
+    python scripts/screenshot.py [docs/dashboard.png] [--stats-out docs/dashboard-statistics.png]
+                                 [--args DATASET_OR_CATALOG ...]
 
 Without --args the app opens every registered catalog (the built-in demo by default; `make screenshot` points
 EO_EXPLORER_CACHE / EO_EXPLORER_REGISTRY at ./data). Uses Debian's Chromium through Playwright with the same
@@ -21,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 from explorer.dashboard.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_http  # noqa: E402
 
 
-def shoot(url: str, out: Path, width: int, height: int) -> None:
+def shoot(url: str, out: Path, stats_out: Path, width: int, height: int) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -44,6 +45,11 @@ def shoot(url: str, out: Path, width: int, height: int) -> None:
         page.wait_for_function("() => document.body.dataset.eoConnected === '1'")
         out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out), full_page=True)
+        page.get_by_text("Statistics", exact=True).first.click()
+        page.locator(".eo-stats", has_text="Statistics of the").first.wait_for()
+        page.get_by_text("Caption length", exact=True).wait_for()
+        page.wait_for_function("() => document.body.dataset.eoConnected === '1'")
+        page.screenshot(path=str(stats_out), full_page=True)
         browser.close()
 
 
@@ -52,8 +58,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("out", nargs="?", default=str(REPO / "docs" / "dashboard.png"))
+    parser.add_argument("--stats-out", default=str(REPO / "docs" / "dashboard-statistics.png"))
     parser.add_argument("--width", type=int, default=1600)
-    parser.add_argument("--height", type=int, default=1900)
+    parser.add_argument("--height", type=int, default=1150)
     parser.add_argument("--args", nargs="*", default=[], dest="paths", help="dataset or catalog folders")
     options = parser.parse_args()
     if not Path(CHROMIUM).exists():
@@ -68,8 +75,8 @@ def main() -> None:
     try:
         url = f"http://127.0.0.1:{port}/app"
         wait_for_http(url, process, timeout=300.0)
-        shoot(url, Path(options.out), options.width, options.height)
-        print(f"wrote {options.out}")
+        shoot(url, Path(options.out), Path(options.stats_out), options.width, options.height)
+        print(f"wrote {options.out} and {options.stats_out}")
     finally:
         process.terminate()
         try:

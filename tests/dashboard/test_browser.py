@@ -242,3 +242,15 @@ def test_box_select__restricts_the_matches(page: Any, server: str) -> None:
     page.get_by_role("button", name="Clear box selection").click()
     page.locator(".eo-count b", has_text=total).wait_for()
     assert page.watcher.errors == []
+
+
+def test_statistics_tab__draws_the_panels_beside_the_map(page: Any, server: str) -> None:
+    open_app(page, server)
+    page.get_by_text("Statistics", exact=True).first.click()
+    page.locator(".eo-stats", has_text="Statistics of the").first.wait_for()
+    page.get_by_text("Caption length", exact=True).wait_for()
+    wait_for_canvases(page, 4 + 5)  # map and three viewers, then at least one plot per statistics panel
+    page.wait_for_function(f"() => {MAP_FIGURE_JS} !== undefined")  # the map stays beside them
+    screenshot(page, "statistics")
+    assert page.get_by_text("Traceback").count() == 0
+    assert page.watcher.errors == []

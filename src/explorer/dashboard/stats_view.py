@@ -870,11 +870,10 @@ class StatsView(pn.viewable.Viewer):
             disabled=self.state.param.highlight_label.rx() == "",
         )  # fmt: skip
         clear.on_click(self.clear_highlight)
-        header = pn.Row(
+        header = pn.FlexBox(  # wraps in a narrow column (the side tab beside the map)
             html_pane("<b>Statistics</b>", margin=(12, 5), css_classes=["eo-view-title"]),
             scale,
-            html_pane("Export as", margin=(14, 0, 0, 10)),
-            fmt,
+            pn.Row(html_pane("Export as", margin=(14, 0, 0, 10)), fmt),
             clear,
             sizing_mode="stretch_width",
         )
