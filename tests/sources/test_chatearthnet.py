@@ -301,7 +301,20 @@ def test_find_placeholder_images__restricted_and_reports_unreadable(copy: Path) 
     (copy / RGB / "2815_4942_patch01.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
     source = ChatEarthNetSource(copy)
     assert find_placeholder_images(source, ["2815_4942_patch01", "2815_4942_patch10"]) == []
-    assert [p.sample_id for p in source.problems] == ["2815_4942_patch01"]
+    assert {p.sample_id for p in source.problems} == {"2815_4942_patch01"}
+
+
+def test_samples__flag_placeholder_images_found_from_file_sizes(released: Path) -> None:
+    flagged = {sid for sid, row in rows(ChatEarthNetSource(released)).items() if row["flags"]}
+    assert flagged == {cen_data.PLACEHOLDER}
+    assert rows(ChatEarthNetSource(released))[cen_data.PLACEHOLDER]["flags"] == ["placeholder-image"]
+
+
+def test_samples__small_unreadable_png_is_a_problem_not_a_placeholder(copy: Path) -> None:
+    (copy / RGB / "2815_4942_patch01.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+    source = ChatEarthNetSource(copy)
+    assert rows(source)["2815_4942_patch01"]["flags"] == []
+    assert any("2815_4942_patch01.png" in p.path and "placeholder" in p.reason for p in source.problems)
 
 
 def test_describe__facts_for_the_comparison_table(released: Path) -> None:

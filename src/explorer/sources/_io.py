@@ -53,6 +53,15 @@ def list_names(folder: Path) -> set[str]:
         return set()
 
 
+def small_files(folder: Path, max_bytes: int) -> set[str]:
+    """Names of the files in one folder of at most ``max_bytes``: one directory scan and a stat per entry."""
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.name for entry in entries if entry.is_file() and entry.stat().st_size <= max_bytes}
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
+
+
 def list_column(values_by_kind: Mapping[str, np.ndarray], length: int) -> pa.ListArray:
     """A list<string> column holding, per row, the kinds whose mask is true (in the mapping's order)."""
     kinds = list(values_by_kind)

@@ -45,7 +45,7 @@ from ..model import (
     table_from_columns,
 )
 from . import register
-from ._io import IMAGE_ERRORS, has_layer, list_column, list_names, read_json
+from ._io import IMAGE_ERRORS, has_layer, list_column, list_names, read_json, small_files
 from .base import DatasetSource
 
 CAPTION_DIR = "json_files"
@@ -70,6 +70,9 @@ WORLDCOVER_CODES = frozenset({0, *(code for cls in WORLDCOVER.classes for code i
 
 NAME_PATTERN = r"^(?P<col>\d+)_(?P<row>\d+)_patch(?P<quadrant_row>[01])(?P<quadrant_col>[01])$"
 PLACEHOLDER_FLAG = "placeholder-image"
+# A single-colour 256 x 256 PNG compresses to well under 1 KB; a real Sentinel-2 patch takes tens of KB. Files up
+# to this size are opened to check (a few flat scenes among them cost a read each); larger ones cannot be flat.
+PLACEHOLDER_MAX_BYTES = 16_384
 
 ANNOTATION_BATCH_ROWS = 100_000
 
@@ -237,10 +240,9 @@ class ChatEarthNetSource(DatasetSource):
             for name in list_names(self.root / LANDCOVER_DIR)
             if Path(name).suffix.lower() in LANDCOVER_SUFFIXES
         }
-        layers = list_column(
-            {LAYER_S2: is_in(images, in_all_folders), LAYER_LANDCOVER: is_in(sample_ids, landcover_stems)},
-            count,
-        )
+        has_s2 = is_in(images, in_all_folders)
+        layers = list_column({LAYER_S2: has_s2, LAYER_LANDCOVER: is_in(sample_ids, landcover_stems)}, count)
+        flags = list_column({PLACEHOLDER_FLAG: has_s2 & is_in(images, self._placeholder_images())}, count)
         self._samples_table = table_from_columns(
             SAMPLE_SCHEMA,
             {
@@ -253,11 +255,26 @@ class ChatEarthNetSource(DatasetSource):
                 "labels": list_column({}, count),
                 "layers": layers,
                 "image": pa.array(images, pa.string()),
-                "flags": list_column({}, count),
+                "flags": flags,
             },
             length=count,
         )
         return self._samples_table
+
+    def _placeholder_images(self) -> set[str]:
+        """True-colour PNG names that are a single colour (the release's all-white / all-black placeholders).
+
+        Only files small enough to be flat are opened: listing 163k samples stays a directory scan.
+        """
+        folder = self.root / BAND_FOLDERS[0][0]
+        return {name for name in small_files(folder, PLACEHOLDER_MAX_BYTES) if self._is_flat_png(folder / name)}
+
+    def _is_flat_png(self, path: Path) -> bool:
+        try:
+            return is_flat_png(path)
+        except IMAGE_ERRORS as exc:
+            self.problem(path, f"unreadable PNG while looking for placeholders: {exc}", path.stem)
+            return False
 
     def _positions(self, sample_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Quadrant centres for names ``<col>_<row>_patch<R><C>``; NaN (and a problem) for any other name."""
@@ -392,11 +409,19 @@ class ChatEarthNetSource(DatasetSource):
         }
 
 
-def find_placeholder_images(source: ChatEarthNetSource, sample_ids: list[str] | None = None) -> list[str]:
-    """Sample ids whose true-colour PNG is a single colour (the release's all-white / all-black placeholders).
+def is_flat_png(path: Path) -> bool:
+    """Every channel of the image holds one value."""
+    with Image.open(path) as png:
+        extrema = png.getextrema()
+    bands = extrema if isinstance(extrema[0], tuple) else (extrema,)
+    return all(low == high for low, high in bands)
 
-    Reads every PNG, so it runs on demand, never while listing samples (163k PNGs take minutes). Unreadable
-    files are recorded as problems of ``source`` and skipped.
+
+def find_placeholder_images(source: ChatEarthNetSource, sample_ids: list[str] | None = None) -> list[str]:
+    """Sample ids whose true-colour PNG is a single colour, by reading every PNG (minutes for 163k).
+
+    The catalog flags these samples already (``placeholder-image``, found from file sizes); this exhaustive check
+    is for auditing that shortcut. Unreadable files are recorded as problems of ``source`` and skipped.
     """
     table = source.samples()
     frame = pd.DataFrame(
@@ -414,12 +439,10 @@ def find_placeholder_images(source: ChatEarthNetSource, sample_ids: list[str] | 
     for sample_id, image in zip(frame["sample_id"], frame["image"], strict=True):
         path = rgb_folder / str(image)
         try:
-            with Image.open(path) as png:
-                extrema = png.getextrema()
+            flat = is_flat_png(path)
         except IMAGE_ERRORS as exc:
             source.problem(path, f"unreadable PNG while looking for placeholders: {exc}", str(sample_id))
             continue
-        bands = extrema if isinstance(extrema[0], tuple) else (extrema,)
-        if all(low == high for low, high in bands):
+        if flat:
             uniform.append(str(sample_id))
     return uniform
