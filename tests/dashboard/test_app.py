@@ -8,7 +8,6 @@ from typing import Any
 
 from panel.io.application import build_single_handler_application
 
-import explorer.dashboard
 from explorer.dashboard import app
 
 from .conftest import REPO, Demo
@@ -22,9 +21,7 @@ def test_server_hook__opens_catalogs_and_warms_a_session_before_any_visitor(
     app._OPENED.pop(key, None)
     warmed: list[Any] = []
     original = app.warm_session
-    monkeypatch.setattr(
-        explorer.dashboard, "warm_session", lambda application: warmed.append(original(application))
-    )
+    monkeypatch.setattr(app, "warm_session", lambda application: warmed.append(original(application)))
     # Bokeh's directory handler runs app/app_hooks.py with the --args as sys.argv, as `panel serve` does.
     application = build_single_handler_application(str(REPO / "app"), argv=paths)
     try:

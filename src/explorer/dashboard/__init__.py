@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from .app import Dashboard, build_dashboard, open_catalogs, preload, warm_session
+from .app import Dashboard, build_dashboard, open_catalogs, preload, prepare_server, warm_session
 from .state import ExplorerState
 
-__all__ = ["Dashboard", "ExplorerState", "build_dashboard", "open_catalogs", "preload", "warm_session"]
+__all__ = [
+    "Dashboard",
+    "ExplorerState",
+    "build_dashboard",
+    "open_catalogs",
+    "preload",
+    "prepare_server",
+    "warm_session",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import urllib.parse
 from collections.abc import Callable, Sequence
@@ -225,9 +226,9 @@ class Dashboard(pn.viewable.Viewer):
 def preload(paths: Sequence[str] = ()) -> None:
     """Open the catalogs and pay every first-use cost once per process, before any visitor (app/app_hooks.py).
 
-    One dashboard is built, rendered into a throwaway document and its statistics drawn: that loads the cached
-    statistics and the spaCy pipeline and runs HoloViews' and the readers' first calls, which would otherwise
-    fall on the first visitor.
+    One dashboard is built, rendered into a throwaway document, a first sample of every dataset opened in it and
+    its statistics drawn: that loads the cached statistics and the spaCy pipeline and runs HoloViews' and each
+    reader's first calls, which would otherwise fall on the first visitors.
     """
     from bokeh.document import Document
     from panel.io.state import set_curdoc
@@ -237,8 +238,25 @@ def preload(paths: Sequence[str] = ()) -> None:
     document = Document()
     with set_curdoc(document):
         dashboard.template().server_doc(document)
+        for catalog in catalogs:  # each dataset's reader: its imports, first file reads, first highlights
+            dashboard.state.open_first(catalog.name)
         dashboard.stats.activate()
         dashboard.stats.__panel__().get_root(document)
+
+
+def prepare_server(paths: Sequence[str] = (), application: Any = None) -> None:
+    """Everything a server process does once before its first visitor (app/app_hooks.py; the benchmarks too).
+
+    Catalogs opened and warmed (``preload``), one session of ``application`` built and destroyed when given,
+    then what is loaded by now (catalogs, indexes: millions of objects that live as long as the server) frozen
+    out of the garbage collector: otherwise every full collection walks them (~0.1 s), and Panel collects after
+    every session.
+    """
+    preload(paths)
+    if application is not None:
+        warm_session(application)
+    gc.collect()
+    gc.freeze()
 
 
 def warm_session(application: Any) -> None:
