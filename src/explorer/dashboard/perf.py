@@ -24,7 +24,7 @@ def served_dashboard(catalogs: Sequence[Catalog]) -> tuple[Dashboard, Document]:
     """A dashboard rendered into a Bokeh document, as ``panel serve`` would for one session."""
     dashboard = build_dashboard(catalogs)
     document = Document()
-    with set_curdoc(document):
+    with set_curdoc(document), document.models.freeze():  # as Dashboard.servable
         dashboard.template().server_doc(document)
     return dashboard, document
 
