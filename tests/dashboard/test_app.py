@@ -14,7 +14,7 @@ from .conftest import REPO, Demo
 
 
 def test_server_hook__opens_catalogs_and_warms_a_session_before_any_visitor(
-    demo: Demo, monkeypatch: Any
+    demo: Demo, monkeypatch: Any, caplog: Any
 ) -> None:
     paths = [str(p) for p in demo.catalog_paths]
     key = tuple(paths)
@@ -33,3 +33,4 @@ def test_server_hook__opens_catalogs_and_warms_a_session_before_any_visitor(
     catalogs, problems = app._OPENED[key]
     assert [c.name for c in catalogs] == ["chatearthnet-demo", "bigearthnet-demo"] and problems == []
     assert len(warmed) == 1  # one whole session was built (and destroyed) from app/main.py
+    assert "ready in" in caplog.text and "2 datasets" in caplog.text  # the console says when the wait is over

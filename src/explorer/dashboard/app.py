@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,6 +26,7 @@ from .stats_view import StatsView
 from .style import html as html_pane
 from .text_view import TextView
 
+LOG = logging.getLogger("explorer.dashboard")
 TITLE = "EO Image-Text Explorer"
 SIDE_WIDTH = 560
 SIDE_HEIGHT = 560
@@ -260,11 +263,22 @@ def prepare_server(paths: Sequence[str] = (), application: Any = None) -> None:
     out of the garbage collector: otherwise every full collection walks them (~0.1 s), and Panel collects after
     every session.
     """
+    started = time.perf_counter()
+    # Bokeh announces the URL before this runs: say what the wait is for, and when it is over.
+    LOG.warning("EO Image-Text Explorer: opening catalogs and warming up before the first page...")
     preload(paths)
     if application is not None:
         warm_session(application)
     gc.collect()
     gc.freeze()
+    catalogs, problems = open_catalogs(paths)
+    LOG.warning(
+        "EO Image-Text Explorer: ready in %.1f s (%d datasets, %s samples%s)",
+        time.perf_counter() - started,
+        len(catalogs),
+        f"{sum(len(c.samples) for c in catalogs):,}",
+        f"; {len(problems)} folders could not be opened" if problems else "",
+    )
 
 
 def warm_session(application: Any) -> None:
