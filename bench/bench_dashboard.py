@@ -17,7 +17,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DEFAULT_WORK, REPO, TABLE_HEAD, percentile_ms, row  # noqa: E402
 
-from explorer.dashboard.browser import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
+from explorer.dashboard.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    serve_command,
+    wait_for_http,
+)
 
 TRIVIAL_APP = "import panel as pn\npn.panel('hello').servable()\n"
 REPEATS = 3  # launches / passes per measure: single runs on this 2-core machine vary by up to 2x
@@ -83,36 +88,13 @@ def serve_until_ready(
     from playwright.sync_api import sync_playwright
 
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "panel",
-        "serve",
-        str(app),
-        "--port",
-        str(port),
-        "--address",
-        "127.0.0.1",
-        "--allow-websocket-origin",
-        f"127.0.0.1:{port}",
-    ]
-    if args:
-        cmd += ["--args", *args]
+    cmd = serve_command(app, port, args)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        probe = f"http://127.0.0.1:{port}/static/js/bokeh.min.js"
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"panel serve exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(probe, timeout=120) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_http(f"http://127.0.0.1:{port}/static/js/bokeh.min.js", proc, timeout=600.0, interval=0.05)
         up = time.perf_counter()
         url = f"http://127.0.0.1:{port}/{app.name if app.is_dir() else app.stem}"
         page.goto(url, wait_until="domcontentloaded")

@@ -14,12 +14,17 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-from explorer.dashboard.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_http  # noqa: E402
+from explorer.dashboard.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    serve_command,
+    wait_for_http,
+)
 
 
 def shoot(url: str, out: Path, stats_out: Path, width: int, height: int) -> None:
@@ -67,10 +72,7 @@ def main() -> None:
         raise SystemExit(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
 
     port = free_port()
-    command = [sys.executable, "-m", "panel", "serve", str(REPO / "app"), "--port", str(port)]
-    command += ["--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"]
-    if options.paths:
-        command += ["--args", *options.paths]
+    command = serve_command(REPO / "app", port, options.paths)
     process = subprocess.Popen(command, env=dict(os.environ))
     try:
         url = f"http://127.0.0.1:{port}/app"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from explorer.dashboard.browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_http
+from explorer.dashboard.browser import CHROMIUM, CHROMIUM_ARGS, free_port, serve_command, wait_for_http
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
@@ -87,23 +86,9 @@ def server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     """`panel serve app/` on the demo catalogs; yields the app URL."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("panel-serve") / "serve.log"
-    command = [
-        sys.executable,
-        "-m",
-        "panel",
-        "serve",
-        str(REPO / "app"),
-        "--port",
-        str(port),
-        "--address",
-        "127.0.0.1",
-        "--allow-websocket-origin",
-        f"127.0.0.1:{port}",
-        "--num-procs",
-        "1",
-        "--args",
-        *[str(p) for p in demo.catalog_paths],
-    ]
+    command = serve_command(
+        REPO / "app", port, [str(p) for p in demo.catalog_paths], options=["--num-procs", "1"]
+    )
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **demo.env}

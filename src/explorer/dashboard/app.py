@@ -150,7 +150,7 @@ class Dashboard(pn.viewable.Viewer):
 
     def show_statistics(self) -> None:
         """Switch the side column to the statistics, building and computing them the first time."""
-        self.side.active = 1
+        self.side.active = next(i for i, tab in enumerate(self.side.objects) if tab is self._stats_slot)
 
     def _on_side_tab(self, event: param.parameterized.Event) -> None:
         if self.side.objects[event.new] is self._stats_slot and not self.stats.active:
@@ -234,12 +234,12 @@ class Dashboard(pn.viewable.Viewer):
             return self.template().servable(*args, **kwargs)
 
 
-def preload(paths: Sequence[str] = ()) -> None:
+def preload(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
     """Open the catalogs and pay every first-use cost once per process, before any visitor (app/app_hooks.py).
 
     One dashboard is built, rendered into a throwaway document, a first sample of every dataset opened in it and
     its statistics drawn: that loads the cached statistics and the spaCy pipeline and runs HoloViews' and each
-    reader's first calls, which would otherwise fall on the first visitors.
+    reader's first calls, which would otherwise fall on the first visitors. Returns what ``open_catalogs`` does.
     """
     from bokeh.document import Document
     from panel.io.state import set_curdoc
@@ -253,6 +253,7 @@ def preload(paths: Sequence[str] = ()) -> None:
             dashboard.state.open_first(catalog.name)
         dashboard.stats.activate()
         dashboard.stats.__panel__().get_root(document)
+    return catalogs, problems
 
 
 def prepare_server(paths: Sequence[str] = (), application: Any = None) -> None:
@@ -266,12 +267,11 @@ def prepare_server(paths: Sequence[str] = (), application: Any = None) -> None:
     started = time.perf_counter()
     # Bokeh announces the URL before this runs: say what the wait is for, and when it is over.
     LOG.warning("EO Image-Text Explorer: opening catalogs and warming up before the first page...")
-    preload(paths)
+    catalogs, problems = preload(paths)
     if application is not None:
         warm_session(application)
     gc.collect()
     gc.freeze()
-    catalogs, problems = open_catalogs(paths)
     LOG.warning(
         "EO Image-Text Explorer: ready in %.1f s (%d datasets, %s samples%s)",
         time.perf_counter() - started,

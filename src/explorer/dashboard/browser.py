@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,8 +32,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 180.0) -> None:
-    """Poll until the app answers 200 (the first request builds the page, so allow for that)."""
+def serve_command(app: Path, port: int, args: Sequence[str] = (), options: Sequence[str] = ()) -> list[str]:
+    """`panel serve APP` on 127.0.0.1:PORT with the given extra options and, after --args, dataset folders."""
+    command = [sys.executable, "-m", "panel", "serve", str(app), "--port", str(port)]
+    command += ["--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}", *options]
+    return command + (["--args", *args] if args else [])
+
+
+def wait_for_http(
+    url: str, process: subprocess.Popen[bytes], timeout: float = 180.0, interval: float = 0.25
+) -> None:
+    """Poll every ``interval`` seconds until the URL answers 200 (the app's first request builds the page, so
+    allow for that)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -41,5 +54,5 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 1
                     return
         except OSError:
             pass
-        time.sleep(0.25)
+        time.sleep(interval)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import panel as pn
@@ -53,7 +53,7 @@ def as_records(annotations: Annotations) -> list[dict[str, Any]]:
     if annotations is None:
         return []
     if isinstance(annotations, pd.DataFrame):
-        return [{str(k): v for k, v in row.items()} for row in annotations.to_dict("records")]
+        return cast(list[dict[str, Any]], annotations.to_dict("records"))
     return annotations
 
 
