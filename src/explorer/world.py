@@ -43,12 +43,26 @@ def country_of(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return out
 
 
-def continent_of_country(countries: np.ndarray) -> np.ndarray:
+# Names the datasets spell differently from Natural Earth (BigEarthNet: "Republic of Serbia").
+COUNTRY_ALIASES = {
+    "United States": "United States of America",
+    "USA": "United States of America",
+    "Czech Republic": "Czechia",
+    "Republic of Serbia": "Serbia",
+    "DR Congo": "Dem. Rep. Congo",
+    "Bosnia and Herzegovina": "Bosnia and Herz.",
+    "Dominican Republic": "Dominican Rep.",
+}
+
+
+@lru_cache(maxsize=1)
+def country_continents() -> dict[str, str]:
+    """Country name -> continent, from the shipped outline (its ``continent`` property) plus the aliases above.
+    Countries too small for the 1:110m outline (Malta, Monaco, ...) are absent: callers fall back to position."""
     names, continents, _, _ = _countries()
-    table = dict(zip(names, continents, strict=False))
-    # BigEarthNet spells a few countries differently from Natural Earth.
-    table.update({"Republic of Serbia": "Europe", "Kosovo": "Europe"})
-    return np.array([table.get(c) if isinstance(c, str) else None for c in countries], dtype=object)
+    table = {n: c for n, c in zip(names, continents, strict=True) if c != "Seven seas (open ocean)"}
+    table.update({alias: table[name] for alias, name in COUNTRY_ALIASES.items() if name in table})
+    return table
 
 
 def outline_paths() -> list[np.ndarray]:

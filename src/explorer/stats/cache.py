@@ -1,0 +1,81 @@
+"""Statistics saved beside a catalog and reloaded while the catalog and the options are unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .columns import num_rows
+from .compute import compute_all
+
+STATS_VERSION = 1
+
+
+def save_stats(stats: Mapping[str, pd.DataFrame], folder: str | Path, csv: bool = True) -> list[Path]:
+    """Write each table as ``<name>.parquet`` (and ``<name>.csv`` for people); return the paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, frame in stats.items():
+        clean = frame.copy()
+        for column in clean.columns:
+            if isinstance(clean[column].dtype, pd.CategoricalDtype):
+                clean[column] = clean[column].astype(object)
+        path = folder / f"{name}.parquet"
+        pq.write_table(pa.Table.from_pandas(clean, preserve_index=False), path)
+        paths.append(path)
+        if csv:
+            clean.to_csv(folder / f"{name}.csv", index=False)
+            paths.append(folder / f"{name}.csv")
+    return paths
+
+
+def load_stats(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """Read back what ``save_stats`` wrote (Parquet files only)."""
+    return {path.stem: pq.read_table(path).to_pandas() for path in sorted(Path(folder).glob("*.parquet"))}
+
+
+def cache_key(catalog: Any, options: Mapping[str, Any]) -> str:
+    """What the saved statistics depend on: the catalog (its path, name, dataset fingerprint, when it was
+    built: ``built_at`` in ``catalog.json`` and that file's modification time, row counts) and the options."""
+    meta = getattr(catalog, "meta", {}) or {}
+    meta_file = Path(str(getattr(catalog, "path", ""))) / "catalog.json"
+    facts = {
+        "version": STATS_VERSION,
+        "path": str(getattr(catalog, "path", "")),
+        "name": str(getattr(catalog, "name", "")),
+        "fingerprint": meta.get("fingerprint"),
+        "built_at": meta.get("built_at"),
+        "written": meta_file.stat().st_mtime_ns if meta_file.is_file() else None,
+        "annotations": num_rows(catalog.annotations),
+        "samples": num_rows(catalog.samples),
+        "options": dict(options),
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def cached_stats(catalog: Any, *, refresh: bool = False, **options: Any) -> dict[str, pd.DataFrame]:
+    """``compute_all`` of one catalog, saved in ``catalog.stats_dir`` and reused while the catalog and the
+    options are unchanged."""
+    folder = Path(catalog.stats_dir)
+    key_file = folder / "stats_key.json"
+    key = cache_key(catalog, {k: v for k, v in options.items() if k != "scheduler"})
+    if not refresh and key_file.exists():
+        try:
+            if json.loads(key_file.read_text()).get("key") == key:
+                return load_stats(folder)
+        except (json.JSONDecodeError, OSError):
+            pass  # unreadable key: recompute
+    stats = compute_all(catalog, **options)
+    for old in [*folder.glob("*.parquet"), *folder.glob("*.csv")]:
+        old.unlink()
+    save_stats(stats, folder)
+    key_file.write_text(json.dumps({"key": key, "version": STATS_VERSION}))
+    return stats
