@@ -1,4 +1,4 @@
-"""Publication figures: written in every format, 300 dpi, not blank; one stable colour per dataset."""
+"""Publication figures: written in every format, 300 dpi, not blank; caption-length bins shared with the panel."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pytest
 from PIL import Image
 
-from explorer import figures, stats
+from explorer import figures, frames, stats
 from tests.data import annotations as fake
 
 
@@ -93,13 +93,6 @@ def test_write_figures__empty_statistics_still_draw(tmp_path: Path) -> None:
     assert [p.name for p in paths] == ["caption_length_counts.png", "caption_length_density.png", "zipf.png"]
 
 
-def test_dataset_color__stable_and_distinct() -> None:
-    assert figures.dataset_color("ChatEarthNet-demo") == figures.dataset_color("chatearthnet")
-    assert figures.dataset_color("my-new-set") == figures.dataset_color("my-new-set")
-    known = {figures.dataset_color(n) for n in ("chatearthnet", "bigearthnet-txt", "ucm", "sydney", "rsicd")}
-    assert len(known) == 5
-
-
 def test_caption_length_figure__counts_or_density(computed: dict[str, pd.DataFrame]) -> None:
     counts = figures.caption_length_figure(computed, density=False)
     density = figures.caption_length_figure(computed, density=True)
@@ -111,11 +104,28 @@ def test_caption_length_figure__counts_or_density(computed: dict[str, pd.DataFra
     assert colors[f"{fake.CEN} (chatgpt-3.5)"] == figures.dataset_color(fake.CEN)
 
 
-def test_binned__gap_free_axis_and_wide_bins() -> None:
-    sparse = figures._binned(pd.Series([5, 2], index=[3, 6]))
-    assert sparse.index.tolist() == list(range(7)) and sparse.tolist() == [0, 0, 0, 5, 0, 0, 2]
-    wide = figures._binned(pd.Series([1] * 500, index=range(500)), max_bins=100)
-    assert len(wide) == 100 and wide.sum() == 500
+def _hist(words: list[int], counts: list[int], dataset: str = "d") -> dict[str, pd.DataFrame]:
+    n = len(words)
+    return {
+        "length_hist": pd.DataFrame(
+            {"dataset": dataset, "source": None, "kind": ["caption"] * n, "words": words, "count": counts}
+        )
+    }
+
+
+def test_length_frame__gap_free_axis_and_wide_bins() -> None:
+    sparse = frames.length_frame(_hist([3, 6], [5, 2]), density=False)
+    assert sparse["left"].tolist() == [3, 4, 5, 6] and sparse["value"].tolist() == [5, 0, 0, 2]
+    assert (sparse["right"] - sparse["left"]).eq(1).all()
+    wide = frames.length_frame(_hist(list(range(500)), [1] * 500), density=False, max_bins=100)
+    assert len(wide) == 100 and wide["value"].sum() == 500
+    both = {**_hist([1, 2], [1, 1], "a")}
+    both["length_hist"] = pd.concat([both["length_hist"], _hist([2, 90], [1, 3], "b")["length_hist"]])
+    common = frames.length_frame(both, density=True)
+    assert (
+        common[common["dataset"] == "a"]["left"].tolist() == common[common["dataset"] == "b"]["left"].tolist()
+    )
+    np.testing.assert_allclose(common.groupby("dataset")["value"].sum(), 1.0)
 
 
 def test_geography_figure__world_outline_when_shipped(computed: dict[str, pd.DataFrame]) -> None:

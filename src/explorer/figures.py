@@ -4,14 +4,20 @@ Headless by construction: figures are ``matplotlib.figure.Figure`` objects rende
 pyplot's global state, so this works in a server, a notebook or CI alike. One style for all: each dataset keeps
 one colour everywhere (``dataset_color``), land-cover classes use their legend colours, axes say their units.
 
-``write_figures(stats, out_dir)`` writes every figure the statistics allow and returns the paths.
+``write_figures(stats, out_dir)`` writes every figure the statistics allow and returns the paths;
+``STAT_PANELS`` names the figures the dashboard's statistic panels export (``export_panel``), drawn from the same
+frames as the panels (``explorer.frames``).
+
+About 520 lines: one short function per figure family plus the panel registry that names them; splitting the
+registry off would make ``all_figures`` and ``export_panel`` import each other.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Iterable, Mapping, Sequence
+import io
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,7 +28,33 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
+from .constants import FIGURE_DPI, NONE_LABEL
+from .frames import CAPTION_KINDS, datasets_in, length_frame, short, slug
+from .palette import dataset_color
+from .stats import GROUP_CAPTION
 from .text.spatial import class_color
+
+__all__ = [
+    "STAT_PANELS",
+    "STYLE",
+    "StatPanel",
+    "all_figures",
+    "answer_balance_figure",
+    "box_figure",
+    "caption_length_figure",
+    "class_frequency_figure",
+    "dataset_color",
+    "export_panel",
+    "geography_figure",
+    "panel_stems",
+    "pmi_heatmap_figure",
+    "save_figure",
+    "task_mix_figure",
+    "top_words_figure",
+    "word_cloud_figure",
+    "write_figures",
+    "zipf_figure",
+]
 
 STYLE: dict[str, Any] = {
     "font.family": "DejaVu Sans",
@@ -45,33 +77,7 @@ STYLE: dict[str, Any] = {
     "pdf.fonttype": 42,  # embed TrueType, editable in Illustrator/Inkscape
 }
 
-# Okabe-Ito (colour-blind safe), then Tol's muted set for further datasets.
-PALETTE = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
-    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499",
-)  # fmt: skip
-# Known datasets keep fixed colours, whatever order they are loaded in (matched on the lower-cased name).
-KNOWN_COLORS = {
-    "chatearthnet": PALETTE[0],
-    "bigearthnet": PALETTE[1],
-    "ucm": PALETTE[2],
-    "sydney": PALETTE[3],
-    "rsicd": PALETTE[4],
-    "nwpu": PALETTE[5],
-    "rsicap": PALETTE[6],
-    "geochat": PALETTE[7],
-}
 GROUP_LABEL = {"caption": "captions", "question": "questions"}
-
-
-def dataset_color(name: str) -> str:
-    """The colour of a dataset: fixed for the known ones, else stable from a hash of the name."""
-    key = name.lower()
-    for known, color in KNOWN_COLORS.items():
-        if known in key:
-            return color
-    digest = int(hashlib.md5(key.encode()).hexdigest(), 16)
-    return PALETTE[8 + digest % (len(PALETTE) - 8)]
 
 
 def _figure(width: float = 6.5, height: float = 3.6) -> Figure:
@@ -91,37 +97,28 @@ def _get(stats: Mapping[str, pd.DataFrame], key: str) -> pd.DataFrame:
     return frame if frame is not None else pd.DataFrame()
 
 
-def _datasets(frame: pd.DataFrame) -> list[str]:
-    return [str(d) for d in pd.unique(frame["dataset"])] if "dataset" in frame else []
-
-
 # --- text figures ----------------------------------------------------------------------------------------------
 def caption_length_figure(
     stats: Mapping[str, pd.DataFrame],
     density: bool = False,
-    kinds: Sequence[str] = ("caption", "conversation"),
+    kinds: Sequence[str] = CAPTION_KINDS,
 ) -> Figure:
-    """Distribution of caption length (words), one line per dataset (and caption source when several)."""
+    """Distribution of caption length (words), one line per dataset (and caption source when several), on the
+    bins of ``frames.length_frame``: the dashboard's caption-length panel draws the same frame."""
     fig = _figure()
-    hist = _get(stats, "length_hist")
-    if hist.empty:
+    frame = length_frame(stats, density, kinds=tuple(kinds))
+    if frame.empty:
         return _empty(fig, "no texts")
-    chosen = hist[hist["kind"].isin(kinds)]
-    if chosen.empty:
-        chosen = hist
     ax = fig.add_subplot()
     styles = ["-", "--", ":", "-."]
-    for name in _datasets(chosen):
-        part = chosen[chosen["dataset"] == name]
-        sources = [s for s in pd.unique(part["source"].astype(object)) if s is not None and s == s]
-        groups = [(s, part[part["source"] == s]) for s in sources] if len(sources) > 1 else [(None, part)]
-        for i, (source, rows) in enumerate(groups):
-            counts = _binned(rows.groupby("words")["count"].sum())
-            values = counts / counts.sum() if density else counts
-            label = name if source is None else f"{name} ({source})"
+    for name in datasets_in(frame):
+        part = frame[frame["dataset"] == name]
+        for i, label in enumerate(pd.unique(part["label"])):
+            rows = part[part["label"] == label]
+            centres = (rows["left"].to_numpy(float) + rows["right"].to_numpy(float) - 1) / 2
             ax.step(
-                counts.index, values.to_numpy(), where="mid", color=dataset_color(name),
-                linestyle=styles[i % len(styles)], linewidth=1.4, label=label,
+                centres, rows["value"].to_numpy(), where="mid", color=dataset_color(name),
+                linestyle=styles[i % len(styles)], linewidth=1.4, label=str(label),
             )  # fmt: skip
     ax.set_xlabel("Caption length (words)")
     ax.set_ylabel("Share of captions" if density else "Captions (count)")
@@ -132,25 +129,11 @@ def caption_length_figure(
     return fig
 
 
-def _binned(counts: pd.Series, max_bins: int = 120) -> pd.Series:
-    """Counts per word length on a gap-free integer axis (zeros where no text has that length), merged into
-    wider bins when lengths span more than ``max_bins`` values; indexed by the bin centre."""
-    if counts.empty:
-        return counts
-    full = counts.reindex(np.arange(0, int(counts.index.max()) + 1), fill_value=0)
-    width = max(1, int(np.ceil(len(full) / max_bins)))
-    if width == 1:
-        return full
-    binned = full.groupby(full.index // width).sum()
-    binned.index = binned.index * width + (width - 1) / 2
-    return binned
-
-
 def top_words_figure(stats: Mapping[str, pd.DataFrame], n: int = 20, group: str = "caption") -> Figure:
     """The ``n`` most frequent words per dataset, one panel each."""
     words = _get(stats, "top_words")
     words = words[words["group"] == group] if not words.empty else words
-    names = _datasets(words)
+    names = datasets_in(words)
     fig = _figure(width=max(3.2 * len(names), 4.0), height=0.18 * n + 1.2)
     if not names:
         return _empty(fig, f"no {GROUP_LABEL.get(group, group)}")
@@ -222,7 +205,7 @@ def class_frequency_figure(
     names = [str(c) for c in rows["class"]][::-1]
     colors = [class_color(c) or "#999999" for c in names]
     ax.barh(
-        [_short(c) for c in names],
+        [short(c, 38) for c in names],
         rows[value].to_numpy()[::-1],
         color=colors,
         edgecolor="#555555",
@@ -234,15 +217,11 @@ def class_frequency_figure(
     return fig
 
 
-def _short(text: str, limit: int = 38) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 # --- task mix, answers, boxes ------------------------------------------------------------------------------------
 def task_mix_figure(stats: Mapping[str, pd.DataFrame]) -> Figure:
     """Annotations per kind and category, per dataset (horizontal bars, log scale when counts span decades)."""
     mix = _get(stats, "task_mix")
-    names = _datasets(mix)
+    names = datasets_in(mix)
     fig = _figure(width=max(3.4 * len(names), 4.5), height=3.6)
     if not names:
         return _empty(fig, "no annotations")
@@ -250,7 +229,7 @@ def task_mix_figure(stats: Mapping[str, pd.DataFrame]) -> Figure:
     for ax, name in zip(axes, names, strict=True):
         rows = mix[mix["dataset"] == name].sort_values("count")
         labels = [
-            f"{k} / {c}" if c not in ("(none)", "None") else str(k)
+            f"{k} / {c}" if c not in (NONE_LABEL, "None") else str(k)
             for k, c in zip(rows["kind"], rows["category"], strict=True)
         ]
         ax.barh(labels, rows["count"], color=dataset_color(name))
@@ -272,7 +251,7 @@ def answer_balance_figure(stats: Mapping[str, pd.DataFrame]) -> Figure:
     axes = fig.subplots(1, len(kinds), squeeze=False)[0]
     for ax, kind in zip(axes, kinds, strict=True):
         rows = answers[answers["kind"] == kind]
-        names = _datasets(rows)
+        names = datasets_in(rows)
         options = sorted(str(a) for a in pd.unique(rows["answer"]))
         width = 0.8 / len(names)
         for i, name in enumerate(names):
@@ -310,7 +289,7 @@ def box_figure(stats: Mapping[str, pd.DataFrame]) -> Figure:
     if sizes.empty:
         return _empty(fig, "no boxes")
     axes = fig.subplots(1, 4)
-    names = _datasets(sizes)
+    names = datasets_in(sizes)
     for name in names:
         rows = per_sample[per_sample["dataset"] == name] if not per_sample.empty else per_sample
         if not rows.empty:
@@ -355,7 +334,7 @@ def geography_figure(stats: Mapping[str, pd.DataFrame], top: int = 20) -> Figure
     if not known.empty:
         totals = known.groupby("country")["samples"].sum().nlargest(top).index[::-1]
         bottom = np.zeros(len(totals))
-        for name in _datasets(known):
+        for name in datasets_in(known):
             rows = (
                 known[known["dataset"] == name].groupby("country")["samples"].sum().reindex(totals).fillna(0)
             )
@@ -412,7 +391,7 @@ def pmi_heatmap_figure(
     )
     ax = fig.add_subplot()
     image = ax.imshow(np.ma.masked_invalid(grid.to_numpy(dtype=float)), cmap="magma_r", aspect="auto", vmin=0)
-    ax.set_xticks(np.arange(len(classes)), [_short(str(c), 24) for c in classes], rotation=60, ha="right")
+    ax.set_xticks(np.arange(len(classes)), [short(str(c), 24) for c in classes], rotation=60, ha="right")
     ax.set_yticks(np.arange(len(terms)), [str(t) for t in terms])
     ax.grid(False)
     ax.set_xlabel("Land-cover class mentioned")
@@ -423,14 +402,10 @@ def pmi_heatmap_figure(
 
 
 # --- writing ----------------------------------------------------------------------------------------------------
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "dataset"
-
-
 def all_figures(stats: Mapping[str, pd.DataFrame]) -> Iterable[tuple[str, Figure]]:
     """(file stem, figure) for every figure the statistics allow, generated lazily."""
-    yield "caption_length_counts", caption_length_figure(stats, density=False)
-    yield "caption_length_density", caption_length_figure(stats, density=True)
+    yield from STAT_PANELS["length"].figures(stats, False)
+    yield from STAT_PANELS["length"].figures(stats, True)
     top = _get(stats, "top_words")
     for group in ("caption", "question"):
         if not top.empty and (top["group"] == group).any():
@@ -439,7 +414,7 @@ def all_figures(stats: Mapping[str, pd.DataFrame]) -> Iterable[tuple[str, Figure
     if not top.empty:
         for (name, text_group), _ in top.groupby(["dataset", "group"], sort=False):
             yield (
-                f"word_cloud_{_slug(str(name))}_{text_group}",
+                f"word_cloud_{slug(str(name))}_{text_group}",
                 word_cloud_figure(stats, str(name), str(text_group)),
             )
     for measure, key in (
@@ -447,12 +422,12 @@ def all_figures(stats: Mapping[str, pd.DataFrame]) -> Iterable[tuple[str, Figure
         ("pixel", "class_by_pixel"),
         ("text", "class_mentions"),
     ):
-        for name in _datasets(_get(stats, key)):
-            yield f"classes_by_{measure}_{_slug(name)}", class_frequency_figure(stats, name, measure)
+        for name in datasets_in(_get(stats, key)):
+            yield f"classes_by_{measure}_{slug(name)}", class_frequency_figure(stats, name, measure)
     if not _get(stats, "task_mix").empty:
-        yield "task_mix", task_mix_figure(stats)
+        yield from STAT_PANELS["tasks"].figures(stats, False)
     if not _get(stats, "answer_balance").empty:
-        yield "answer_balance", answer_balance_figure(stats)
+        yield from STAT_PANELS["answers"].figures(stats, False)
     if not _get(stats, "box_sizes").empty:
         yield "boxes", box_figure(stats)
     if not _get(stats, "countries").empty or not _get(stats, "density").empty:
@@ -462,7 +437,7 @@ def all_figures(stats: Mapping[str, pd.DataFrame]) -> Iterable[tuple[str, Figure
         for (name, text_group), rows in co.groupby(["dataset", "group"], sort=False):
             if rows["shown"].astype(bool).any():
                 yield (
-                    f"pmi_{_slug(str(name))}_{text_group}",
+                    f"pmi_{slug(str(name))}_{text_group}",
                     pmi_heatmap_figure(stats, str(name), str(text_group)),
                 )
 
@@ -471,7 +446,7 @@ def write_figures(
     stats: Mapping[str, pd.DataFrame],
     out_dir: str | Path,
     formats: Sequence[str] = ("png", "svg", "pdf"),
-    dpi: int = 300,
+    dpi: int = FIGURE_DPI,
 ) -> list[Path]:
     """Render every figure in every format into ``out_dir``; return the written paths."""
     out = Path(out_dir)
@@ -481,7 +456,7 @@ def write_figures(
         for stem, fig in all_figures(stats):
             for fmt in formats:
                 path = out / f"{stem}.{fmt}"
-                fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+                save_figure(fig, path, fmt, dpi)
                 paths.append(path)
     return paths
 
@@ -493,3 +468,81 @@ def _metadata(fmt: str) -> dict[str, Any] | None:
     if fmt == "pdf":
         return {"CreationDate": None}
     return None
+
+
+def save_figure(fig: Figure, target: Any, fmt: str, dpi: int = FIGURE_DPI) -> None:
+    """Write ``fig`` to a path or file object: the one place figures are saved (style, dpi, no dates)."""
+    with mpl.rc_context(cast(Any, STYLE)):
+        fig.savefig(target, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+
+
+# --- the statistic panels: one registry for the dashboard and ``eo-explorer figures`` --------------------------
+PanelFigures = Callable[[Mapping[str, pd.DataFrame], bool], list[tuple[str, Figure]]]
+
+
+@dataclass(frozen=True)
+class StatPanel:
+    """A statistic panel of the dashboard and the figure(s) exported from it: ``figures(tables, density)``
+    gives (file stem, figure) per file, drawn from the same frame (``explorer.frames``) as the panel."""
+
+    key: str
+    title: str
+    figures: PanelFigures
+
+
+def _length_figures(tables: Mapping[str, pd.DataFrame], density: bool) -> list[tuple[str, Figure]]:
+    stem = "caption_length_density" if density else "caption_length_counts"
+    return [(stem, caption_length_figure(tables, density=density))]
+
+
+def _class_figures(tables: Mapping[str, pd.DataFrame], density: bool) -> list[tuple[str, Figure]]:
+    names = datasets_in(_get(tables, "class_by_sample"))
+    return [(f"classes_by_sample_{slug(n)}", class_frequency_figure(tables, n, "sample")) for n in names]
+
+
+STAT_PANELS: dict[str, StatPanel] = {
+    panel.key: panel
+    for panel in (
+        StatPanel("length", "Caption length", _length_figures),
+        StatPanel("classes", "Class frequency (samples)", _class_figures),
+        StatPanel("tasks", "Task mix", lambda tables, _: [("task_mix", task_mix_figure(tables))]),
+        StatPanel(
+            "answers", "Answer balance", lambda tables, _: [("answer_balance", answer_balance_figure(tables))]
+        ),
+        StatPanel(
+            "words",
+            "Top words (captions)",
+            lambda tables, _: [("top_words_caption", top_words_figure(tables, group=GROUP_CAPTION))],
+        ),
+    )
+}
+
+
+def panel_stems(panel: str, density: bool, datasets: Sequence[str] = ()) -> list[str]:
+    """File stems of a panel's export without drawing it (download button names)."""
+    if panel == "length":
+        return ["caption_length_density" if density else "caption_length_counts"]
+    if panel == "classes":
+        return [f"classes_by_sample_{slug(n)}" for n in datasets]
+    return {"tasks": ["task_mix"], "answers": ["answer_balance"], "words": ["top_words_caption"]}[panel]
+
+
+def export_panel(
+    tables: Mapping[str, pd.DataFrame], panel: str, fmt: str, density: bool, dpi: int = FIGURE_DPI
+) -> tuple[str, bytes]:
+    """(file name, bytes) of a panel's figure in ``fmt`` (png at 300 dpi, svg, pdf), named as
+    ``write_figures`` names it; a zip when the panel draws one figure per dataset and there are several."""
+    if panel not in STAT_PANELS:
+        raise ValueError(f"unknown panel {panel!r}; choose from {', '.join(STAT_PANELS)}")
+    files = []
+    for stem, fig in STAT_PANELS[panel].figures(tables, density):
+        buffer = io.BytesIO()
+        save_figure(fig, buffer, fmt, dpi)
+        files.append((f"{stem}.{fmt}", buffer.getvalue()))
+    if len(files) == 1:
+        return files[0]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            archive.writestr(name, data)
+    return f"{panel}_{fmt}.zip", buffer.getvalue()

@@ -8,7 +8,7 @@ from typing import Any
 
 from panel.io.application import build_single_handler_application
 
-from explorer.dashboard import app
+from explorer.dashboard import app, resources
 
 from .conftest import REPO, Demo
 
@@ -18,7 +18,7 @@ def test_server_hook__opens_catalogs_and_warms_a_session_before_any_visitor(
 ) -> None:
     paths = [str(p) for p in demo.catalog_paths]
     key = tuple(paths)
-    app._OPENED.pop(key, None)
+    resources.forget(("opened", key))
     warmed: list[Any] = []
     original = app.warm_session
     monkeypatch.setattr(app, "warm_session", lambda application: warmed.append(original(application)))
@@ -30,7 +30,8 @@ def test_server_hook__opens_catalogs_and_warms_a_session_before_any_visitor(
         )
     finally:
         gc.unfreeze()
-    catalogs, problems = app._OPENED[key]
+    assert resources.is_built(("opened", key))  # opened by the hook, before any visitor
+    catalogs, problems = app.open_catalogs(paths)
     assert [c.name for c in catalogs] == ["chatearthnet-demo", "bigearthnet-demo"] and problems == []
     assert len(warmed) == 1  # one whole session was built (and destroyed) from app/main.py
     assert "ready in" in caplog.text and "2 datasets" in caplog.text  # the console says when the wait is over

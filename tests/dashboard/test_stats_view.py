@@ -8,16 +8,20 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
+import holoviews as hv
 import numpy as np
 import pandas as pd
 import panel as pn
 import pytest
 from bokeh.document import Document
+from matplotlib.colors import to_hex
 from PIL import Image
 
-from explorer.dashboard import map_view, stats_view
+from explorer import figures
+from explorer.dashboard import map_view, resources, stats_store, stats_view
 from explorer.dashboard.state import ExplorerState
 from explorer.dashboard.stats_view import COUNTS, DENSITY, StatsView
+from explorer.palette import dataset_color
 from explorer.text import tokenize
 
 EUROPE = (-2e6, 4e6, 4e6, 1e7)  # Web-Mercator box: every BigEarthNet demo sample, some ChatEarthNet ones
@@ -80,9 +84,9 @@ def test_scale__density_integrates_to_one_per_dataset(view: StatsView, state: Ex
     view.scale = DENSITY
     density = view.frames["length"]
     assert not np.allclose(density["value"], counts["value"])
-    area = (density["value"] * (density["right"] - density["left"])).groupby(density["dataset"]).sum()
-    assert set(area.index) == set(state.catalogs)
-    np.testing.assert_allclose(area.to_numpy(), 1.0)
+    shares = density.groupby("label")["value"].sum()  # a share of each line's captions per bin
+    assert set(density["dataset"]) == set(state.catalogs)
+    np.testing.assert_allclose(shares.to_numpy(), 1.0)
     # bars become shares of each dataset's samples
     classes = view.frames["classes"]
     assert classes["value"].max() <= 1.0
@@ -125,7 +129,6 @@ def test_bar_selection__highlights_exactly_the_samples_with_that_class(
 
 def test_bar_order__matches_the_bokeh_plot(view: StatsView) -> None:
     """A selected bar's index is its row in the frame: HoloViews must draw grouped bars in frame order."""
-    import holoviews as hv
 
     frame = view.frames["tasks"]
     plot = hv.renderer("bokeh").get_plot(view._panes["tasks"].object)
@@ -210,6 +213,53 @@ def test_export__png_at_300_dpi_svg_pdf(view: StatsView) -> None:
         assert len(view.export(panel)[1]) > 1000
 
 
+@pytest.mark.parametrize("scale", [COUNTS, DENSITY])
+def test_length_panel__is_the_exported_figure(view: StatsView, scale: str) -> None:
+    """The caption-length panel and its export draw the same bins and values (they used to bin to 60 and 120
+    and to differ in what density meant), in each dataset's one colour."""
+    view.scale = scale
+    frame = view.frames["length"]
+    fig = figures.caption_length_figure(view.tables, density=scale == DENSITY)
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    assert set(lines) == set(frame["label"])
+    for label, rows in frame.groupby("label"):
+        line = lines[label]
+        np.testing.assert_allclose(line.get_ydata(), rows["value"].to_numpy())
+        np.testing.assert_allclose(line.get_xdata(), (rows["left"] + rows["right"] - 1).to_numpy() / 2)
+        assert line.get_color() == dataset_color(str(rows["dataset"].iloc[0]))
+    plot = view._panes["length"].object
+    drawn = {layer.label: layer for layer in plot}
+    for label, rows in frame.groupby("label"):
+        np.testing.assert_allclose(drawn[label].dimension_values("value"), rows["value"].to_numpy())
+
+
+def test_dataset_colour__the_same_on_the_map_in_the_panels_and_the_figures(
+    view: StatsView, state: ExplorerState
+) -> None:
+    from explorer.dashboard import query
+
+    cats = query.categories(state.indexes, state.matches, query.COLOR_BY_DATASET, None)
+    on_map = query.color_key(cats, query.COLOR_BY_DATASET)
+    in_bars = view._panes["classes"].object.opts.get().kwargs["cmap"]  # the datasets with labels
+    dataset_of = dict(zip(view.frames["length"]["label"], view.frames["length"]["dataset"], strict=True))
+    in_panel = {
+        dataset_of[layer.label]: layer.opts.get().kwargs["fill_color"]
+        for layer in view._panes["length"].object
+    }
+    fig = figures.task_mix_figure(view.tables)
+    in_figure = {}
+    for ax in fig.axes:  # one axis per dataset, titled with its name
+        in_figure[ax.get_title()] = to_hex(ax.patches[0].get_facecolor())
+    for name in state.catalogs:
+        colour = dataset_color(name)
+        assert on_map[name] == colour
+        assert in_panel[name] == colour
+        assert in_bars.get(name, colour) == colour
+        assert in_figure.get(name, colour).lower() == colour.lower()
+    assert in_figure and in_bars  # the figure and the bars were checked
+    assert on_map["chatearthnet-demo"] != on_map["bigearthnet-demo"]
+
+
 def test_export_panel__one_file_per_dataset_comes_as_a_zip() -> None:
     tables = {
         "class_by_sample": pd.DataFrame(
@@ -251,7 +301,7 @@ def test_refresh__debounced_on_a_worker_under_a_server(
     """Under a server, rapid changes schedule ONE recompute after a pause, run off the event loop; the view says
     it is busy meanwhile and shows only the latest result."""
     doc = Document()
-    monkeypatch.setattr(stats_view, "_server_doc", lambda: doc)
+    monkeypatch.setattr(stats_store, "_server_doc", lambda: doc)
     total = sum(view.counted.values())
     state.bounds = (-1e7, -1e7, 1e7, 1e7)
     state.split = "train"
@@ -260,7 +310,7 @@ def test_refresh__debounced_on_a_worker_under_a_server(
     assert len(pending) == 1 and view.busy
     assert sum(view.counted.values()) == total  # nothing computed yet
     pending[0].callback()
-    stats_view._EXECUTOR.submit(lambda: None).result(timeout=60)  # the worker finished our job
+    resources.EXECUTOR.submit(lambda: None).result(timeout=60)  # the worker finished our job
     for _ in range(100):  # the result comes back as a next-tick callback
         ticks = list(doc.session_callbacks)
         if ticks:

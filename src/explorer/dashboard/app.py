@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
@@ -20,6 +19,7 @@ from . import query
 from .filters import FilterPanel
 from .image_views import ImagePanel
 from .map_view import MapView
+from .resources import shared
 from .sample_view import SampleHeader
 from .state import ExplorerState
 from .stats_view import StatsView
@@ -34,31 +34,28 @@ SAMPLE_TAB = "Sample"
 STATS_TAB = "Statistics"
 URL_PARAMETERS = {"open_dataset": "dataset", "sample_id": "sample"}
 
-_OPENED: dict[tuple[str, ...], tuple[list[Catalog], list[str]]] = {}
-_LOCK = threading.Lock()
-
-
 def open_catalogs(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
     """Catalogs for the given dataset/catalog folders (or every registered one), opened once per process.
 
     A folder that cannot be opened is reported (second element) instead of keeping the others from showing.
     """
     key = tuple(str(p) for p in paths)
-    with _LOCK:
-        if key not in _OPENED:
-            catalogs: list[Catalog] = []
-            problems: list[str] = []
-            if key:
-                for path in key:
-                    try:
-                        catalogs.append(catalog_module.open_catalog(path))
-                    except (ExplorerError, OSError, ValueError) as error:
-                        problems.append(f"{path}: {error}")
-            else:
-                catalogs = catalog_module.open_registered()
-            query.warm_up([query.index_of(cat) for cat in catalogs])
-            _OPENED[key] = (catalogs, problems)
-        return _OPENED[key]
+
+    def open_all() -> tuple[list[Catalog], list[str]]:
+        catalogs: list[Catalog] = []
+        problems: list[str] = []
+        if key:
+            for path in key:
+                try:
+                    catalogs.append(catalog_module.open_catalog(path))
+                except (ExplorerError, OSError, ValueError) as error:
+                    problems.append(f"{path}: {error}")
+        else:
+            catalogs = catalog_module.open_registered()
+        query.warm_up([query.index_of(cat) for cat in catalogs])
+        return catalogs, problems
+
+    return shared(("opened", key), open_all)
 
 
 class UrlWriter(pn.custom.JSComponent):

@@ -7,7 +7,6 @@ costs milliseconds plus, for text search, one pass of Arrow's string kernels. Pe
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalog import Catalog
+from ..constants import NONE_LABEL
 from ..model import KIND_CAPTION
+from ..palette import dataset_color
+from .resources import shared
 
 EARTH_RADIUS = 6378137.0
 MAX_MERCATOR_LAT = 85.05112878
@@ -121,17 +123,9 @@ def search_annotations(annotations: pa.Table, query: str, regex: bool) -> np.nda
     return np.unique(sidx).astype(np.int64)
 
 
-_INDEXES: dict[str, CatalogIndex] = {}
-_LOCK = threading.Lock()
-
-
 def index_of(catalog: Catalog) -> CatalogIndex:
-    """The shared index of a catalog (built on first use; sessions reuse it read-only)."""
-    key = str(catalog.path)
-    with _LOCK:
-        if key not in _INDEXES or _INDEXES[key].catalog is not catalog:
-            _INDEXES[key] = CatalogIndex.build(catalog)
-        return _INDEXES[key]
+    """The shared index of a catalog (built on first use; sessions reuse it read-only: ``resources``)."""
+    return shared(("index", str(catalog.path)), lambda: CatalogIndex.build(catalog), owner=catalog)
 
 
 @dataclass(frozen=True)
@@ -241,7 +235,7 @@ SPLIT_COLORS = {
     "test": "#2ca02c",
     "bench": "#d62728",
 }
-NO_VALUE = "(none)"
+NO_VALUE = NONE_LABEL
 
 
 def categories(
@@ -278,7 +272,7 @@ def color_key(cats: pd.Categorical, color_by: str) -> dict[str, str]:
         elif color_by == COLOR_BY_CLASS:
             keys[cat] = "#d62728" if cat.startswith("with ") else "#7f7f7f"
         else:
-            keys[cat] = PALETTE[i % len(PALETTE)]
+            keys[cat] = dataset_color(cat)  # one colour per dataset name, as in the statistics and figures
     return keys
 
 

@@ -1,0 +1,62 @@
+"""What every dashboard session of one process shares, per catalog: its query index, its prepared statistics,
+its full statistics (and the catalogs opened for a list of folders), plus the one worker thread statistics run on.
+
+The one rule, for every shared resource:
+- it is built at most once per process and key, on first use, by the first session that needs it, under a lock
+  of its own key (so building one catalog's statistics never blocks another catalog's index or a filter);
+- once built it is read-only: sessions read it and never change it;
+- it lives as long as the process; a catalog's resource is rebuilt when a different ``Catalog`` object of the
+  same path asks (the catalog was reopened, e.g. after a rebuild); ``forget()`` drops everything (tests).
+
+Library code stays out of this module: each resource's builder lives with its data (``query.index_of``,
+``selection.prepared_of``, ``selection.full_stats``, ``app.open_catalogs``) and asks ``shared`` for it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+__all__ = ["EXECUTOR", "forget", "is_built", "shared"]
+
+T = TypeVar("T")
+
+# Statistics of every session run here, one at a time, so a recompute never freezes a session's event loop.
+EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eo-stats")
+
+_VALUES: dict[Hashable, tuple[Any, Any]] = {}  # key -> (owner, value)
+_LOCKS: dict[Hashable, threading.Lock] = {}
+_LOCK = threading.Lock()  # guards _LOCKS only; held for microseconds
+
+
+def _lock_of(key: Hashable) -> threading.Lock:
+    with _LOCK:
+        return _LOCKS.setdefault(key, threading.Lock())
+
+
+def shared(key: Hashable, build: Callable[[], T], owner: Any = None) -> T:
+    """The resource ``key``, built by ``build()`` the first time (or when ``owner`` is not the object it was
+    built for); concurrent callers of the same key wait for one build."""
+    with _lock_of(key):
+        entry = _VALUES.get(key)
+        if entry is None or entry[0] is not owner:
+            entry = (owner, build())
+            _VALUES[key] = entry
+        return entry[1]
+
+
+def is_built(key: Hashable, owner: Any = None) -> bool:
+    """True when ``shared(key, ..., owner)`` would return at once."""
+    entry = _VALUES.get(key)
+    return entry is not None and entry[0] is owner
+
+
+def forget(key: Hashable | None = None) -> None:
+    """Drop one shared resource, or all of them (tests; a long-running server never needs it)."""
+    with _LOCK:
+        if key is None:
+            _VALUES.clear()
+        else:
+            _VALUES.pop(key, None)
