@@ -16,6 +16,7 @@ from .. import catalog as catalog_module
 from ..catalog import Catalog
 from ..errors import ExplorerError
 from . import query
+from .base import View
 from .filters import FilterPanel
 from .image_views import ImagePanel
 from .map_view import MapView
@@ -68,7 +69,7 @@ class UrlWriter(pn.custom.JSComponent):
     lets them report the failed tiles as finished.
     """
 
-    query = param.String(default="")
+    query = param.String(default="", doc="The URL query string to show in the address bar")
 
     _esm = """
     export function render({ model }) {
@@ -112,14 +113,13 @@ class UrlWriter(pn.custom.JSComponent):
             self._send_msg({"query": self.query})
 
 
-class Dashboard(pn.viewable.Viewer):
+class Dashboard(View):
     """Filters and map on top, the open sample (images and text) below. Build one per session."""
 
     problems = param.List(default=[], doc="Folders that could not be opened")
 
     def __init__(self, state: ExplorerState, **params: Any) -> None:
-        super().__init__(**params)
-        self.state = state
+        super().__init__(state=state, **params)
         self.filters = FilterPanel(state=self.state)
         self.map = MapView(state=self.state)
         self.header = SampleHeader(state=self.state)

@@ -8,16 +8,16 @@ from typing import Any
 import panel as pn
 import param
 
+from .base import View
 from .state import ExplorerState
 from .style import html as html_pane
 
 
-class FilterPanel(pn.viewable.Viewer):
+class FilterPanel(View):
     """Every filter of the store as a widget, plus what they match."""
 
     def __init__(self, state: ExplorerState, **params: Any) -> None:
-        super().__init__(**params)
-        self.state = state
+        super().__init__(state=state, **params)
         s = self.state
         self.results = pn.widgets.Tabulator(
             s.param.results,

@@ -18,6 +18,7 @@ from bokeh.plotting import figure
 
 from .. import imagery
 from ..model import LAYER_LANDCOVER, LAYER_S1, LAYER_S2
+from .base import View
 from .state import ExplorerState
 from .style import bokeh_updates
 from .style import html as html_pane
@@ -59,7 +60,7 @@ class LinkedRanges:
         self.y = Range1d(start=0, end=1, bounds=(0, 1), min_interval=0.02)
 
 
-class ImageView(pn.viewable.Viewer):
+class ImageView(View):
     """Shared shape of the three viewers: a title, an error/absence message, the linked image, controls."""
 
     kind: str = LAYER_S2
@@ -68,8 +69,7 @@ class ImageView(pn.viewable.Viewer):
     layers: int = 1
 
     def __init__(self, state: ExplorerState, ranges: LinkedRanges | None = None, **params: Any) -> None:
-        super().__init__(**params)
-        self.state = state
+        super().__init__(state=state, **params)
         self.ranges = ranges or LinkedRanges()
         options: dict[str, Any] = dict(
             x_range=self.ranges.x,
@@ -296,12 +296,11 @@ class LandcoverView(ImageView):
         return column
 
 
-class ImagePanel(pn.viewable.Viewer):
+class ImagePanel(View):
     """The three viewers side by side, sharing one pair of ranges (linked zoom and pan)."""
 
     def __init__(self, state: ExplorerState, **params: Any) -> None:
-        super().__init__(**params)
-        self.state = state
+        super().__init__(state=state, **params)
         self.ranges = LinkedRanges()
         self.optical = OpticalView(state=self.state, ranges=self.ranges)
         self.sar = SarView(state=self.state, ranges=self.ranges)

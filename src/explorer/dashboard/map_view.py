@@ -18,6 +18,7 @@ from bokeh.models import ColumnDataSource
 
 from .. import world
 from . import query
+from .base import View
 from .state import ExplorerState
 from .style import bokeh_updates
 from .style import html as html_pane
@@ -176,14 +177,13 @@ def highlight_raster(
     return hv.RGB(np.ascontiguousarray(rgba[::-1]), bounds=bounds)
 
 
-class MapView(pn.viewable.Viewer):
+class MapView(View):
     """The global map and its colouring controls."""
 
     tiles = param.Boolean(default=True, doc="Draw web map tiles (they load in the browser when online)")
 
     def __init__(self, state: ExplorerState, **params: Any) -> None:
-        super().__init__(**params)
-        self.state = state
+        super().__init__(state=state, **params)
         self._range = hv.streams.RangeXY()
         self._size = hv.streams.PlotSize()
         # A counter, not a Params stream of the frame: HoloViews hashes stream values for its cache, which for

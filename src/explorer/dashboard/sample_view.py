@@ -8,6 +8,7 @@ from typing import Any
 import panel as pn
 
 from ..text import highlight_html
+from .base import View
 from .export import sample_png
 from .state import ExplorerState
 from .style import html as html_pane
@@ -64,10 +65,9 @@ def export_filename(state: ExplorerState) -> str:
     return f"{stem}.png"
 
 
-class SampleHeader(pn.viewable.Viewer):
+class SampleHeader(View):
     def __init__(self, state: ExplorerState, **params: Any) -> None:
-        super().__init__(**params)
-        self.state = state
+        super().__init__(state=state, **params)
         self.download = pn.widgets.FileDownload(
             callback=self._png,
             filename="sample.png",

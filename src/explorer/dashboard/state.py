@@ -17,6 +17,7 @@ import xarray as xr
 
 from .. import imagery
 from ..catalog import Catalog
+from ..constants import NONE_LABEL
 from ..errors import ExplorerError
 from ..model import KIND_REFEXP, LAYER_KINDS, LAYER_LANDCOVER, LAYER_S1, LAYER_S2
 from . import query as dq
@@ -33,28 +34,40 @@ class ExplorerState(param.Parameterized):
     dataset: param.Selector[Any] = param.Selector(
         default=ALL, objects=[ALL], doc="Dataset shown (or all of them)"
     )
-    split: param.Selector[Any] = param.Selector(default=ALL, objects=[ALL])
-    country: param.Selector[Any] = param.Selector(default=ALL, objects=[ALL])
-    label: param.Selector[Any] = param.Selector(default=ALL, objects=[ALL], label="Class")
-    query = param.String(default="", label="Search captions and questions")
-    regex = param.Boolean(default=False, label="Regular expression")
+    split: param.Selector[Any] = param.Selector(
+        default=ALL, objects=[ALL], doc="Split shown (train, validation, ...)"
+    )
+    country: param.Selector[Any] = param.Selector(default=ALL, objects=[ALL], doc="Country of the samples")
+    label: param.Selector[Any] = param.Selector(
+        default=ALL, objects=[ALL], label="Class", doc="Samples carrying this land-cover label"
+    )
+    query = param.String(
+        default="",
+        label="Search captions and questions",
+        doc="Text (or regex) the captions/questions contain",
+    )
+    regex = param.Boolean(
+        default=False, label="Regular expression", doc="Read ``query`` as a regular expression"
+    )
     bounds = param.NumericTuple(default=None, length=4, allow_None=True, doc="Box selection (Web Mercator)")
 
     # --- derived from the filters -------------------------------------------------------------------------
     matches = param.Parameter(default=None, doc="query.Matches of the current filters")
-    count = param.Integer(default=0)
+    count = param.Integer(default=0, doc="How many samples match the filters")
     message = param.String(default="", doc="Why the filters match nothing (invalid regex, ...)")
     results = param.DataFrame(default=None, doc="The first matches, for the result list")
 
     # --- map colouring ------------------------------------------------------------------------------------
     color_by: param.Selector[Any] = param.Selector(
-        default=dq.COLOR_BY_DATASET, objects=[dq.COLOR_BY_DATASET, dq.COLOR_BY_SPLIT, dq.COLOR_BY_CLASS]
+        default=dq.COLOR_BY_DATASET,
+        objects=[dq.COLOR_BY_DATASET, dq.COLOR_BY_SPLIT, dq.COLOR_BY_CLASS],
+        doc="What the map colours the samples by",
     )
     color_class: param.Selector[Any] = param.Selector(
-        default=None, objects=[], allow_None=True, label="Class to colour"
+        default=None, objects=[], allow_None=True, label="Class to colour", doc="Class the map colours by"
     )
     map_frame = param.DataFrame(default=None, doc="x, y, cat of the matching samples (datashader input)")
-    map_colors = param.Dict(default={})
+    map_colors = param.Dict(default={}, doc="Map category -> colour (datasets: ``palette.dataset_color``)")
     # Samples behind a bar or bin picked in the statistics (stats_view), outlined on the map.
     highlight = param.Dict(default={}, doc="dataset -> sorted sidx of the highlighted samples")
     highlight_label = param.String(default="", doc="What the highlighted samples have in common")
@@ -66,9 +79,12 @@ class ExplorerState(param.Parameterized):
     annotations = param.DataFrame(default=None, doc="Annotations of the open sample")
     layers = param.Dict(default={}, doc="kind -> DataArray of the open sample")
     layer_errors = param.Dict(default={}, doc="kind -> message for layers that failed or are absent")
-    sample_message = param.String(default="")
+    sample_message = param.String(default="", doc="Why the open sample cannot be shown")
     refexp: param.Selector[Any] = param.Selector(
-        default=NO_REFEXP, objects={"(none)": NO_REFEXP}, label="Referring expression"
+        default=NO_REFEXP,
+        objects={NONE_LABEL: NO_REFEXP},
+        label="Referring expression",
+        doc="Referring expression of the open sample whose box is drawn",
     )
     loading = param.Boolean(default=False, doc="The open sample is being read")
     defer = param.Callable(
@@ -79,18 +95,31 @@ class ExplorerState(param.Parameterized):
 
     # --- display settings ---------------------------------------------------------------------------------
     composite: param.Selector[Any] = param.Selector(
-        default=imagery.TRUE_COLOUR, objects=list(imagery.COMPOSITE_NAMES)
+        default=imagery.TRUE_COLOUR,
+        objects=list(imagery.COMPOSITE_NAMES),
+        doc="Band composite of the optical image",
     )
-    red: param.Selector[Any] = param.Selector(default=None, objects=[], allow_None=True)
-    green: param.Selector[Any] = param.Selector(default=None, objects=[], allow_None=True)
-    blue: param.Selector[Any] = param.Selector(default=None, objects=[], allow_None=True)
+    red: param.Selector[Any] = param.Selector(
+        default=None, objects=[], allow_None=True, doc="Band shown as red"
+    )
+    green: param.Selector[Any] = param.Selector(
+        default=None, objects=[], allow_None=True, doc="Band shown as green"
+    )
+    blue: param.Selector[Any] = param.Selector(
+        default=None, objects=[], allow_None=True, doc="Band shown as blue"
+    )
     percentiles = param.Range(
-        default=imagery.DEFAULT_PERCENTILES, bounds=(0.0, 100.0), label="Stretch (percentiles)"
+        default=imagery.DEFAULT_PERCENTILES,
+        bounds=(0.0, 100.0),
+        label="Stretch (percentiles)",
+        doc="Percentiles mapped to black and white",
     )
     sar_mode: param.Selector[Any] = param.Selector(
-        default=imagery.SAR_FALSE_COLOUR, objects=list(imagery.SAR_MODES), label="SAR"
+        default=imagery.SAR_FALSE_COLOUR, objects=list(imagery.SAR_MODES), label="SAR", doc="How SAR is shown"
     )
-    landcover_opacity = param.Number(default=0.8, bounds=(0.0, 1.0), label="Land-cover opacity")
+    landcover_opacity = param.Number(
+        default=0.8, bounds=(0.0, 1.0), label="Land-cover opacity", doc="Opacity of the land-cover overlay"
+    )
 
     def __init__(self, catalogs: list[Catalog], **params: Any) -> None:
         self.catalogs: dict[str, Catalog] = {c.name: c for c in catalogs}
@@ -250,7 +279,7 @@ class ExplorerState(param.Parameterized):
             )
 
     def _set_sample_problem(self, message: str) -> None:
-        self.param.refexp.objects = {"(none)": NO_REFEXP}
+        self.param.refexp.objects = {NONE_LABEL: NO_REFEXP}
         self.param.update(
             sample=None,
             annotations=None,
@@ -335,7 +364,7 @@ def refexp_label(row: Mapping[Any, Any]) -> str:
 
 def refexp_options(annotations: pd.DataFrame) -> dict[str, int]:
     """Selector options {label: ann_id} for the referring expressions that carry a box."""
-    options = {"(none)": NO_REFEXP}
+    options = {NONE_LABEL: NO_REFEXP}
     if annotations is None or annotations.empty:
         return options
     rows = annotations[(annotations["kind"] == KIND_REFEXP) & annotations["bbox_x0"].notna()]

@@ -16,6 +16,7 @@ import panel as pn
 
 from ..model import KIND_CAPTION, KIND_CONVERSATION, KIND_REFEXP, KIND_VQA_BINARY, KIND_VQA_MCQ
 from ..text import highlight_html
+from .base import View
 from .state import NO_REFEXP, ExplorerState
 from .style import html as html_pane
 
@@ -151,7 +152,7 @@ def refexps_html(annotations: Annotations, selected: int) -> str:
     return f'<ol class="eo-refexps">{"".join(items)}</ol>'
 
 
-class TextView(pn.viewable.Viewer):
+class TextView(View):
     """Tabs of captions, questions and referring expressions; choosing a referring expression draws its box.
 
     One watcher renders every tab from the sample's rows (as dicts, converted once) and sets the panes' text:
@@ -159,8 +160,7 @@ class TextView(pn.viewable.Viewer):
     """
 
     def __init__(self, state: ExplorerState, **params: Any) -> None:
-        super().__init__(**params)
-        self.state = state
+        super().__init__(state=state, **params)
         s = self.state
         self._records: list[dict[str, Any]] = []
         self._counts = html_pane("", margin=(0, 10))
