@@ -24,7 +24,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DEFAULT_WORK, REPO, TABLE_HEAD, percentile_ms, row  # noqa: E402
 
-from explorer.dashboard.browser import (  # noqa: E402
+sys.path.insert(0, str(REPO))  # tests.harness: the browser harness shared with the tests
+from tests.harness.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     free_port,
@@ -187,7 +188,7 @@ def main(work: Path) -> list[str]:
     # 2. Sample selection, server side, in one rendered session holding every catalog, in a process prepared
     # as `panel serve app/` prepares itself (app/app_hooks.py).
     from explorer.dashboard import open_catalogs, prepare_server
-    from explorer.dashboard.perf import map_render, sample_update, served_dashboard
+    from tests.harness.perf import map_render, sample_update, served_dashboard
 
     prepare_server([str(p) for p in paths])
     catalogs, _ = open_catalogs([str(p) for p in paths])

@@ -14,13 +14,16 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-from explorer.dashboard.browser import (  # noqa: E402
+sys.path.insert(0, str(REPO))  # tests.harness: the browser harness shared with the tests
+from tests.harness.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
+    chromium_missing,
     free_port,
     serve_command,
     wait_for_http,
@@ -68,8 +71,9 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=1150)
     parser.add_argument("--args", nargs="*", default=[], dest="paths", help="dataset or catalog folders")
     options = parser.parse_args()
-    if not Path(CHROMIUM).exists():
-        raise SystemExit(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    missing = chromium_missing()
+    if missing:
+        raise SystemExit(missing)
 
     port = free_port()
     command = serve_command(REPO / "app", port, options.paths)

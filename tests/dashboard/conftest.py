@@ -17,7 +17,14 @@ from typing import Any
 
 import pytest
 
-from explorer.dashboard.browser import CHROMIUM, CHROMIUM_ARGS, free_port, serve_command, wait_for_http
+from tests.harness.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    chromium_missing,
+    free_port,
+    serve_command,
+    wait_for_http,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
@@ -111,10 +118,9 @@ def server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(
-            f"Chromium not found at {CHROMIUM} (apt-get install chromium); never downloaded by the tests"
-        )
+    missing = chromium_missing()
+    if missing:
+        pytest.skip(f"{missing}; never downloaded by the tests")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

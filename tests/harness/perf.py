@@ -14,10 +14,10 @@ from bokeh.document import Document
 from panel.io.document import hold
 from panel.io.state import set_curdoc
 
-from ..catalog import Catalog
-from .app import Dashboard, build_dashboard
-from .map_view import MAP_HEIGHT, render_map
-from .state import ExplorerState
+from explorer.catalog import Catalog
+from explorer.dashboard.app import Dashboard, build_dashboard
+from explorer.dashboard.map_view import MAP_HEIGHT, render_map
+from explorer.dashboard.state import ExplorerState
 
 
 def served_dashboard(catalogs: Sequence[Catalog]) -> tuple[Dashboard, Document]:

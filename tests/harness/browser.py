@@ -1,11 +1,14 @@
 """Headless Chromium and a served dashboard: shared by the browser tests, the README screenshot and the bench.
 
-Debian's chromium is used as installed (Playwright never downloads a browser here). The flags keep it from
-reaching for the network, which this machine does not have, at every start.
+Debian's chromium is used as installed (Playwright never downloads a browser here): ``EO_EXPLORER_CHROMIUM``
+names the executable, else the first of ``chromium``, ``chromium-browser``, ``google-chrome`` on the PATH. The
+flags keep it from reaching for the network, which this machine does not have, at every start.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,7 +17,31 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ENV = "EO_EXPLORER_CHROMIUM"
+
+
+def chromium_path() -> str:
+    """The Chromium executable to drive: ``$EO_EXPLORER_CHROMIUM``, else one on the PATH; "" when none."""
+    chosen = os.environ.get(CHROMIUM_ENV)
+    if chosen:
+        return chosen
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return ""
+
+
+def chromium_missing() -> str | None:
+    """Why no browser can run (what to install or set), or None when Chromium is there."""
+    path = chromium_path()
+    if path and Path(path).exists():
+        return None
+    where = f"{CHROMIUM_ENV}={path}" if os.environ.get(CHROMIUM_ENV) else "no chromium on the PATH"
+    return f"Chromium not found ({where}): apt-get install chromium (make browser-deps) or set {CHROMIUM_ENV}"
+
+
+CHROMIUM = chromium_path()
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
