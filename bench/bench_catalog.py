@@ -11,7 +11,6 @@ S2 + S1 + land cover read and composited <= 100 ms p95.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DEFAULT_WORK, SHARED_METADATA, TABLE_HEAD, percentile_ms, row, run_child  # noqa: E402
+from common import SHARED_METADATA, TABLE_HEAD, percentile_ms, row, run_child, run_cli  # noqa: E402
 
 BUILD_CODE = """
 import json, time, resource, os
@@ -208,8 +207,4 @@ def main(work: Path) -> list[str]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
-    main(parser.parse_args().work)
+    run_cli(main, __doc__)

@@ -12,7 +12,6 @@ its start-up, catalogs opened and warmed, is reported beside it); sample selecti
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -22,13 +21,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DEFAULT_WORK, REPO, TABLE_HEAD, percentile_ms, row  # noqa: E402
+from common import REPO, TABLE_HEAD, percentile_ms, row, run_cli  # noqa: E402
 
 sys.path.insert(0, str(REPO))  # tests.harness: the browser harness shared with the tests
 from tests.harness.browser import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
     free_port,
+    launch_chromium,
     serve_command,
     wait_for_http,
 )
@@ -91,7 +89,7 @@ def serve_until_ready(
     port = free_port()
     cmd = serve_command(app, port, args)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -276,8 +274,4 @@ def main(work: Path) -> list[str]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
-    main(parser.parse_args().work)
+    run_cli(main, __doc__)

@@ -12,7 +12,6 @@ Targets (2 cores): full statistics <= 60 s; a 10,000-sample selection <= 1 s.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DEFAULT_WORK, TABLE_HEAD, row  # noqa: E402
+from common import TABLE_HEAD, row, run_cli  # noqa: E402
 
 
 def naive_seconds_per_text(texts: list[str]) -> float:
@@ -89,8 +88,4 @@ def main(work: Path) -> list[str]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
-    main(parser.parse_args().work)
+    run_cli(main, __doc__)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
 import subprocess
@@ -61,3 +62,10 @@ def row(name: str, value: str, target: str, baseline: str, ratio: str) -> str:
 
 
 TABLE_HEAD = "| measure | explorer | target | naive baseline | baseline / explorer |\n|---|---|---|---|---|"
+
+
+def run_cli(main: Callable[[Path], object], doc: str | None) -> None:
+    """``python bench/bench_X.py [--work DIR]``: the one command line every benchmark script takes."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="where data and results go")
+    main(parser.parse_args().work)

@@ -20,21 +20,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 sys.path.insert(0, str(REPO))  # tests.harness: the browser harness shared with the tests
-from tests.harness.browser import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    chromium_missing,
-    free_port,
-    serve_command,
-    wait_for_http,
-)
+from tests.harness import browser as harness  # noqa: E402
 
 
 def shoot(url: str, out: Path, stats_out: Path, width: int, height: int) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = harness.launch_chromium(playwright)
         page = browser.new_page(viewport={"width": width, "height": height})
         page.set_default_timeout(120_000)
         page.goto(url + "?dataset=bigearthnet-demo")
@@ -71,16 +64,16 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=1150)
     parser.add_argument("--args", nargs="*", default=[], dest="paths", help="dataset or catalog folders")
     options = parser.parse_args()
-    missing = chromium_missing()
+    missing = harness.chromium_missing()
     if missing:
         raise SystemExit(missing)
 
-    port = free_port()
-    command = serve_command(REPO / "app", port, options.paths)
+    port = harness.free_port()
+    command = harness.serve_command(REPO / "app", port, options.paths)
     process = subprocess.Popen(command, env=dict(os.environ))
     try:
         url = f"http://127.0.0.1:{port}/app"
-        wait_for_http(url, process, timeout=300.0)
+        harness.wait_for_http(url, process, timeout=300.0)
         shoot(url, Path(options.out), Path(options.stats_out), options.width, options.height)
         print(f"wrote {options.out} and {options.stats_out}")
     finally:

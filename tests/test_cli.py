@@ -146,3 +146,49 @@ def test_cmd_figures__unknown_format_is_refused(tmp_path, capsys):
     assert main(["figures", "--formats", "png,docx", "--out", str(tmp_path / "f")]) == 2
     assert "docx" in capsys.readouterr().err
     assert not (tmp_path / "f").exists()
+
+
+def test_cmd_index__unknown_format_lists_the_choices(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["index", str(tmp_path), "--format", "nosuch"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (line,) = [line for line in err.splitlines() if "error:" in line]  # one line says what is wrong
+    assert "invalid choice: 'nosuch'" in line
+    assert all(name in line for name in ("chatearthnet", "bigearthnet-v2", "sydney-original"))
+
+
+def test_open_source__unknown_format_is_an_explorer_error_and_a_value_error(tmp_path):
+    from explorer.errors import ExplorerError, UnknownFormatError
+    from explorer.sources import open_source
+
+    with pytest.raises(UnknownFormatError) as raised:
+        open_source(tmp_path, format="nosuch")
+    assert isinstance(raised.value, ExplorerError) and isinstance(raised.value, ValueError)
+    assert "chatearthnet" in str(raised.value)
+
+
+def test_errors__subclass_the_builtin_they_resemble(tmp_path):
+    from explorer import errors
+
+    missing = errors.MissingFileError(tmp_path / "band.tif", "a band GeoTIFF")
+    assert isinstance(missing, FileNotFoundError) and isinstance(missing, errors.ExplorerError)
+    assert str(missing) == f"{tmp_path / 'band.tif'}: expected a band GeoTIFF, found no such file"
+    for error in (errors.CorruptFileError(tmp_path, "JSON"), errors.SchemaError(tmp_path, "a column")):
+        assert isinstance(error, ValueError) and isinstance(error, errors.DataError)
+    assert isinstance(errors.UnknownLayoutError(tmp_path, ["a"]), ValueError)
+    with pytest.raises(FileNotFoundError):
+        explorer.open(tmp_path / "no-such-folder")
+
+
+def test_public_api__one_name_per_function_and_the_version(capsys):
+    from importlib.metadata import version
+
+    assert explorer.__version__ == version("eo-explorer")
+    assert "open" in explorer.__all__ and "open_catalog" not in explorer.__all__
+    assert not hasattr(explorer, "open_catalog")
+    assert set(stats.__all__) <= set(dir(stats)) and "cached_stats" in stats.__all__
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == f"eo-explorer {explorer.__version__}"

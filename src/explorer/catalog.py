@@ -21,7 +21,6 @@ import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -140,15 +139,8 @@ class Catalog:
             self._source = open_source(self.root, format=self.format, name=self.name)
         return self._source
 
-    def layer_kinds(self, sample_id: str) -> list[str]:
-        return [str(k) for k in self.sample(sample_id)["layers"]]
-
     def read_layer(self, sample_id: str, kind: str) -> xr.DataArray:
         return self.source.read_layer(self.sample(sample_id), kind)
-
-    @cached_property
-    def synthetic(self) -> bool:
-        return bool(self.meta.get("synthetic"))
 
 
 # --- building ------------------------------------------------------------------------------------------------

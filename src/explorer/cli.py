@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .constants import FIGURE_DPI
 from .errors import ExplorerError
 
 
@@ -73,7 +74,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    from .sources import reader_names
+
     parser = argparse.ArgumentParser(prog="eo-explorer", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser(
@@ -85,7 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     idx = sub.add_parser("index", help="build and register the catalog of dataset folders")
     idx.add_argument("paths", nargs="+", metavar="PATH")
-    idx.add_argument("--format", help="reader to use instead of auto-detection")
+    formats = reader_names()
+    idx.add_argument(
+        "--format",
+        choices=formats,
+        metavar="FORMAT",
+        help=f"reader to use instead of auto-detection: {', '.join(formats)}",
+    )
     idx.add_argument("--name", help="dataset name (default: the folder name)")
     idx.add_argument("--quiet", action="store_true", help="no progress bar")
     idx.add_argument(
@@ -217,7 +228,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
         )
         return 2
     result = _open_for_stats(args)
-    paths = figures.write_figures(result, Path(args.out), formats=tuple(formats), dpi=300)
+    paths = figures.write_figures(result, Path(args.out), formats=tuple(formats), dpi=FIGURE_DPI)
     count = len(paths) // len(formats)
     print(f"{len(paths)} figure files ({count} figures x {', '.join(formats)}) written to {args.out}")
     return 0

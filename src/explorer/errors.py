@@ -1,11 +1,24 @@
 """One exception hierarchy, so callers can catch every data problem with ``ExplorerError``.
 
 Every error names the file it is about and what was expected there: users fix their folders from the message.
+Each also subclasses the builtin it resembles, so generic code catches it too: a missing file is a
+``FileNotFoundError``, a file or argument in the wrong format a ``ValueError``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+__all__ = [
+    "CatalogError",
+    "CorruptFileError",
+    "DataError",
+    "ExplorerError",
+    "MissingFileError",
+    "SchemaError",
+    "UnknownFormatError",
+    "UnknownLayoutError",
+]
 
 
 class ExplorerError(Exception):
@@ -26,22 +39,31 @@ class DataError(ExplorerError):
         super().__init__(message)
 
 
-class MissingFileError(DataError):
+class MissingFileError(DataError, FileNotFoundError):
     """A file the layout requires (a band, a caption file, a reference map) is absent."""
 
     def __init__(self, path: str | Path, expected: str) -> None:
         super().__init__(path, expected, "no such file")
 
 
-class CorruptFileError(DataError):
+class CorruptFileError(DataError, ValueError):
     """A file could not be decoded (truncated GeoTIFF/PNG, invalid JSON, unreadable Parquet)."""
 
 
-class SchemaError(DataError):
+class SchemaError(DataError, ValueError):
     """A table or record lacks a column/field, or has one of the wrong type."""
 
 
-class UnknownLayoutError(ExplorerError):
+class UnknownFormatError(ExplorerError, ValueError):
+    """A dataset format (reader) name that no reader has."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name = name
+        self.known = known
+        super().__init__(f"unknown format {name!r}; known formats: {', '.join(known)}")
+
+
+class UnknownLayoutError(ExplorerError, ValueError):
     """A folder matches none of the known dataset layouts."""
 
     def __init__(self, path: str | Path, known: list[str]) -> None:

@@ -100,10 +100,6 @@ def utm_to_lonlat(epsg: int, easting: np.ndarray, northing: np.ndarray) -> tuple
     return _utm_transformer(epsg, inverse=True).transform(np.asarray(easting), np.asarray(northing))
 
 
-def lonlat_to_utm(epsg: int, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return _utm_transformer(epsg, inverse=False).transform(np.asarray(lon), np.asarray(lat))
-
-
 def tile_grid_centres(tiles: pd.Series, xs: pd.Series, ys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Patch centres (lon, lat) for arrays of (tile, column x, row y), one pyproj call per distinct tile.
 
@@ -125,8 +121,3 @@ def tile_grid_centres(tiles: pd.Series, xs: pd.Series, ys: pd.Series) -> tuple[n
         northing = n0 - PATCH_SIZE_M * y[rows] - PATCH_SIZE_M / 2
         lon[rows], lat[rows] = utm_to_lonlat(epsg, easting, northing)
     return lon, lat
-
-
-def footprint_centre(epsg: int, ulx: float, uly: float, lrx: float, lry: float) -> tuple[float, float]:
-    lon, lat = utm_to_lonlat(epsg, np.array([(ulx + lrx) / 2]), np.array([(uly + lry) / 2]))
-    return float(lon[0]), float(lat[0])

@@ -18,10 +18,9 @@ from typing import Any
 import pytest
 
 from tests.harness.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     chromium_missing,
     free_port,
+    launch_chromium,
     serve_command,
     wait_for_http,
 )
@@ -123,7 +122,7 @@ def browser() -> Iterator[Any]:
         pytest.skip(f"{missing}; never downloaded by the tests")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 

@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 CHROMIUM_ENV = "EO_EXPLORER_CHROMIUM"
 
@@ -42,6 +43,13 @@ def chromium_missing() -> str | None:
 
 
 CHROMIUM = chromium_path()
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Headless Chromium from a started ``sync_playwright()``, offline flags set (tests, screenshot, bench)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

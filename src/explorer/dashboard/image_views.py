@@ -25,7 +25,6 @@ from .style import html as html_pane
 
 BOX_COLOR = "#ff1493"
 VIEW_SIZE = 300
-EMPTY = np.zeros((2, 2, 3), dtype=np.uint8)
 
 
 def rgba_image(rgb: np.ndarray | None) -> np.ndarray:

@@ -53,9 +53,7 @@ class StatsStore(param.Parameterized):
         "opening the page never waits for them",
     )
 
-    def __init__(self, state: ExplorerState | None = None, **params: Any) -> None:
-        if state is not None:
-            params["state"] = state
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._token = 0
         self._timeout: Any = None

@@ -59,7 +59,7 @@ class StatsView(View):
         super().__init__(state=state, **params)
         if self.store is None:
             with param.edit_constant(self):
-                self.store = StatsStore(self.state, active=False)
+                self.store = StatsStore(state=self.state, active=False)
         self.frames: dict[str, Any] = {}  # what each panel draws (the bar index of a selection is its row)
         self.streams: dict[str, Any] = {}  # the selection stream of each panel's latest plot
         self._panes = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import UnknownLayoutError
+from ..errors import UnknownFormatError, UnknownLayoutError
 from .base import DatasetSource
 
 # Filled by register(); order matters: the first format whose detect() accepts a folder wins, so more specific
@@ -28,6 +28,12 @@ def _load_builtin_formats() -> None:
     )
 
 
+def reader_names() -> list[str]:
+    """The format names ``open_source(..., format=NAME)`` accepts (``eo-explorer index --format``)."""
+    _load_builtin_formats()
+    return list(FORMATS)
+
+
 def detect_format(path: str | Path) -> str:
     _load_builtin_formats()
     root = Path(path).expanduser()
@@ -42,5 +48,5 @@ def open_source(path: str | Path, format: str | None = None, name: str | None = 
     _load_builtin_formats()
     fmt = format or detect_format(path)
     if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; known formats: {', '.join(FORMATS)}")
+        raise UnknownFormatError(fmt, list(FORMATS))
     return FORMATS[fmt](path, name=name)

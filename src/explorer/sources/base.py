@@ -31,7 +31,7 @@ import pyarrow as pa
 import xarray as xr
 
 from ..errors import DataError
-from ..model import ANNOTATION_SCHEMA, SampleProblem
+from ..model import SampleProblem
 
 
 class DatasetSource(abc.ABC):
@@ -74,7 +74,9 @@ class DatasetSource(abc.ABC):
     # --- layers -----------------------------------------------------------------------------------------
     def read_layer(self, sample: Mapping[str, Any], kind: str) -> xr.DataArray:
         """One layer of one sample. ``sample`` is a row of ``samples()`` as a mapping."""
-        raise DataError(None, f"a layer {kind!r} for {sample.get('sample_id')}", f"{self.format_name} has none")
+        raise DataError(
+            None, f"a layer {kind!r} for {sample.get('sample_id')}", f"{self.format_name} has none"
+        )
 
     def read_native_bands(self, sample: Mapping[str, Any]) -> dict[str, xr.DataArray]:
         """S2 bands at their native resolution, for formats that have several."""
@@ -87,7 +89,3 @@ class DatasetSource(abc.ABC):
 
     def problem(self, path: str | Path, reason: str, sample_id: str | None = None) -> None:
         self.problems.append(SampleProblem(str(path), reason, sample_id))
-
-
-def empty_annotations() -> pa.Table:
-    return ANNOTATION_SCHEMA.empty_table()
