@@ -38,6 +38,20 @@ from .settings import cache_dir, demo_dir
 from .sources import open_source
 from .sources.base import DatasetSource
 
+__all__ = [
+    "BuildReport",
+    "Catalog",
+    "build_catalog",
+    "default_catalog_path",
+    "ensure_demo",
+    "fingerprint",
+    "index",
+    "is_catalog",
+    "open_catalog",
+    "open_many",
+    "open_registered",
+]
+
 CATALOG_VERSION = 1
 SYNTHETIC_MARKER = "README_SYNTHETIC.txt"
 _BUCKET_ROWS = 500_000  # rows per sort bucket: bounds build memory to a few hundred MB of text

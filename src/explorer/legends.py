@@ -11,6 +11,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+__all__ = [
+    "CHATEARTHNET",
+    "CORINE19",
+    "CORINE19_CLASSES",
+    "LEGENDS",
+    "Legend",
+    "LegendClass",
+    "WORLDCOVER",
+    "WORLDCOVER_TO_CHATEARTHNET",
+]
+
 
 @dataclass(frozen=True)
 class LegendClass:
