@@ -1,0 +1,54 @@
+"""The shared-resource rule: built once per key (concurrent callers wait for one build), rebuilt for another
+owner (a reopened catalog), dropped by forget."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from explorer.dashboard import resources
+
+
+def test_shared__built_once_per_key_even_when_asked_concurrently() -> None:
+    resources.forget(("test", "once"))
+    builds: list[int] = []
+
+    def build() -> list[int]:
+        builds.append(1)
+        time.sleep(0.05)  # a slow build: the other threads must wait for it, not start their own
+        return [42]
+
+    results: list[Any] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(resources.shared(("test", "once"), build)))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert builds == [1]
+    assert all(result is results[0] for result in results)
+    assert resources.is_built(("test", "once"))
+
+
+def test_shared__rebuilt_for_another_owner_and_after_forget() -> None:
+    key = ("test", "owner")
+    resources.forget(key)
+    first, second = object(), object()
+    a = resources.shared(key, lambda: ["a"], owner=first)
+    assert resources.shared(key, lambda: ["b"], owner=first) is a
+    assert resources.is_built(key, owner=first) and not resources.is_built(key, owner=second)
+    b = resources.shared(key, lambda: ["b"], owner=second)  # the catalog was reopened
+    assert b == ["b"]
+    resources.forget(key)
+    assert not resources.is_built(key, owner=second)
+
+
+def test_index_of__one_index_per_catalog_object(demo_catalogs: list[Any]) -> None:
+    from explorer.dashboard import query
+
+    catalog = demo_catalogs[0]
+    assert query.index_of(catalog) is query.index_of(catalog)
+    assert resources.is_built(("index", str(catalog.path)), owner=catalog)
