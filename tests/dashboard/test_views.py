@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from explorer.dashboard import map_view, perf
+from explorer.dashboard import map_view
 from explorer.dashboard.export import EXPORT_DPI, sample_png
 from explorer.dashboard.image_views import box_data, rgba_image
 from explorer.dashboard.sample_view import export_filename, header_html
 from explorer.dashboard.state import ExplorerState
 from explorer.dashboard.text_view import captions_html, correct_option, questions_html, refexps_html
+from tests.harness import perf
 
 
 def _annotations(**columns: Any) -> pd.DataFrame:
