@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from explorer import stats
@@ -74,3 +75,38 @@ def test_comparison_table__real_files_through_the_readers(shared_fixtures: Path)
     table = stats.comparison_table(opened)
     assert table["image-text pairs"].tolist() == [10_500, 3_065]
     assert table["caption generation"].tolist() == ["human", "human"]
+
+
+def test_comparison_table__real_pairs_match_table_a1_and_facts_are_marked(shared_fixtures: Path) -> None:
+    table = stats.comparison_table(_ucm_and_sydney(shared_fixtures)).set_index("dataset")
+    assert table.loc["ucm", "pairs (vs published)"] == "10,500"  # equal to the published figure: no note
+    assert table.loc["sydney", "pairs (vs published)"] == "3,065"
+    assert table.loc["ucm", "published granularity"] == "coarse-grained"
+    assert table.loc["ucm", "caption granularity"] == "coarse-grained"  # measured: ~11 words a caption
+    assert table.loc["ucm", "caption generation"] == "manually annotated"  # no describe(): from Table A1
+    assert "Table A1" in table.loc["ucm", "facts source"]
+    assert table.loc["ucm", "positioned samples"] == 0 and table.loc["ucm", "countries"] == 0
+
+
+def test_pairs_note__a_partial_download_keeps_its_count_beside_the_published_one() -> None:
+    from explorer.stats.comparison import pairs_note, published_facts
+
+    assert pairs_note(120, published_facts("ucm-captions")) == "120 (published 10,500)"
+    assert pairs_note(120, published_facts("bigearthnet-txt")) == "120"
+    assert published_facts("RSICap").pairs == 2_585  # not taken for RSICD
+
+
+def test_hull_area__a_one_degree_square_at_the_equator() -> None:
+    from explorer.stats.comparison import hull_area_km2
+
+    lat = np.array([0.0, 0.0, 1.0, 1.0, 0.5])
+    lon = np.array([0.0, 1.0, 0.0, 1.0, 0.5])
+    assert abs(hull_area_km2(lat, lon) - 12_364) < 30  # 111.2 km x 111.2 km
+    assert hull_area_km2(np.array([0.0, 1.0]), np.array([0.0, 1.0])) == 0.0
+
+
+def test_comparison_table__measured_coverage_and_bands(datasets: list[Any]) -> None:
+    table = stats.comparison_table(datasets).set_index("dataset")
+    cen = table.loc[fake.CEN]
+    assert cen["continents"] == 6 and cen["hull area (km²)"] > 1e6
+    assert table.loc[fake.BEN, "image data"] == "landcover, s1, s2 (bands not read)"  # tables only, no reader

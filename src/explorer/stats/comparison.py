@@ -1,7 +1,18 @@
-"""The side-by-side comparison table (in the spirit of ChatEarthNet's Table A1), every number computed."""
+"""The comparison table of ChatEarthNet's Table A1, computed from the catalogs.
+
+Measured from the files: image-text pairs, images, caption length (mean / median words), vocabulary, caption
+granularity (from the mean length, rule in ``GRANULARITY_WORDS``), the image data present (modalities from the
+``layers`` column, bands read from one sample), and geographic coverage where samples have positions: countries,
+continents and the area of the convex hull of the positions. What the files cannot tell (how the captions were
+made, the published figures) comes from the reader's ``describe()`` and from ``PUBLISHED``, the facts of Table A1
+with their source; those columns are named as facts. A count that differs from the published one (a partial
+download, another split) is kept and shown beside the published figure (``pairs_note``), never replaced.
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -9,29 +20,163 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import ExplorerError
 from ..model import KIND_CAPTION
 from ..text import tokenize
 from .columns import column, num_rows, strings
 from .corpus import annotation_texts, is_question
-from .geography import spatial_coverage
+from .geography import geo_frame, spatial_coverage
 from .inputs import Dataset, as_datasets
 from .words import vocabulary
+
+TABLE_A1 = "ChatEarthNet review response, Table A1 (seeds/chatearthnet-review-response.txt)"
+EARTH_RADIUS_KM = 6371.0088
+# Captions averaging fewer words than this read as one-line scene labels ("coarse"), more as descriptions of
+# the parts of the scene ("fine"). UCM/Sydney/RSICD (~10-12 words) fall below, RSICap/ChatEarthNet (>50) above.
+GRANULARITY_WORDS = 25.0
+
+
+@dataclass(frozen=True)
+class PublishedFacts:
+    """A row of Table A1 as published: what cannot be measured from the files, and the published count."""
+
+    pairs: float  # published number of image-text pairs ("5 M" -> 5e6)
+    pairs_text: str
+    granularity: str
+    generation: str
+    image_data: str
+    coverage: str
+    source: str = TABLE_A1
+
+
+# Keyed by a fragment of the dataset or reader name (first match wins: "rsicap" before "rsicd").
+PUBLISHED: dict[str, PublishedFacts] = {
+    "ucm": PublishedFacts(10_500, "10,500", "coarse-grained", "manually annotated", "RGB, UCMerced", "regional"),
+    "sydney": PublishedFacts(3_065, "3,065", "coarse-grained", "manually annotated", "RGB, Sydney", "regional"),
+    "rsicap": PublishedFacts(2_585, "2,585", "fine-grained", "manually annotated", "RGB, DOTA", "regional"),
+    "rsicd": PublishedFacts(
+        54_605, "54,605", "coarse-grained", "manually annotated", "RGB, Google Earth, Baidu Map", "regional"
+    ),
+    "nwpu": PublishedFacts(
+        157_500, "157,500", "coarse-grained", "manually annotated", "RGB, NWPU-RESISC45", "regional"
+    ),
+    "rs5m": PublishedFacts(
+        5_000_000, "5 M", "coarse-grained", "model-generated & multiple datasets", "RGB, multiple datasets", "global"
+    ),
+    "skyscript": PublishedFacts(
+        2_600_000, "2.6 M", "coarse-grained", "OpenStreetMap", "RGB & multispectral, multiple sensors", "global"
+    ),
+    "fit-rs": PublishedFacts(1_800_851, "1,800,851", "fine-grained", "STAR & ChatGPT", "RGB, STAR", "global"),
+    "fitrs": PublishedFacts(1_800_851, "1,800,851", "fine-grained", "STAR & ChatGPT", "RGB, STAR", "global"),
+    "remoteclip": PublishedFacts(
+        828_725, "828,725", "coarse-grained", "rule-based", "RGB, multiple datasets", "global"
+    ),
+    "chatearthnet": PublishedFacts(
+        173_488, "173,488", "fine-grained", "WorldCover & ChatGPT", "RGB & multispectral, Sentinel-2", "global"
+    ),
+}
+
+
+def published_facts(name: str) -> PublishedFacts | None:
+    """The Table A1 row a dataset name points to (by fragment), or None (BigEarthNet.txt, GeoChat, ...)."""
+    key = name.lower().replace("_", "-")
+    for fragment, facts in PUBLISHED.items():
+        if fragment in key:
+            return facts
+    return None
+
+
+def pairs_note(pairs: int, facts: PublishedFacts | None) -> str:
+    """The measured count, with the published figure beside it when they differ."""
+    if facts is None or pairs == facts.pairs:
+        return f"{pairs:,}"
+    return f"{pairs:,} (published {facts.pairs_text})"
+
+
+def granularity(mean_words: float) -> str:
+    if not math.isfinite(mean_words):
+        return "unknown"
+    return "fine-grained" if mean_words >= GRANULARITY_WORDS else "coarse-grained"
+
+
+def hull_area_km2(lat: np.ndarray, lon: np.ndarray) -> float:
+    """Area of the convex hull of the positions, in km², on Lambert's cylindrical equal-area projection (areas
+    true; a hull across the antimeridian is taken the long way round). 0 for fewer than three distinct points."""
+    keep = np.isfinite(lat) & np.isfinite(lon)
+    points = np.unique(
+        np.column_stack([np.radians(lon[keep]), np.sin(np.radians(lat[keep]))]) * EARTH_RADIUS_KM, axis=0
+    )
+    if len(points) < 3:
+        return 0.0
+    from scipy.spatial import ConvexHull, QhullError
+
+    try:
+        return float(ConvexHull(points).volume)  # in 2-D, "volume" is the area
+    except QhullError:  # all on one line
+        return 0.0
+
+
+def geographic_coverage(samples: Any) -> dict[str, Any]:
+    """countries, continents and hull area measured from the positions (NaN/0 where there are none)."""
+    if not num_rows(samples):
+        return {"countries": 0, "continents": 0, "hull area (km²)": float("nan"), "positioned samples": 0}
+    frame = geo_frame(samples)
+    positioned = np.isfinite(frame["lat"].to_numpy()) & np.isfinite(frame["lon"].to_numpy())
+    if "position" in getattr(samples, "column_names", getattr(samples, "columns", [])):
+        kinds = strings(samples, "position").to_pandas().to_numpy()
+        positioned &= ~pd.isna(kinds) & (kinds != "none")
+    located = frame[positioned]
+    return {
+        "countries": int(frame["country"].dropna().nunique()),
+        "continents": int(frame["continent"].dropna().nunique()),
+        "hull area (km²)": hull_area_km2(located["lat"].to_numpy(), located["lon"].to_numpy())
+        if len(located)
+        else float("nan"),
+        "positioned samples": int(len(located)),
+    }
+
+
+def _layers_present(dataset: Dataset) -> list[str]:
+    layers_column = column(dataset.samples, "layers")
+    if not pa.types.is_list(layers_column.type):
+        return []
+    return sorted(str(v) for v in pc.unique(pc.list_flatten(layers_column)).to_pylist() if v is not None)
 
 
 def _modality(dataset: Dataset) -> str:
     if dataset.describe.get("modality"):
         return str(dataset.describe["modality"])
-    layers_column = column(dataset.samples, "layers")
-    layers = (
-        pc.unique(pc.list_flatten(layers_column)).to_pylist() if pa.types.is_list(layers_column.type) else []
-    )
     names = {"s2": "multispectral", "s1": "SAR"}
-    found = [names[layer] for layer in ("s2", "s1") if layer in set(layers)]
+    found = [names[layer] for layer in ("s2", "s1") if layer in _layers_present(dataset)]
     return " + ".join(found) if found else "unknown"
 
 
+def image_data(dataset: Dataset) -> str:
+    """The layers present and the bands of each, read from the first sample that has it; "not read" when
+    the dataset has no readable imagery here (a catalog without its dataset folder, a table-only input)."""
+    origin = dataset.origin
+    layers = _layers_present(dataset)
+    if not layers:
+        return "no imagery"
+    if origin is None or not hasattr(origin, "read_layer"):
+        return ", ".join(layers) + " (bands not read)"
+    layer_lists = column(dataset.samples, "layers").to_pylist()
+    ids = strings(dataset.samples, "sample_id").to_pylist()
+    parts = []
+    for layer in layers:
+        sample_id = next((i for i, ls in zip(ids, layer_lists, strict=True) if ls and layer in ls), None)
+        try:
+            read = origin.read_layer(sample_id, layer)
+            bands = [str(b) for b in read.coords["band"].values] if "band" in read.coords else []
+            shown = ", ".join(bands) if len(bands) <= 6 else f"{bands[0]} … {bands[-1]}"
+            parts.append(f"{layer}: {len(bands)} band{'s' if len(bands) != 1 else ''} ({shown})")
+        except (ExplorerError, OSError, KeyError, ValueError):
+            parts.append(f"{layer}: bands not readable here")
+    return "; ".join(parts)
+
+
 def comparison_table(datasets: Any) -> pd.DataFrame:
-    """One row per dataset in the spirit of ChatEarthNet's Table A1, every number computed from the data."""
+    """One row per dataset (Table A1 columns plus what the files add), every measurable number computed."""
     rows = []
     for dataset in as_datasets(datasets):
         rows.append(comparison_row(dataset))
@@ -65,16 +210,31 @@ def comparison_row(
         kind_counts = pd.Series(
             counted.field("counts").to_numpy(), index=counted.field("values").to_pylist(), dtype=np.int64
         ).drop(labels=[None], errors="ignore")
+    pairs = int(kind_counts.sum())
+    mean_words = float(np.mean(words)) if len(words) else float("nan")
+    facts = published_facts(dataset.name)
+    generation = dataset.describe.get("generation") or (facts.generation if facts else "unknown")
     return {
         "dataset": dataset.name,
-        "image-text pairs": int(kind_counts.sum()),
+        "image-text pairs": pairs,
+        "published pairs": facts.pairs_text if facts else "",
+        "pairs (vs published)": pairs_note(pairs, facts),
         "captions": int(kind_counts.get(KIND_CAPTION, 0)),
         "images": int(images),
-        "mean caption length (words)": float(np.mean(words)) if len(words) else float("nan"),
+        "mean caption length (words)": mean_words,
         "median caption length (words)": float(np.median(words)) if len(words) else float("nan"),
         "vocabulary size": int(vocabulary_size),
+        "caption granularity": granularity(mean_words),
+        "published granularity": facts.granularity if facts else "",
+        "caption generation": str(generation),
         "image modality": _modality(dataset),
+        "image data": image_data(dataset),
+        **geographic_coverage(dataset.samples),
         "spatial coverage": spatial_coverage(dataset.samples) if num_rows(dataset.samples) else "unknown",
+        "published coverage": facts.coverage if facts else "",
         "annotation types": ", ".join(sorted(str(k) for k in kind_counts.index)),
-        "caption generation": str(dataset.describe.get("generation", "unknown")),
+        "facts source": (
+            ("reader's describe(); " if dataset.describe else "") + (facts.source if facts else "")
+        ).strip("; ")
+        or "none",
     }
