@@ -192,3 +192,13 @@ def test_public_api__one_name_per_function_and_the_version(capsys):
     with pytest.raises(SystemExit):
         main(["--version"])
     assert capsys.readouterr().out.strip() == f"eo-explorer {explorer.__version__}"
+
+
+def test_cmd_figures__paper_layout_one_multi_panel_figure(caption_sets, tmp_path, capsys):
+    out = tmp_path / "paper"
+    assert main(["figures", *caption_sets, "--layout", "paper", "--formats", "png", "--out", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["comparison_paper.png"]
+    with Image.open(out / "comparison_paper.png") as png:
+        assert png.info["dpi"] == pytest.approx((300, 300), abs=0.1)
+        assert png.width / 300 == pytest.approx(7.16, abs=0.3)  # two-column page width (bbox tight)
+    assert "comparison_paper" in capsys.readouterr().out

@@ -149,3 +149,19 @@ def test_pmi_heatmap_figure__only_shown_pairs(computed: dict[str, pd.DataFrame])
     data = image.get_array()
     assert data.min() >= 0 and np.ma.count_masked(data) >= 0
     assert fig.axes[0].get_ylabel() == "Spatial term"
+
+
+def test_paper_figure__every_panel_on_one_two_column_page(computed: dict[str, pd.DataFrame]) -> None:
+    from explorer import paper
+
+    cells = paper.paper_cells(computed)
+    drawn = [stem for key in figures.STAT_PANELS for stem, _ in figures.STAT_PANELS[key].figures(computed, False)]
+    assert [stem for _, stem, _, _ in cells] == drawn  # the same figures as the per-panel exports, in order
+    assert {key for key, _, _, span in cells if span == 2} == {"boxes", "geography"}
+    fig = paper.paper_figure(computed)
+    assert abs(fig.get_size_inches()[0] - paper.PAGE_WIDTH) < 1e-6
+    assert len(fig.subfigs) == len(cells)
+    # each cell holds what its own export draws: the first cell is the caption-length plot
+    assert fig.subfigs[0].axes[0].get_xlabel() == "Caption length (words)"
+    name, data = paper.export_paper(computed, "pdf")
+    assert name == "comparison_paper.pdf" and data.startswith(b"%PDF")

@@ -142,6 +142,13 @@ def _add_stats_commands(sub: argparse._SubParsersAction) -> None:
     figures.add_argument("catalogs", nargs="*", metavar="CATALOG", help=where)
     figures.add_argument("--out", required=True, help="output folder")
     figures.add_argument("--formats", default="png,svg,pdf", help="comma-separated file formats")
+    figures.add_argument(
+        "--layout",
+        choices=("panels", "paper"),
+        default="panels",
+        help="panels: one file per figure; paper: the whole comparison as one multi-panel figure laid out "
+        "for a two-column paper (comparison_paper.*), as the dashboard's Compare view exports it",
+    )
     figures.add_argument("--scheduler", help=scheduler)
     figures.add_argument("--no-pixels", action="store_true", help=pixels)
     figures.add_argument("--refresh", action="store_true", help=refresh)
@@ -228,6 +235,16 @@ def _cmd_figures(args: argparse.Namespace) -> int:
         )
         return 2
     result = _open_for_stats(args)
+    if args.layout == "paper":
+        from .paper import export_paper
+
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for fmt in formats:
+            name, data = export_paper(result, fmt)
+            (out / name).write_bytes(data)
+        print(f"{len(formats)} files (comparison_paper x {', '.join(formats)}) written to {args.out}")
+        return 0
     paths = figures.write_figures(result, Path(args.out), formats=tuple(formats), dpi=FIGURE_DPI)
     count = len(paths) // len(formats)
     print(f"{len(paths)} figure files ({count} figures x {', '.join(formats)}) written to {args.out}")

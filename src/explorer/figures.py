@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -35,6 +37,7 @@ from .stats import GROUP_CAPTION
 from .text.spatial import class_color
 
 __all__ = [
+    "INTERACTIVE_PANELS",
     "STAT_PANELS",
     "STYLE",
     "StatPanel",
@@ -44,6 +47,7 @@ __all__ = [
     "caption_length_figure",
     "class_frequency_figure",
     "dataset_color",
+    "drawing_into",
     "export_panel",
     "geography_figure",
     "panel_stems",
@@ -80,9 +84,27 @@ STYLE: dict[str, Any] = {
 GROUP_LABEL = {"caption": "captions", "question": "questions"}
 
 
+# Where the next figures are drawn: normally a new Figure each; the paper layout (``explorer.paper``) sets a
+# queue of sub-figures of one page here, so that every panel draws into its cell with the very same code.
+_INTO: ContextVar[list[Any] | None] = ContextVar("figures_into", default=None)
+
+
 def _figure(width: float = 6.5, height: float = 3.6) -> Figure:
+    queue = _INTO.get()
+    if queue:
+        return cast(Figure, queue.pop(0))
     with mpl.rc_context(cast(Any, STYLE)):
         return Figure(figsize=(width, height), layout="constrained")
+
+
+@contextmanager
+def drawing_into(subfigures: list[Any]) -> Iterator[None]:
+    """Within the block, figure functions draw into ``subfigures`` in turn instead of new figures."""
+    token = _INTO.set(list(subfigures))
+    try:
+        yield
+    finally:
+        _INTO.reset(token)
 
 
 def _empty(fig: Figure, message: str) -> Figure:
@@ -500,6 +522,37 @@ def _class_figures(tables: Mapping[str, pd.DataFrame], density: bool) -> list[tu
     return [(f"classes_by_sample_{slug(n)}", class_frequency_figure(tables, n, "sample")) for n in names]
 
 
+def _per_dataset(key: str, measure: str) -> PanelFigures:
+    def draw(tables: Mapping[str, pd.DataFrame], _: bool) -> list[tuple[str, Figure]]:
+        return [
+            (f"classes_by_{measure}_{slug(n)}", class_frequency_figure(tables, n, measure))
+            for n in datasets_in(_get(tables, key))
+        ]
+
+    return draw
+
+
+def _clouds(tables: Mapping[str, pd.DataFrame], _: bool) -> list[tuple[str, Figure]]:
+    top = _get(tables, "top_words")
+    names = datasets_in(top[top["group"] == GROUP_CAPTION]) if not top.empty else []
+    return [(f"word_cloud_{slug(n)}_caption", word_cloud_figure(tables, n, GROUP_CAPTION)) for n in names]
+
+
+def _cooccurrence(tables: Mapping[str, pd.DataFrame], _: bool) -> list[tuple[str, Figure]]:
+    co = _get(tables, "cooccurrence")
+    if co.empty:
+        return []
+    shown = co[co["shown"].astype(bool) & (co["group"] == GROUP_CAPTION)]
+    return [(f"pmi_{slug(n)}_caption", pmi_heatmap_figure(tables, n, GROUP_CAPTION)) for n in datasets_in(shown)]
+
+
+def _if_any(key: str, stem: str, draw: Callable[[Mapping[str, pd.DataFrame]], Figure]) -> PanelFigures:
+    return lambda tables, _: [(stem, draw(tables))] if not _get(tables, key).empty else []
+
+
+# The interactive panels (drawn from the statistics of the matching samples) come first; the others are drawn
+# from each dataset's full statistics. ``explorer.paper`` lays them all out on one page in this order.
+INTERACTIVE_PANELS = ("length", "classes", "tasks", "answers", "words")
 STAT_PANELS: dict[str, StatPanel] = {
     panel.key: panel
     for panel in (
@@ -514,12 +567,19 @@ STAT_PANELS: dict[str, StatPanel] = {
             "Top words (captions)",
             lambda tables, _: [("top_words_caption", top_words_figure(tables, group=GROUP_CAPTION))],
         ),
+        StatPanel("zipf", "Vocabulary: rank-frequency (Zipf)", _if_any("zipf", "zipf", zipf_figure)),
+        StatPanel("clouds", "Word clouds", _clouds),
+        StatPanel("class_pixel", "Class frequency (pixels)", _per_dataset("class_by_pixel", "pixel")),
+        StatPanel("class_mention", "Class frequency (mentions)", _per_dataset("class_mentions", "text")),
+        StatPanel("cooccurrence", "Spatial term x class co-occurrence", _cooccurrence),
+        StatPanel("boxes", "Box sizes", _if_any("box_sizes", "boxes", box_figure)),
+        StatPanel("geography", "Geography", _if_any("density", "geography", geography_figure)),
     )
 }
 
 
 def panel_stems(panel: str, density: bool, datasets: Sequence[str] = ()) -> list[str]:
-    """File stems of a panel's export without drawing it (download button names)."""
+    """File stems of an interactive panel's export without drawing it (download button names)."""
     if panel == "length":
         return ["caption_length_density" if density else "caption_length_counts"]
     if panel == "classes":
