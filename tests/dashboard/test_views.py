@@ -165,13 +165,49 @@ def test_map_view__first_call_without_ranges_skips_the_raster(
     assert np.asarray(rgb.dimension_values(3)).max() > 0
 
 
-def test_dashboard__statistics_built_when_their_tab_is_first_opened(demo_catalogs: list[Any]) -> None:
+def test_dashboard__statistics_built_when_compare_is_first_opened(demo_catalogs: list[Any]) -> None:
     dashboard, document = perf.served_dashboard(demo_catalogs)
     assert not dashboard.stats.active and dashboard.stats.tables == {}
     dashboard.show_statistics()
-    assert dashboard.stats.active
+    assert dashboard.view == "compare" and dashboard.stats.active
     assert set(dashboard.stats.counted) == {c.name for c in demo_catalogs}
-    assert dashboard._stats_slot.objects == [dashboard.stats.__panel__()]  # the placeholder replaced
+    assert dashboard._body.objects == [dashboard.compare.__panel__()]
+    table = dashboard.compare.full["comparison"]
+    assert table["dataset"].tolist() == [c.name for c in demo_catalogs]
+    assert "eo-coverage-map" in dashboard.compare._table.object  # a small coverage map per row
+
+
+def test_dashboard__url_round_trip_of_view_filters_and_sample(demo_catalogs: list[Any]) -> None:
+    from explorer.dashboard import url
+
+    first, _ = perf.served_dashboard(demo_catalogs)
+    state = first.state
+    first.view = "compare"
+    state.dataset = "bigearthnet-demo"
+    state.label = state.param.label.objects[1]
+    state.query = "forest"
+    state.bounds = (-2e6, 4e6, 4e6, 1e7)
+    state.step(+1)
+    query = dict(url.url_items(first))
+    assert query["view"] == "compare" and query["in"] == "bigearthnet-demo" and query["q"] == "forest"
+    second, _ = perf.served_dashboard(demo_catalogs)
+    url.restore(second, query)
+    for name in ("dataset", "label", "query", "open_dataset", "sample_id"):
+        assert getattr(second.state, name) == getattr(state, name), name
+    assert second.view == "compare" and second.state.count == state.count
+    url.restore(second, {"view": "nosuch", "in": "<script>", "bounds": "1,2,x"})  # ignored, not raised
+
+
+def test_dashboard__keys_step_samples_and_switch_views(demo_catalogs: list[Any]) -> None:
+    dashboard, _ = perf.served_dashboard(demo_catalogs)
+    before = dashboard.state.current_position()
+    dashboard.keys._handle_msg({"key": "n"})
+    assert dashboard.state.current_position() == (before or 0) + 1
+    dashboard.keys._handle_msg({"key": "p"})
+    assert dashboard.state.current_position() == before
+    dashboard.keys._handle_msg({"key": "4"})
+    assert dashboard.view == "evaluate"
+    assert "has not been run" in dashboard.evaluate.__panel__().object
 
 
 def test_map_click__opens_nearest_sample_within_tolerance(demo_catalogs: list[Any]) -> None:

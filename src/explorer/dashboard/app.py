@@ -17,23 +17,20 @@ from ..catalog import Catalog
 from ..errors import ExplorerError
 from . import query
 from .base import View
+from .compare import CompareView
+from .explore import ExploreView
 from .filters import FilterPanel
-from .image_views import ImagePanel
-from .map_view import MapView
+from .keys import KeyboardShortcuts
+from .pending import audit_view, evaluate_view
 from .resources import shared
-from .sample_view import SampleHeader
 from .state import ExplorerState
 from .stats_view import StatsView
 from .style import html as html_pane
-from .text_view import TextView
+from .url import FILTER_PARAMETERS, URL_PARAMETERS, restore, url_items
 
 LOG = logging.getLogger("explorer.dashboard")
 TITLE = "EO Image-Text Explorer"
-SIDE_WIDTH = 560
-SIDE_HEIGHT = 560
-SAMPLE_TAB = "Sample"
-STATS_TAB = "Statistics"
-URL_PARAMETERS = {"open_dataset": "dataset", "sample_id": "sample"}
+
 
 def open_catalogs(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
     """Catalogs for the given dataset/catalog folders (or every registered one), opened once per process.
@@ -113,49 +110,60 @@ class UrlWriter(pn.custom.JSComponent):
             self._send_msg({"query": self.query})
 
 
+EXPLORE, COMPARE, AUDIT, EVALUATE = "explore", "compare", "audit", "evaluate"
+VIEW_TITLES = {EXPLORE: "Explore", COMPARE: "Compare", AUDIT: "Audit", EVALUATE: "Evaluate"}
+KEYS_HELP = (
+    "Keys: <kbd>n</kbd>/<kbd>→</kbd> next sample, <kbd>p</kbd>/<kbd>←</kbd> previous, "
+    "<kbd>1</kbd>–<kbd>4</kbd> Explore / Compare / Audit / Evaluate"
+)
+
+
 class Dashboard(View):
-    """Filters and map on top, the open sample (images and text) below. Build one per session."""
+    """One page per session, a view per job (Explore, Compare, Audit, Evaluate) switched from the header and
+    kept in the URL with the filters and the open sample; every view reads the one session store."""
 
     problems = param.List(default=[], doc="Folders that could not be opened")
+    view: param.Selector[Any] = param.Selector(
+        default=EXPLORE, objects=list(VIEW_TITLES), doc="The view shown (URL: view=)"
+    )
 
     def __init__(self, state: ExplorerState, **params: Any) -> None:
         super().__init__(state=state, **params)
         self.filters = FilterPanel(state=self.state)
-        self.map = MapView(state=self.state)
-        self.header = SampleHeader(state=self.state)
-        self.images = ImagePanel(state=self.state)
-        self.text = TextView(state=self.state)
+        self.explore = ExploreView(state=self.state)
+        self.map, self.header, self.images, self.text = (
+            self.explore.map, self.explore.header, self.explore.images, self.explore.text,
+        )  # fmt: skip
         self.stats = StatsView(state=self.state, active=False)
+        self.compare = CompareView(state=self.state, stats_view=self.stats)
+        self.audit = audit_view(self.state)
+        self.evaluate = evaluate_view(self.state)
         self.url_writer = UrlWriter()
-        # Beside the map: the open sample's text, or the statistics of the matches (computed when first shown).
-        self._stats_slot = pn.Column(
-            html_pane(
-                '<p class="eo-muted">Statistics of the matching samples appear here when this tab is opened.</p>'
-            ),
-            sizing_mode="stretch_both",
-            scroll=True,
-        )
-        self.side = pn.Tabs(
-            (SAMPLE_TAB, pn.Column(self.header, self.text, sizing_mode="stretch_both", scroll=True)),
-            (STATS_TAB, self._stats_slot),
-            dynamic=False,
-            width=SIDE_WIDTH,
-            height=SIDE_HEIGHT,
-            css_classes=["eo-side"],
-        )
-        self.side.param.watch(self._on_side_tab, "active")
+        self.keys = KeyboardShortcuts(dashboard=self)
+        self._body = pn.Column(self.explore, sizing_mode="stretch_width")
+        self.param.watch(self._show_view, "view")
 
     def show_statistics(self) -> None:
-        """Switch the side column to the statistics, building and computing them the first time."""
-        self.side.active = next(i for i, tab in enumerate(self.side.objects) if tab is self._stats_slot)
+        """Switch to Compare, computing its statistics the first time."""
+        self.view = COMPARE
 
-    def _on_side_tab(self, event: param.parameterized.Event) -> None:
-        if self.side.objects[event.new] is self._stats_slot and not self.stats.active:
-            self.stats.activate()
-            self._stats_slot.objects = [self.stats]
+    def _show_view(self, *_: Any) -> None:
+        view = {EXPLORE: self.explore, COMPARE: self.compare, AUDIT: self.audit, EVALUATE: self.evaluate}
+        if self.view == COMPARE:
+            self.compare.activate()
+        self._body.objects = [view[self.view]]
+
+    def on_key(self, key: str) -> None:
+        """A shortcut pressed in the page (``KeyboardShortcuts``)."""
+        if key in ("n", "ArrowRight"):
+            self.state.step(+1)
+        elif key in ("p", "ArrowLeft"):
+            self.state.step(-1)
+        elif key in ("1", "2", "3", "4"):
+            self.view = list(VIEW_TITLES)[int(key) - 1]
 
     def sync_url(self) -> None:
-        """Open the sample the URL names (or a first one), and keep dataset and sample in the URL from then on.
+        """Restore view, filters and sample from the URL (or open a first sample), and keep them in the URL.
 
         Reading uses the request's query; writing goes through a hidden widget whose browser-side callback
         replaces the URL at once. (Panel's Location defers URL writes until every view is idle, which a map whose
@@ -164,18 +172,19 @@ class Dashboard(View):
         state = self.state
         location = pn.state.location
         if location is not None:
-            query = location.query_params
-            requested = {p: str(query[name]) for p, name in URL_PARAMETERS.items() if query.get(name)}
-            if requested:
-                state.param.update(requested)
+            restore(self, {k: str(v) for k, v in location.query_params.items() if v is not None})
         if not state.sample_id:
             state.open_first(state.open_dataset or None)
-        state.param.watch(self._write_url, list(URL_PARAMETERS))
+        state.param.watch(self._write_url, [*URL_PARAMETERS, *FILTER_PARAMETERS])
+        self.param.watch(self._write_url, "view")
         self._write_url()
 
+    def url_query(self) -> str:
+        """The query string that restores this page: view, filters, open sample."""
+        return "?" + urllib.parse.urlencode(url_items(self))
+
     def _write_url(self, *_: Any) -> None:
-        query = {name: getattr(self.state, p) for p, name in URL_PARAMETERS.items() if getattr(self.state, p)}
-        self.url_writer.query = "?" + urllib.parse.urlencode(query)
+        self.url_writer.query = self.url_query()
 
     def main(self) -> list[Any]:
         items: list[Any] = []
@@ -189,13 +198,13 @@ class Dashboard(View):
                     alert_type="warning",
                 )
             )
-        items += [
-            self.url_writer,
-            pn.Row(self.map, self.side, sizing_mode="stretch_width"),
-            # The open sample's images right under the map and its text.
-            self.images,
-        ]
-        return items
+        return [*items, self.url_writer, self.keys, self._body]
+
+    def switcher(self) -> pn.widgets.RadioButtonGroup:
+        return pn.widgets.RadioButtonGroup.from_param(
+            self.param.view, options={t: k for k, t in VIEW_TITLES.items()}, name="", color="light",
+            variant="outline", css_classes=["eo-view-switch"], margin=(6, 10), width=420,
+        )  # fmt: skip
 
     @staticmethod
     def _escaped(lines: list[str]) -> list[str]:
@@ -206,16 +215,18 @@ class Dashboard(View):
     def template(self) -> pn.template.FastListTemplate:
         return pn.template.FastListTemplate(
             title=TITLE,
+            header=[self.switcher(), html_pane(f'<span class="eo-keys">{KEYS_HELP}</span>', margin=(14, 10))],
             sidebar=[self.filters],
             main=self.main(),
-            sidebar_width=360,
+            sidebar_width=330,
             accent="#1f5f8b",
             main_layout=None,
         )
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Row(
-            pn.Column(self.filters, width=340), pn.Column(*self.main(), sizing_mode="stretch_width")
+            pn.Column(self.filters, width=320),
+            pn.Column(self.switcher(), *self.main(), sizing_mode="stretch_width"),
         )
 
     def servable(self, *args: Any, **kwargs: Any) -> Any:

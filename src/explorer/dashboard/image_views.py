@@ -307,5 +307,9 @@ class ImagePanel(View):
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.FlexBox(
-            self.optical, self.sar, self.landcover, sizing_mode="stretch_width", loading=self.state.param.loading
+            self.optical,
+            self.sar,
+            self.landcover,
+            sizing_mode="stretch_width",
+            loading=self.state.param.loading,
         )

@@ -22,7 +22,7 @@ import param
 
 from .. import figures
 from ..constants import FIGURE_DPI
-from ..figures import STAT_PANELS, export_panel
+from ..figures import INTERACTIVE_PANELS, STAT_PANELS, export_panel
 from ..frames import answer_frame, class_frame, datasets_in, length_frame, task_frame, word_frames
 from ..palette import dataset_color
 from .base import View
@@ -35,7 +35,7 @@ COUNTS, DENSITY = "Counts", "Density"
 EXPORT_FORMATS = {f"PNG ({FIGURE_DPI} dpi)": "png", "SVG": "svg", "PDF": "pdf"}
 PANEL_WIDTH = 380
 PANEL_HEIGHT = 310
-PANELS = tuple(STAT_PANELS)
+PANELS = INTERACTIVE_PANELS  # drawn here from the matches; the others: compare.py, from full statistics
 
 
 class StatsView(View):
@@ -66,7 +66,7 @@ class StatsView(View):
             key: pn.pane.HoloViews(
                 None, sizing_mode="stretch_width", min_height=PANEL_HEIGHT, linked_axes=False
             )
-            for key in STAT_PANELS
+            for key in PANELS
         }
         self._downloads = {
             key: pn.widgets.FileDownload(
@@ -79,7 +79,7 @@ class StatsView(View):
                 margin=(0, 5),
                 embed=False,
             )
-            for key in STAT_PANELS
+            for key in PANELS
         }
         self._cards = {
             key: pn.Column(
@@ -98,7 +98,7 @@ class StatsView(View):
                 },
                 margin=(5, 8),
             )
-            for key in STAT_PANELS
+            for key in PANELS
         }
         self._layout: pn.viewable.Viewable | None = None
         self.store.param.watch(self._render, ["tables"])

@@ -51,8 +51,12 @@ class PublishedFacts:
 
 # Keyed by a fragment of the dataset or reader name (first match wins: "rsicap" before "rsicd").
 PUBLISHED: dict[str, PublishedFacts] = {
-    "ucm": PublishedFacts(10_500, "10,500", "coarse-grained", "manually annotated", "RGB, UCMerced", "regional"),
-    "sydney": PublishedFacts(3_065, "3,065", "coarse-grained", "manually annotated", "RGB, Sydney", "regional"),
+    "ucm": PublishedFacts(
+        10_500, "10,500", "coarse-grained", "manually annotated", "RGB, UCMerced", "regional"
+    ),
+    "sydney": PublishedFacts(
+        3_065, "3,065", "coarse-grained", "manually annotated", "RGB, Sydney", "regional"
+    ),
     "rsicap": PublishedFacts(2_585, "2,585", "fine-grained", "manually annotated", "RGB, DOTA", "regional"),
     "rsicd": PublishedFacts(
         54_605, "54,605", "coarse-grained", "manually annotated", "RGB, Google Earth, Baidu Map", "regional"
@@ -61,10 +65,20 @@ PUBLISHED: dict[str, PublishedFacts] = {
         157_500, "157,500", "coarse-grained", "manually annotated", "RGB, NWPU-RESISC45", "regional"
     ),
     "rs5m": PublishedFacts(
-        5_000_000, "5 M", "coarse-grained", "model-generated & multiple datasets", "RGB, multiple datasets", "global"
+        5_000_000,
+        "5 M",
+        "coarse-grained",
+        "model-generated & multiple datasets",
+        "RGB, multiple datasets",
+        "global",
     ),
     "skyscript": PublishedFacts(
-        2_600_000, "2.6 M", "coarse-grained", "OpenStreetMap", "RGB & multispectral, multiple sensors", "global"
+        2_600_000,
+        "2.6 M",
+        "coarse-grained",
+        "OpenStreetMap",
+        "RGB & multispectral, multiple sensors",
+        "global",
     ),
     "fit-rs": PublishedFacts(1_800_851, "1,800,851", "fine-grained", "STAR & ChatGPT", "RGB, STAR", "global"),
     "fitrs": PublishedFacts(1_800_851, "1,800,851", "fine-grained", "STAR & ChatGPT", "RGB, STAR", "global"),
@@ -72,7 +86,12 @@ PUBLISHED: dict[str, PublishedFacts] = {
         828_725, "828,725", "coarse-grained", "rule-based", "RGB, multiple datasets", "global"
     ),
     "chatearthnet": PublishedFacts(
-        173_488, "173,488", "fine-grained", "WorldCover & ChatGPT", "RGB & multispectral, Sentinel-2", "global"
+        173_488,
+        "173,488",
+        "fine-grained",
+        "WorldCover & ChatGPT",
+        "RGB & multispectral, Sentinel-2",
+        "global",
     ),
 }
 

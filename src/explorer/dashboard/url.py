@@ -1,0 +1,83 @@
+"""What the address bar holds: the view, the filters and the open sample, so that a shared link restores them.
+
+``?view=compare&in=chatearthnet-demo&label=water&q=river&bounds=x0,y0,x1,y1&dataset=...&sample=...``: ``in`` is
+the dataset filter (``dataset`` names the open sample's dataset), ``bounds`` the map box in Web Mercator. Values
+from a URL are untrusted: one that names no option is ignored, never raised on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from .query import ALL
+
+URL_PARAMETERS = {"open_dataset": "dataset", "sample_id": "sample"}
+FILTER_PARAMETERS = {
+    "dataset": "in",
+    "split": "split",
+    "country": "country",
+    "label": "label",
+    "query": "q",
+    "regex": "regex",
+    "bounds": "bounds",
+}
+SELECTORS = ("split", "country", "label")
+
+__all__ = ["FILTER_PARAMETERS", "URL_PARAMETERS", "restore", "url_items"]
+
+
+def url_items(dashboard: Any) -> list[tuple[str, str]]:
+    """(name, value) pairs for the URL: view, the filters that differ from their defaults, the open sample."""
+    state = dashboard.state
+    items = [("view", str(dashboard.view))]
+    for p, name in FILTER_PARAMETERS.items():
+        value = getattr(state, p)
+        if value in (None, "", False, ALL):
+            continue
+        if p == "regex":
+            value = "1"
+        elif p == "bounds":
+            value = ",".join(f"{float(v):.1f}" for v in value)
+        items.append((name, str(value)))
+    items += [(name, str(getattr(state, p))) for p, name in URL_PARAMETERS.items() if getattr(state, p)]
+    return items
+
+
+def _bounds(text: str) -> tuple[float, float, float, float] | None:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        return None
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        return None
+    x0, y0, x1, y1 = values
+    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
+def restore(dashboard: Any, query: Mapping[str, str]) -> None:
+    """Set view, filters and open sample from URL parameters (unknown values ignored)."""
+    state = dashboard.state
+    if query.get("view") in dashboard.param.view.objects:
+        dashboard.view = query["view"]
+    if query.get("in") in state.param.dataset.objects:
+        state.dataset = query["in"]  # first: it decides the options of the other selectors
+    updates: dict[str, Any] = {}
+    for p in SELECTORS:
+        value = query.get(FILTER_PARAMETERS[p])
+        if value is not None and value in state.param[p].objects:
+            updates[p] = value
+    if query.get("q"):
+        updates["query"] = str(query["q"])
+    if query.get("regex") in ("1", "true", "True"):
+        updates["regex"] = True
+    if query.get("bounds"):
+        bounds = _bounds(query["bounds"])
+        if bounds is not None:
+            updates["bounds"] = bounds
+    if updates:
+        state.param.update(updates)
+    requested = {p: str(query[name]) for p, name in URL_PARAMETERS.items() if query.get(name)}
+    if requested:
+        state.param.update(requested)
