@@ -33,6 +33,17 @@ def _rules() -> tuple[dict[str, list[re.Pattern[str]]], list[re.Pattern[str]]]:
     return banned, cross
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping matches of several patterns ("similar to other images", "other images") are one violation."""
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def applies(source: str | None) -> bool:
     return bool(source) and str(source).startswith("chatgpt")
 
@@ -48,7 +59,7 @@ def check_caption(row: Mapping[str, Any], out: VerdictRows) -> None:
         ("banned-word", "prompt-of-its-source", patterns),
         ("cross-image", "manual-verification", cross),
     ):
-        hits = sorted({(m.start(), m.end()) for rx in regexes for m in rx.finditer(text)})
+        hits = _merged(sorted({(m.start(), m.end()) for rx in regexes for m in rx.finditer(text)}))
         if not hits:
             out.add(row, rule, variant, True, AGREE, released="", from_map="none")
         for start, end in hits:

@@ -344,7 +344,9 @@ def apply_choice(table: pa.Table, chosen: dict[str, str]) -> pa.Table:
     variants = table.column("variant").to_numpy(zero_copy_only=False)
     declared = table.column("primary").to_numpy(zero_copy_only=False)
     picked = np.array([chosen.get(r) for r in rules], dtype=object)
-    primary = np.where(picked == None, declared, variants == picked)  # noqa: E711 - elementwise
+    # rows without a variant ("-": not evaluable before any variant applies) keep their declared flag
+    keep = (picked == None) | (variants == "-")  # noqa: E711 - elementwise
+    primary = np.where(keep, declared, variants == picked)
     return table.set_column(
         table.schema.get_field_index("primary"), "primary", pa.array(primary.astype(bool))
     )
