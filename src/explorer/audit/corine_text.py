@@ -75,17 +75,20 @@ def season_in(text: str) -> str | None:
     return None
 
 
+_COUNTRY = re.compile(r"\b(" + "|".join(c.lower() for c in COUNTRIES) + r")\b")
+
+
 def country_in(text: str) -> str | None:
-    lowered = text.lower()
-    for country in COUNTRIES:
-        if re.search(rf"\b{country.lower()}\b", lowered):
-            return country
-    return None
+    match = _COUNTRY.search(text.lower())
+    return next(c for c in COUNTRIES if c.lower() == match.group(1)) if match else None
+
+
+_DIRECTION = re.compile(r"\b(north|south|east|west)\b")
 
 
 def direction_in(text: str) -> str | None:
-    found = [d for d in DIRECTIONS if re.search(rf"\b{d}\b", text.lower())]
-    return found[0] if len(found) == 1 else None
+    found = set(_DIRECTION.findall(text.lower()))
+    return found.pop() if len(found) == 1 else None
 
 
 def season_of_month(month: int) -> str:

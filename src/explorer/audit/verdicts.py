@@ -67,6 +67,9 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
+_CONTEXT_STRINGS = ("dataset", "sample_id", "kind", "source", "split", "category", "country")
+
+
 class VerdictRows:
     """Column-wise accumulator: checks append plain values, ``table()`` makes one Arrow table at the end."""
 
@@ -82,20 +85,19 @@ class VerdictRows:
         """One verdict. ``context`` holds the annotation's identity (dataset, sample_id, ann_id, kind, ...)."""
         if verdict not in VERDICTS:
             raise ValueError(f"verdict {verdict!r} not in {VERDICTS}")
-        unknown = set(values) - set(_DEFAULTS)
-        if unknown:
-            raise ValueError(f"unknown verdict fields {sorted(unknown)}")
-        row = {**_DEFAULTS, **values}
-        for name in ("dataset", "sample_id", "kind", "source", "split", "category", "country"):
+        columns = self.columns
+        for name in _CONTEXT_STRINGS:
             value = context.get(name)
-            self.columns[name].append(value if isinstance(value, str) else None)  # pandas NaN -> null
-        self.columns["ann_id"].append(int(context.get("ann_id", SAMPLE_LEVEL)))
-        self.columns["rule"].append(rule)
-        self.columns["variant"].append(variant)
-        self.columns["primary"].append(primary)
-        self.columns["verdict"].append(verdict)
-        for name, value in row.items():
-            self.columns[name].append(value)
+            columns[name].append(value if isinstance(value, str) else None)  # pandas NaN -> null
+        columns["ann_id"].append(int(context.get("ann_id", SAMPLE_LEVEL)))
+        columns["rule"].append(rule)
+        columns["variant"].append(variant)
+        columns["primary"].append(primary)
+        columns["verdict"].append(verdict)
+        for name, default in _DEFAULTS.items():
+            columns[name].append(values.pop(name, default))
+        if values:
+            raise ValueError(f"unknown verdict fields {sorted(values)}")
 
     def extend(self, other: VerdictRows) -> None:
         for name, values in other.columns.items():

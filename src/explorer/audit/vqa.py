@@ -39,6 +39,14 @@ class NotEvaluable(Exception):
     """The claim cannot be re-derived; the message says why."""
 
 
+_NOT = re.compile(r"\bnot\b", re.I)
+_LARGEST = re.compile(r"\b(largest|most)\b", re.I)
+_COMPARE = re.compile(r"\b(larger|bigger|more|smaller|less)\b", re.I)
+_SMALLER = re.compile(r"\b(smaller|less)\b", re.I)
+_SQM = re.compile(r"sqm|m2|m²|square met", re.I)
+_EXACTLY = re.compile(r"\bexactly\b", re.I)
+
+
 def _question(text: str) -> str:
     match = _OPTION_START.search(text)
     return text[: match.start()] if match else text
@@ -73,7 +81,7 @@ def _presence(q: str, options: list[str], cmap: CorineMap) -> tuple[Binary | Non
     if not options:
         cls = _one_class(q)
         return (lambda v: (cmap.present(cls, thresholds[v]), f"{cmap.counts[cls]} px")), None, variants
-    negated = re.search(r"\bnot\b", q, re.I) is not None
+    negated = _NOT.search(q) is not None
     classes = [ct.class_of(o) for o in options]
     if any(c is None for c in classes):
         raise NotEvaluable("an option names no class of the legend")
@@ -121,9 +129,9 @@ def _area(q: str, options: list[str], cmap: CorineMap) -> tuple[Binary | None, C
         if "%" in q:
             return _area_share(q, cmap), None, list(AREA_BASE)
         classes = list(dict.fromkeys(c for c, _, _ in ct.find_classes(q)))
-        if len(classes) == 2 and re.search(r"\b(larger|bigger|more|smaller|less)\b", q, re.I):
+        if len(classes) == 2 and _COMPARE.search(q):
             a, b = classes
-            smaller = re.search(r"\b(smaller|less)\b", q, re.I) is not None
+            smaller = _SMALLER.search(q) is not None
             return (
                 (
                     lambda v: (
@@ -134,7 +142,7 @@ def _area(q: str, options: list[str], cmap: CorineMap) -> tuple[Binary | None, C
                 None,
                 ["pixel-count"],
             )
-        if re.search(r"sqm|m2|m²|square met", q, re.I):
+        if _SQM.search(q):
             cls = _one_class(q)
             area = float(cmap.counts[cls] * PIXEL_AREA_SQM)
             truth = _range_contains(q, area)
@@ -142,7 +150,7 @@ def _area(q: str, options: list[str], cmap: CorineMap) -> tuple[Binary | None, C
                 raise NotEvaluable("no area range in the question")
             return (lambda v: (truth, f"{area:,.0f} sqm")), None, ["10m-pixels"]
         raise NotEvaluable("area question of an unknown form")
-    if re.search(r"\b(largest|most)\b", q, re.I):
+    if _LARGEST.search(q):
         option_classes = [ct.class_of(o) for o in options]
         if any(c is None for c in option_classes):
             raise NotEvaluable("an option names no class of the legend")
@@ -186,7 +194,7 @@ def _count(q: str, options: list[str], cmap: CorineMap) -> tuple[Binary | None, 
         op: Callable[[int], bool] = lambda n: n > k  # noqa: E731
     elif _LESS.search(q):
         op = lambda n: n < k  # noqa: E731
-    elif re.search(r"\bexactly\b", q, re.I):
+    elif _EXACTLY.search(q):
         op = lambda n: n == k  # noqa: E731
     else:
         raise NotEvaluable("no comparison in the count question")
