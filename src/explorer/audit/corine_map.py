@@ -22,7 +22,16 @@ _STRUCTURE = {4: ndimage.generate_binary_structure(2, 1), 8: np.ones((3, 3), dty
 class Components:
     labels: np.ndarray  # 0 = not the class, k = component k (1-based)
     sizes: np.ndarray  # pixels of component k at index k - 1
-    slices: list[tuple[slice, slice]]
+    _slices: list[tuple[slice, slice]] | None = None
+
+    @property
+    def slices(self) -> list[tuple[slice, slice]]:
+        """Extents of the components, found on first use (only boxes need them)."""
+        if self._slices is None:
+            self._slices = (
+                [(s[0], s[1]) for s in ndimage.find_objects(self.labels)] if self.sizes.size else []
+            )
+        return self._slices
 
     def box(self, k: int, shape: tuple[int, int]) -> tuple[float, float, float, float]:
         """Normalised (x0, y0, x1, y1) of component k (1-based), origin top-left, pixel edges."""
@@ -57,8 +66,7 @@ class CorineMap:
             labelled = ndimage.label(self.index == cls, structure=_STRUCTURE[connectivity])
             labels, n = np.asarray(labelled[0]), int(labelled[1])
             sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
-            slices = [(s[0], s[1]) for s in ndimage.find_objects(labels)] if n else []
-            self._components[key] = Components(labels, sizes, slices)
+            self._components[key] = Components(labels, sizes)
         return self._components[key]
 
     def n_regions(self, cls: int, connectivity: int) -> int:
@@ -71,12 +79,15 @@ class CorineMap:
             pairs = [(index[:, :-1], index[:, 1:]), (index[:-1, :], index[1:, :])]
             if neighbourhood == 8:
                 pairs += [(index[:-1, :-1], index[1:, 1:]), (index[:-1, 1:], index[1:, :-1])]
-            found: set[tuple[int, int]] = set()
+            touching = np.zeros(N_CLASSES * N_CLASSES, dtype=np.int64)
             for a, b in pairs:
                 edge = (a != b) & (a >= 0) & (b >= 0)
-                lo = np.minimum(a[edge], b[edge]).astype(np.int64)
-                hi = np.maximum(a[edge], b[edge]).astype(np.int64)
-                found.update((int(p // 64), int(p % 64)) for p in np.unique(lo * 64 + hi))
+                touching += np.bincount(
+                    a[edge].astype(np.int64) * N_CLASSES + b[edge], minlength=N_CLASSES * N_CLASSES
+                )
+            grid = touching.reshape(N_CLASSES, N_CLASSES)
+            grid = grid + grid.T
+            found = {(int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(grid, 1)), strict=True)}
             self._adjacent[neighbourhood] = found
         return self._adjacent[neighbourhood]
 
