@@ -232,7 +232,11 @@ def _add_audit_command(sub: argparse._SubParsersAction) -> None:
     audit.add_argument(
         "catalogs", nargs="*", metavar="CATALOG", help="catalog or dataset folders (default: registered)"
     )
-    audit.add_argument("--scheduler", help="address of a running Dask scheduler (default: a local cluster)")
+    audit.add_argument(
+        "--scheduler",
+        help="address of a running Dask scheduler (tcp://host:8786), or 'sync' to run in this process "
+        "(default: a local cluster of two worker processes)",
+    )
     audit.add_argument("--chunk", type=int, default=2000, help="samples per task (default 2000)")
     audit.add_argument(
         "--no-images", action="store_true", help="skip the image-defect checks (they read every image)"

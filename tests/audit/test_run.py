@@ -51,3 +51,11 @@ def test_load_verdicts__unaudited_catalog_says_what_to_run(tmp_path: Path, plant
     catalog, _ = build_catalog(Path(planted["root"]) / "data" / audit_planted.CEN, out=tmp_path / "fresh")
     with pytest.raises(CatalogError, match="eo-explorer audit"):
         audit.load_verdicts(catalog)
+
+
+def test_cli_audit__bad_scheduler_address_is_an_error(
+    planted: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    catalog = planted["catalogs"][audit_planted.CEN]
+    assert main(["audit", str(catalog.path), "--scheduler", "nonsense://nowhere", "--quiet"]) == 1
+    assert "nonsense://nowhere" in capsys.readouterr().err

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..catalog import Catalog
+from ..errors import ExplorerError
 from ..model import LAYER_LANDCOVER, LAYER_S2
 from . import (
     bigearthnet_captions,
@@ -221,18 +222,24 @@ def run_audit(
     catalogs = [catalogs] if isinstance(catalogs, Catalog) else list(catalogs)
     started = time.perf_counter()
     run = AuditRun()
-    tasks: list[tuple[Catalog, int, int]] = []
-    for catalog in catalogs:
-        _prepare(catalog)
-        _open.cache_clear()
-        run.folders[catalog.name] = audit_folder(catalog)
-        run.maps[catalog.name] = run.annotations[catalog.name] = run.verdicts[catalog.name] = 0
-        tasks += [(catalog, a, b) for a, b in _chunks(len(catalog.samples), chunk_samples)]
-    for result in _execute(tasks, scheduler, client, check_images, progress):
-        name = result["catalog"]
-        run.maps[name] += result["maps"]
-        run.annotations[name] += result["annotations"]
-        run.verdicts[name] += result["verdicts"]
+    # connect first: a bad scheduler address must not cost the verdicts of the previous run
+    client, owned = _connect(scheduler, client)
+    try:
+        tasks: list[tuple[Catalog, int, int]] = []
+        for catalog in catalogs:
+            _prepare(catalog)
+            _open.cache_clear()
+            run.folders[catalog.name] = audit_folder(catalog)
+            run.maps[catalog.name] = run.annotations[catalog.name] = run.verdicts[catalog.name] = 0
+            tasks += [(catalog, a, b) for a, b in _chunks(len(catalog.samples), chunk_samples)]
+        for result in _execute(tasks, client, check_images, progress):
+            name = result["catalog"]
+            run.maps[name] += result["maps"]
+            run.annotations[name] += result["annotations"]
+            run.verdicts[name] += result["verdicts"]
+    finally:
+        for resource in owned:
+            resource.close()
     for catalog in catalogs:
         stats = dataset_checks(catalog, near=near_duplicates)
         stats["variants"] = choose_variants(catalog)
@@ -248,45 +255,45 @@ def run_audit(
     return run
 
 
+def _connect(scheduler: str | None, client: Any) -> tuple[Any, list[Any]]:
+    """(client or None for in-process, the things to close afterwards)."""
+    if client is not None or scheduler in ("sync", "synchronous"):
+        return client, []
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            own = Client(scheduler, timeout=20, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ExplorerError(
+                f"{scheduler}: expected the address of a running Dask scheduler; {exc}"
+            ) from exc
+        return own, [own]
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    own = Client(cluster, set_as_default=False)
+    return own, [own, cluster]
+
+
 def _execute(
-    tasks: list[tuple[Catalog, int, int]],
-    scheduler: str | None,
-    client: Any,
-    check_images: bool,
-    progress: bool,
+    tasks: list[tuple[Catalog, int, int]], client: Any, check_images: bool, progress: bool
 ) -> Iterable[dict[str, Any]]:
     bar = _bar(len(tasks)) if progress else None
     try:
-        if scheduler in ("sync", "synchronous") and client is None:
+        if client is None:
             for catalog, a, b in tasks:
                 yield audit_chunk(str(catalog.path), a, b, check_images)
                 if bar is not None:
                     bar.update()
             return
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import as_completed
 
-        own_cluster = own_client = None
-        if client is None:
-            if scheduler:
-                client = own_client = Client(scheduler)
-            else:
-                own_cluster = LocalCluster(
-                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-                )
-                client = own_client = Client(own_cluster)
-        try:
-            futures = [
-                client.submit(audit_chunk, str(c.path), a, b, check_images, pure=False) for c, a, b in tasks
-            ]
-            for future in as_completed(futures):
-                yield future.result()
-                if bar is not None:
-                    bar.update()
-        finally:
-            if own_client is not None:
-                own_client.close()
-            if own_cluster is not None:
-                own_cluster.close()
+        futures = [
+            client.submit(audit_chunk, str(c.path), a, b, check_images, pure=False) for c, a, b in tasks
+        ]
+        for future in as_completed(futures):
+            yield future.result()
+            if bar is not None:
+                bar.update()
     finally:
         if bar is not None:
             bar.close()
