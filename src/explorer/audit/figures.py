@@ -32,7 +32,7 @@ def dispute_rate_figure(verdicts: pd.DataFrame) -> Figure:
     table = summary(verdicts, ["dataset", "rule"]).dropna(subset=["dispute_rate"])
     rules = sorted(table["rule"].unique())
     datasets = list(pd.unique(table["dataset"]))
-    fig = _figure(6.5, 0.28 * max(len(rules), 4) * max(len(datasets), 1) ** 0.5 + 1)
+    fig = _figure(6.5, 0.2 * max(len(rules), 4) * max(len(datasets), 1) ** 0.5 + 1)
     ax = fig.add_subplot()
     height = 0.8 / max(len(datasets), 1)
     for k, name in enumerate(datasets):
