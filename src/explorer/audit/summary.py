@@ -210,7 +210,16 @@ def summary_text(catalogs: Sequence[Catalog]) -> str:
         chosen.get(d, {}).get(r, "-") for d, r in zip(table["dataset"], table["rule"], strict=True)
     ]
     table["dispute_rate"] = table["dispute_rate"].map(lambda x: "-" if pd.isna(x) else f"{100 * x:.1f} %")
+    columns = ["dataset", "rule", "variant", AGREE, DISPUTE, NOT_EVALUABLE, "dispute_rate"]
     with pd.option_context("display.width", 10_000, "display.max_columns", None, "display.max_rows", None):
-        return table[["dataset", "rule", "variant", AGREE, DISPUTE, NOT_EVALUABLE, "dispute_rate"]].to_string(
-            index=False
-        )
+        text = table[columns].to_string(index=False)
+        if "bench" in set(verdicts["split"].dropna()):
+            splits = split_agreement(verdicts)
+            splits = splits[splits["dataset"].isin(verdicts.loc[verdicts["split"] == "bench", "dataset"])]
+            shown = (
+                splits.set_index(["dataset", "rule"])
+                .dropna(axis=1, how="all")
+                .map(lambda x: "-" if pd.isna(x) else f"{100 * x:.1f} %")
+            )
+            text += "\n\nagreement per split (bench: manually verified)\n" + shown.to_string()
+    return text
