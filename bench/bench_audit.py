@@ -136,7 +136,9 @@ def main() -> None:
     started = time.perf_counter()
     run = run_audit(catalog, client=client, chunk_samples=args.chunk, check_images=False, progress=False)
     seconds = time.perf_counter() - started
-    client_cpu = time.process_time() - client_cpu  # scheduling + the dataset-wide checks (duplicates, MinHash)
+    client_cpu = (
+        time.process_time() - client_cpu
+    )  # scheduling + the dataset-wide checks (duplicates, MinHash)
     cpu_after = client.run(time.process_time)
     worker_cpu = sum(cpu_after[w] - cpu_before.get(w, 0.0) for w in cpu_after)
     load = (load_before + os.getloadavg()[0]) / 2
@@ -170,7 +172,8 @@ def main() -> None:
         "full_2_cores_s": full_s,
         "naive_full_2_cores_s": naive_full_s,
         "maps_read_by_run": run.maps[catalog.name],
-        "worker_cpu_s": worker_cpu, "client_cpu_s": client_cpu,
+        "worker_cpu_s": worker_cpu,
+        "client_cpu_s": client_cpu,
         "load_average": load,
         "audit_folder": str(audit_folder(catalog)),
     }
@@ -178,7 +181,8 @@ def main() -> None:
     print(
         f"\nCommand: `nice python bench/bench_audit.py --patches {args.patches} --workers {cores}` "
         f"({n_maps:,} maps, {n_rows:,} rows, {verdicts:,} verdict rows; wall {seconds:.1f} s on {cores} workers "
-        f"with the machine's load average at {load:.1f}; {worker_cpu:.1f} CPU-s in the workers)\n"
+        f"with the machine's load average at {load:.1f}; {worker_cpu:.1f} CPU-s in the workers + {client_cpu:.1f} in "
+        f"the client)\n"
     )
     print("| measure | explorer | target | naive baseline | baseline / explorer |")
     print("|---|---|---|---|---|")

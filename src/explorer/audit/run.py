@@ -187,9 +187,14 @@ def dataset_checks(catalog: Catalog, near: bool = True) -> dict[str, Any]:
         country = catalog.samples["country"].to_numpy()
         captions["country"] = country[captions["sidx"].to_numpy()]
         duplicates.check_duplicates(captions, out, near=near)
-        stats = {"templatedness": {"all": duplicates.templatedness(captions["output"])}}
-        for source, group in captions.groupby("source"):
-            stats["templatedness"][str(source)] = duplicates.templatedness(group["output"])
+        texts = captions["output"].reset_index(drop=True)
+        parts = duplicates.skeletons(texts)
+        stats = {"templatedness": {"all": duplicates.templatedness(texts, parts=parts)}}
+        sources = captions["source"].fillna("(none)").to_numpy()
+        for source in pd.unique(sources):
+            rows = np.flatnonzero(sources == source)
+            mine = parts[np.isin(parts["row"].to_numpy(), rows)]
+            stats["templatedness"][str(source)] = duplicates.templatedness(texts.iloc[rows], parts=mine)
     pq.write_table(out.table(), audit_folder(catalog) / VERDICT_DIR / "dataset.parquet", compression="zstd")
     return stats
 
