@@ -2,8 +2,9 @@
 
 A rule-based spaCy pipeline (``spacy.blank("en")``, a sentencizer and one ``span_ruler`` named
 ``"audit_terms"``) reuses the project's POSITION and SIZE patterns (``explorer.text.patterns``) and adds two
-data files next to them: ``chatearthnet_synonyms.jsonl`` (phrase -> ChatEarthNet class: forest -> tree, urban /
-buildings -> developed area, farmland -> crop, ...) and ``negation.jsonl`` (cues: no, without, absence of, ...).
+data files next to them, in ``patterns/audit/``: ``chatearthnet_synonyms.jsonl`` (phrase -> ChatEarthNet
+class: forest -> tree, urban / buildings -> developed area, farmland -> crop, ...) and ``negation.jsonl``
+(cues: no, without, absence of, ...).
 Editing those files changes what the audit reads; no code change needed.
 
 Reading rules, stated so they can be argued with:
@@ -27,8 +28,8 @@ from typing import Any
 from ..text.spatial import PATTERN_DIR, load_patterns
 
 COMPONENT = "audit_terms"
-SYNONYM_FILE = PATTERN_DIR / "chatearthnet_synonyms.jsonl"
-NEGATION_FILE = PATTERN_DIR / "negation.jsonl"
+SYNONYM_FILE = PATTERN_DIR / "audit" / "chatearthnet_synonyms.jsonl"
+NEGATION_FILE = PATTERN_DIR / "audit" / "negation.jsonl"
 #: POSITION labels of the text patterns -> ChatEarthNet's five regions ("center" is ChatEarthNet's "middle")
 REGIONS = {
     "top left": "top left",
