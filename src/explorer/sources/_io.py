@@ -38,7 +38,9 @@ def read_json(path: Path) -> Any:
         raise MissingFileError(path, "a JSON file") from exc
     except json.JSONDecodeError as exc:
         raise CorruptFileError(
-            path, "valid JSON", f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+            path,
+            "valid, complete JSON",
+            f"{exc.msg} at line {exc.lineno} column {exc.colno} (character {exc.pos:,} of {len(exc.doc):,})",
         ) from exc
     except UnicodeDecodeError as exc:
         raise CorruptFileError(path, "UTF-8 encoded JSON", str(exc)) from exc
