@@ -42,5 +42,7 @@ def centre_boxes(text: str | None) -> list[Box]:
     for match in BOX.finditer(text):
         cx, cy, w, h = (float(v) / 100.0 for v in match.groups()[:4])
         angle = match.group(5)
-        boxes.append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, float(angle) if angle is not None else None))
+        boxes.append(
+            (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, float(angle) if angle is not None else None)
+        )
     return boxes

@@ -34,7 +34,9 @@ class _Counting:
         return bytes(data)
 
 
-def json_array_items(path: Path, prefix: str = "item", expected: str = "a JSON array of records") -> Iterator[Any]:
+def json_array_items(
+    path: Path, prefix: str = "item", expected: str = "a JSON array of records"
+) -> Iterator[Any]:
     """Items of the top-level array (or of ``prefix``), streamed; floats as float, never Decimal."""
     if not path.is_file():
         raise MissingFileError(path, expected)
@@ -102,7 +104,6 @@ def csv_batches(
     missing = [name for name in required if name not in header]
     if missing:
         raise SchemaError(path, f"{expected} with columns {list(required)}", f"header {header}")
-    rows = 0
     try:
         reader = pacsv.open_csv(
             path,
@@ -111,14 +112,12 @@ def csv_batches(
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(column_types={name: pa.string() for name in header}),
         )
-        for batch in reader:
-            rows += batch.num_rows
-            yield batch
+        yield from reader
     except pa.ArrowInvalid as exc:
         raise CorruptFileError(
             path,
             f"{expected} ({delimiter!r}-separated, {len(header)} columns {header})",
-            f"{_first_line(exc)} (after {rows:,} good rows)",
+            f"{_first_line(exc)} (row numbers count the header as row 1)",
         ) from exc
     unclosed = _unclosed_last_line(path)
     if unclosed is not None:

@@ -154,7 +154,9 @@ class _Pairs:
         self.boxes: list[list[Box]] = []
         self.extra: list[str | None] = []
 
-    def add(self, source: ConversationSource, sample_id: str, question: str, answer: str, record_id: Any) -> None:
+    def add(
+        self, source: ConversationSource, sample_id: str, question: str, answer: str, record_id: Any
+    ) -> None:
         question = question.replace("<image>", "").strip()
         task = source.task_pattern.search(question)
         ref = REF.search(question) or REF.search(answer)

@@ -42,7 +42,9 @@ class FitrsSource(ConversationSource):
     """FIT-RS instruction conversations with rotated boxes."""
 
     format_name = "fitrs"
-    description = 'FIT-RS instruction JSON: [{"image", "conversations": [{"from", "value"}]}] with <rbox> boxes'
+    description = (
+        'FIT-RS instruction JSON: [{"image", "conversations": [{"from", "value"}]}] with <rbox> boxes'
+    )
     source_label = "star+chatgpt"
     task_pattern = re.compile(r"^\s*\[([A-Za-z][\w -]*)\]")
     box_syntax = "centre"

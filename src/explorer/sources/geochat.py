@@ -38,7 +38,9 @@ class GeoChatBenchSource(QuestionsSource):
     """GeoChat-Bench: one question per JSONL line with its ground truth, image and task type."""
 
     format_name = "geochat-bench"
-    description = 'GeoChat-Bench JSONL: {"question_id", "image_id", "question", "ground_truth", "type", "dataset"}'
+    description = (
+        'GeoChat-Bench JSONL: {"question_id", "image_id", "question", "ground_truth", "type", "dataset"}'
+    )
     image_fields = ("image_id", "image")
     question_fields = ("question", "text")
     category_field = "type"
