@@ -98,7 +98,7 @@ def shard_samples(path: Path) -> Iterator[ShardSample]:
                 raise CorruptFileError(path, SHARD_EXPECTED, f"{exc} at byte {where:,}") from exc
             if member is None:
                 break
-            tar.members.clear()  # tarfile caches every header; a shard holds ~100k of them
+            tar.members.clear()  # type: ignore[attr-defined]  # tarfile caches every header; ~100k per shard
             if not member.isfile():
                 continue
             if member.offset_data + member.size > size:
