@@ -27,6 +27,7 @@ def _load_builtin_formats() -> None:
         chatearthnet,
         fitrs,  # before geochat: same record shape, FIT-RS is recognised by name / <rbox>
         geochat,
+        remoteclip,
         rs5m,
         skyscript,
     )
