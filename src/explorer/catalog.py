@@ -39,7 +39,7 @@ from .settings import cache_dir, demo_dir
 from .sources import open_source
 from .sources.base import DatasetSource
 
-CATALOG_VERSION = 1
+CATALOG_VERSION = 2  # 2: annotations.boxes (list of rotated boxes), samples subset/date/footprint/extra
 SYNTHETIC_MARKER = "README_SYNTHETIC.txt"
 _BUCKET_ROWS = 500_000  # rows per sort bucket: bounds build memory to a few hundred MB of text
 
