@@ -47,7 +47,8 @@ def test_optical_view__draws_all_twenty_rotated_boxes(state: ExplorerState) -> N
         assert np.mean(corners_x) == pytest.approx(cx / 100)
         assert np.mean(corners_y) == pytest.approx(1 - cy / 100)
         edge = np.hypot(corners_x[1] - corners_x[0], corners_y[1] - corners_y[0])
-        assert edge == pytest.approx(w / 100)
+        side = np.hypot(corners_x[2] - corners_x[1], corners_y[2] - corners_y[1])
+        assert (edge, side) == pytest.approx((w / 100, h / 100))
         if angle % 180:  # a rotated box is not axis-aligned
             assert corners_y[1] != pytest.approx(corners_y[0])
     state.refexp = NO_REFEXP
