@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from . import register
 from .captions import _peek
 from .conversations import ConversationSource, QuestionsSource
+from .facts import describe_facts
 
 INSTRUCTION_FOLDER = "FIT-RS_Instruction"
 NAME = re.compile(r"fit-?rs", re.IGNORECASE)
@@ -65,6 +67,9 @@ class FitrsSource(ConversationSource):
         folder = self.folder.parent if self.folder.name == INSTRUCTION_FOLDER else self.folder
         return folder.resolve().name
 
+    def describe(self) -> dict[str, Any]:
+        return describe_facts("fitrs")
+
 
 @register
 class FitrsBenchSource(QuestionsSource):
@@ -78,3 +83,6 @@ class FitrsBenchSource(QuestionsSource):
     required = ("question_id", "image", "ground_truth", "category")
     source_label = "star+chatgpt"
     box_syntax = "centre"
+
+    def describe(self) -> dict[str, Any]:
+        return describe_facts("fitrs")

@@ -43,6 +43,7 @@ from . import register
 from ._io import list_column, rgb_layer
 from ._stream import csv_batches, csv_header
 from .base import DatasetSource
+from .facts import describe_facts
 
 HEADER = ["title", "filename"]
 EXPECTED = "a RemoteCLIP caption CSV: tab-separated, header title<TAB>filename"
@@ -213,3 +214,6 @@ class RemoteClipSource(DatasetSource):
         except (zipfile.BadZipFile, KeyError, OSError) as exc:
             raise CorruptFileError(path, f"a zip holding {member}", str(exc)) from exc
         return rgb_layer(data, str(sample.get("sample_id")), f"{path}#{member}")
+
+    def describe(self) -> dict[str, Any]:
+        return {**describe_facts("remoteclip"), "files": [p.name for p in self.files]}

@@ -55,6 +55,7 @@ from . import register
 from ._io import list_column, rgb_layer
 from ._stream import csv_batches, csv_header
 from .base import DatasetSource
+from .facts import describe_facts
 
 SHARD = re.compile(r"^(?P<family>pub11|rs3)-(?P<split>train|val)-\d{4}\.tar$")
 METADATA = re.compile(r"(intermediate|geolocation).*\.csv$", re.IGNORECASE)
@@ -389,4 +390,8 @@ class Rs5mSource(DatasetSource):
         return rgb_layer(data, str(sample.get("sample_id")), f"{shard}#{offset}")
 
     def describe(self) -> dict[str, Any]:
-        return {"shards": len(self.shards), "caption_lists": [p.name for p in self.caption_lists]}
+        return {
+            **describe_facts("rs5m"),
+            "shards": len(self.shards),
+            "caption_lists": [p.name for p in self.caption_lists],
+        }

@@ -58,6 +58,7 @@ from ._io import list_column, rgb_layer
 from ._pickle import load_plain
 from ._stream import csv_batches, csv_header
 from .base import DatasetSource
+from .facts import describe_facts
 
 COLUMNS = ("filepath", "title", "title_multi_objects")
 CAPTION_SOURCES = {"title": "osm-title", "title_multi_objects": "osm-title-multi-objects"}
@@ -322,4 +323,8 @@ class SkyScriptSource(DatasetSource):
         return rgb_layer(path, str(sample.get("sample_id")), path)
 
     def describe(self) -> dict[str, Any]:
-        return {"files": [p.name for p in self.files], "skipped_files": [p.name for p in self.skipped]}
+        return {
+            **describe_facts("skyscript"),
+            "files": [p.name for p in self.files],
+            "skipped_files": [p.name for p in self.skipped],
+        }
