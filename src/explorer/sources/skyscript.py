@@ -187,53 +187,70 @@ class SkyScriptSource(DatasetSource):
         name = pc.extract_regex(filepath, r"(?:^|/)(?P<name>[^/]+)$").field("name")
         sample_id = pc.replace_substring_regex(name, r"\.[A-Za-z]+$", "")
         parts = pc.extract_regex(name, IMAGE_NAME)
-        src = parts.field("src").to_numpy(zero_copy_only=False)
-        yy = parts.field("yy").to_numpy(zero_copy_only=False)
-        osm = parts.field("osm").to_numpy(zero_copy_only=False)
-        osm_id = parts.field("id").to_numpy(zero_copy_only=False)
-        subset = np.array([SENSORS.get(code, code) if code else None for code in src], dtype=object)
-        date = np.array([f"20{y}" if y else None for y in yy], dtype=object)
-        folder = (
-            pc.extract_regex(filepath, r"^(?P<folder>[^/]+)/").field("folder").to_numpy(zero_copy_only=False)
+        src, osm = parts.field("src"), parts.field("osm")
+        codes = pa.array(list(SENSORS), pa.string())
+        subset = pc.coalesce(
+            pc.take(pa.array(list(SENSORS.values())), pc.index_in(src, value_set=codes)), src
         )
-        present = {f for f in set(folder) if f and (self.folder / f).is_dir()}
-        has_image = np.array([f in present for f in folder], dtype=bool)
+        year = pc.binary_join_element_wise("20", parts.field("yy"), "")
+        osm_type = pc.take(
+            pa.array(list(OSM_TYPES.values())), pc.index_in(osm, value_set=pa.array(list(OSM_TYPES)))
+        )
+        extra = pc.binary_join_element_wise(
+            '{"osm_type": "',
+            osm_type,
+            '", "osm_id": "',
+            parts.field("id"),
+            '", "sensor_code": "',
+            src,
+            '"}',
+            "",
+        )
+        folder = pc.extract_regex(filepath, r"^(?P<folder>[^/]+)/").field("folder")
+        folders = {str(f) for f in pc.unique(folder).to_pylist() if f}
+        present = pa.array(sorted(f for f in folders if (self.folder / f).is_dir()), pa.string())
+        has_image = pc.fill_null(pc.is_in(folder, value_set=present), False).to_numpy(zero_copy_only=False)
+        columns: dict[str, Any] = {
+            "dataset": pa.array(np.full(n, self.name, dtype=object), pa.string()),
+            "sample_id": sample_id,
+            "split": split,
+            "lat": np.full(n, np.nan),
+            "lon": np.full(n, np.nan),
+            "position": pa.array(np.full(n, POSITION_NONE, dtype=object), pa.string()),
+            "labels": list_column({}, n),
+            "layers": list_column({LAYER_S2: has_image}, n),
+            "image": filepath,
+            "flags": list_column({}, n),
+            "subset": subset,
+            "date": year,
+            "extra": extra,
+        }
+        meta_folders = {f: "meta" + f[len("images") :] for f in folders if f.startswith("images")}
+        if any((self.folder / m).is_dir() for m in meta_folders.values()):
+            self._apply_meta(columns, folder.to_pylist(), meta_folders)
+        return table_from_columns(SAMPLE_SCHEMA, columns, length=n)
 
-        lat, lon = np.full(n, np.nan), np.full(n, np.nan)
+    def _apply_meta(
+        self, columns: dict[str, Any], folder: list[str | None], meta_folders: dict[str, str]
+    ) -> None:
+        """Position, footprint, date, tags from each image's pickle (one file per image: the slow part)."""
+        n = len(folder)
+        lat, lon = columns["lat"], columns["lon"]
         footprint: list[list[float] | None] = [None] * n
         labels: list[list[str]] = [[] for _ in range(n)]
-        extra: list[dict[str, Any]] = [
-            {"osm_type": OSM_TYPES.get(o), "osm_id": i, "sensor_code": s} if o else {}
-            for o, i, s in zip(osm, osm_id, src, strict=True)
-        ]
-        meta_folders = {f: "meta" + f[len("images") :] for f in set(folder) if f and f.startswith("images")}
-        if any((self.folder / m).is_dir() for m in meta_folders.values()):
-            ids = sample_id.to_numpy(zero_copy_only=False)
-            for i in range(n):
-                meta = meta_folders.get(folder[i])
-                if meta is None:
-                    continue
+        extra = [json.loads(e) if e else {} for e in columns["extra"].to_pylist()]
+        date = np.array(columns["date"].to_pylist(), dtype=object)
+        ids = columns["sample_id"].to_pylist()
+        for i in range(n):
+            meta = meta_folders.get(folder[i] or "")
+            if meta is not None:
                 self._read_meta(self.folder / meta, str(ids[i]), i, lat, lon, footprint, labels, extra, date)
-        position = np.where(np.isfinite(lat), POSITION_PUBLISHED, POSITION_NONE)
-        return table_from_columns(
-            SAMPLE_SCHEMA,
-            {
-                "dataset": pa.array(np.full(n, self.name, dtype=object), pa.string()),
-                "sample_id": sample_id,
-                "split": split,
-                "lat": lat,
-                "lon": lon,
-                "position": position,
-                "labels": pa.array(labels, pa.list_(pa.string())),
-                "layers": list_column({LAYER_S2: has_image}, n),
-                "image": filepath,
-                "flags": list_column({}, n),
-                "subset": subset,
-                "date": date,
-                "footprint": pa.array(footprint, pa.list_(pa.float64())),
-                "extra": [json.dumps(e, ensure_ascii=False) if e else None for e in extra],
-            },
-            length=n,
+        columns.update(
+            position=np.where(np.isfinite(lat), POSITION_PUBLISHED, POSITION_NONE),
+            labels=pa.array(labels, pa.list_(pa.string())),
+            footprint=pa.array(footprint, pa.list_(pa.float64())),
+            date=pa.array(date, pa.string()),
+            extra=[json.dumps(e, ensure_ascii=False) if e else None for e in extra],
         )
 
     def _read_meta(
