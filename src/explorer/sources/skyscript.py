@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import xarray as xr
@@ -63,7 +62,33 @@ from .facts import describe_facts
 COLUMNS = ("filepath", "title", "title_multi_objects")
 CAPTION_SOURCES = {"title": "osm-title", "title_multi_objects": "osm-title-multi-objects"}
 CSV_NAME = re.compile(r"^SkyScript_(?P<split>train|val|test)_.*\.csv$")
-IMAGE_NAME = r"(?P<osm>[awn])(?P<id>\d+)_(?P<src>[A-Z0-9]+)_(?P<yy>\d{2})\.[A-Za-z]+$"
+# One regex for the whole file path: the name's parts and the stem (sample id) in a single pass over the column.
+IMAGE_PATH = r"(?:^|/)(?P<stem>(?P<osm>[awn])(?P<id>\d+)_(?P<src>[A-Z0-9]+)_(?P<yy>\d{2}))\.[A-Za-z]+$"
+
+
+def sample_ids(filepath: pa.Array) -> tuple[pa.Array, pa.StructArray]:
+    """(sample id = file stem, parsed name parts) per file path; names of another shape still get their stem."""
+    parts = pc.extract_regex(filepath, IMAGE_PATH)
+    stem = parts.field("stem")
+    if stem.null_count:
+        other = pc.replace_substring_regex(
+            pc.replace_substring_regex(filepath, r"^.*/", ""), r"\.[A-Za-z]+$", ""
+        )
+        stem = pc.coalesce(stem, other)
+    return stem, parts
+
+
+def first_occurrences(values: pa.Array) -> np.ndarray | None:
+    """Mask of each value's first row, or None when every value is distinct (the usual case)."""
+    codes = pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False)
+    _, first = np.unique(codes, return_index=True)
+    if len(first) == len(codes):
+        return None
+    mask = np.zeros(len(codes), dtype=bool)
+    mask[first] = True
+    return mask
+
+
 OSM_TYPES = {"a": "area", "w": "way", "n": "node"}
 # SRC codes of the file names (FORMATS.md section 7); codes not listed keep their code as the subset.
 SENSORS = {
@@ -180,13 +205,11 @@ class SkyScriptSource(DatasetSource):
         split = (
             pa.chunked_array(splits, pa.string()).combine_chunks() if splits else pa.array([], pa.string())
         )
-        first = ~pd.Series(filepath.to_numpy(zero_copy_only=False)).duplicated().to_numpy()
-        if not first.all():
+        first = first_occurrences(filepath)
+        if first is not None:
             filepath, split = filepath.filter(pa.array(first)), split.filter(pa.array(first))
         n = len(filepath)
-        name = pc.extract_regex(filepath, r"(?:^|/)(?P<name>[^/]+)$").field("name")
-        sample_id = pc.replace_substring_regex(name, r"\.[A-Za-z]+$", "")
-        parts = pc.extract_regex(name, IMAGE_NAME)
+        sample_id, parts = sample_ids(filepath)
         src, osm = parts.field("src"), parts.field("osm")
         codes = pa.array(list(SENSORS), pa.string())
         subset = pc.coalesce(
@@ -206,7 +229,7 @@ class SkyScriptSource(DatasetSource):
             '"}',
             "",
         )
-        folder = pc.extract_regex(filepath, r"^(?P<folder>[^/]+)/").field("folder")
+        folder = pc.list_element(pc.split_pattern(filepath, "/", max_splits=1), 0)
         folders = {str(f) for f in pc.unique(folder).to_pylist() if f}
         present = pa.array(sorted(f for f in folders if (self.folder / f).is_dir()), pa.string())
         has_image = pc.fill_null(pc.is_in(folder, value_set=present), False).to_numpy(zero_copy_only=False)
@@ -303,8 +326,7 @@ class SkyScriptSource(DatasetSource):
             split = self._split_of(path)
             for batch in csv_batches(path, COLUMNS, expected="a SkyScript caption CSV"):
                 n = batch.num_rows
-                name = pc.extract_regex(batch.column("filepath"), r"(?:^|/)(?P<name>[^/]+)$").field("name")
-                sample_id = pc.replace_substring_regex(name, r"\.[A-Za-z]+$", "")
+                sample_id, _ = sample_ids(batch.column("filepath"))
                 others = [c for c in batch.schema.names if c not in COLUMNS]
                 extra: Any = None
                 if others:
