@@ -65,6 +65,7 @@ class ConversationSource(CaptionSource):
     def samples(self) -> pa.Table:
         if self._samples is None:
             collected = _Collected()
+            pairs = 0
             for path in self.files:
                 for index, record in enumerate(self.records(path)):
                     if not isinstance(record, dict) or not isinstance(record.get("conversations"), list):
@@ -75,7 +76,10 @@ class ConversationSource(CaptionSource):
                         self.problem(path, f"record {index}: no 'image' (text-only conversation)")
                         continue
                     collected.sample(_stem(image), _file_name(image), None)
+                    turns = record["conversations"]
+                    pairs += sum(1 for t in turns if isinstance(t, dict) and t.get("from") == "gpt")
             self._samples = self._samples_table(collected)
+            self._count = self._count if self._count is not None else pairs  # sizes the catalog's sort buckets
         return self._samples
 
     # --- annotations: question/answer pairs in batches ---------------------------------------------------

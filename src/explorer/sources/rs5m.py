@@ -231,6 +231,7 @@ class Rs5mSource(DatasetSource):
             listed = np.array([str(n) for n in names_seen if n], dtype=object)
             parts.append(self._part(listed, list(listed), None, family, False))
         table = pa.concat_tables(parts) if parts else SAMPLE_SCHEMA.empty_table()
+        self._count = self._count if self._count is not None else table.num_rows  # one caption per sample
         first = ~pd.Series(table.column("sample_id").to_numpy(zero_copy_only=False)).duplicated().to_numpy()
         if not first.all():
             table = table.filter(pa.array(first))  # a name in a shard and in a caption list: the shard wins
