@@ -57,6 +57,9 @@ def test_samples__position_footprint_date_tags_from_pickles(root: Path) -> None:
     assert bus["labels"] == ["highway=bus_stop", "name=Main St"]
     assert '"surrounding_tags": [{"highway": "residential"}]' in bus["extra"]
     assert '"osm_type": "node"' in bus["extra"]
+    pool = samples["n2691981237_US_19"]  # protocol-2 pickle holding a set: plain data, admitted
+    assert pool["lat"] == pytest.approx(25.705) and pool["labels"] == ["leisure=swimming_pool"]
+    assert [p.sample_id for p in SkyScriptSource(root).problems] == []  # before samples(): none yet
     no_meta = samples["a987654321_L8_20"]
     assert np.isnan(no_meta["lat"]) and no_meta["position"] == "none" and no_meta["footprint"] is None
 
@@ -66,8 +69,9 @@ def test_pickle__malicious_one_refused_and_nothing_ran(root: Path) -> None:
     source = SkyScriptSource(root)
     samples, _ = rows(source)
     assert not marker.exists()
-    refused = [p for p in source.problems if p.sample_id == data.MALICIOUS]
-    assert len(refused) == 1 and "meta4/n777_P3_22.pickle" in refused[0].path
+    assert [p.sample_id for p in source.problems] == [data.MALICIOUS]  # the only refused pickle
+    refused = source.problems
+    assert "meta4/n777_P3_22.pickle" in refused[0].path and refused[0].path not in refused[0].reason
     assert "posix.system" in refused[0].reason and "refused" in refused[0].reason
     assert np.isnan(samples[data.MALICIOUS]["lat"])  # the sample is kept, without position
     with pytest.raises(CorruptFileError, match=r"n777_P3_22\.pickle.*refused"):
@@ -119,3 +123,18 @@ def test_truncated_csv__error_names_file_and_row(root: Path, tmp_path: Path) -> 
         CorruptFileError, match=r"_5M\.csv: expected .*quoted field opened at byte \d+ and never closed"
     ):
         list(open_source(tmp_path / "SkyScript").annotation_batches())
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 5])
+def test_load_plain__plain_data_in_any_protocol_builtins_refused(tmp_path: Path, protocol: int) -> None:
+    plain = {"box": (1.0, 2.0, 3.0, 4.0), "tags": [{"a": "b"}], "n": None, "ok": True, "s": {1}, "f": frozenset()}
+    (tmp_path / "plain.pickle").write_bytes(pickle.dumps(plain, protocol=protocol))
+    assert load_plain(tmp_path / "plain.pickle") == plain
+
+    class Evil:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (eval, ("1 + 1",))
+
+    (tmp_path / "evil.pickle").write_bytes(pickle.dumps(Evil(), protocol=protocol))
+    with pytest.raises(CorruptFileError, match=r"evil\.pickle.*(builtins|__builtin__)\.eval, refused"):
+        load_plain(tmp_path / "evil.pickle")

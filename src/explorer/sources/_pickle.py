@@ -17,7 +17,8 @@ from typing import Any
 
 from ..errors import CorruptFileError, MissingFileError
 
-ALLOWED_GLOBALS = {("builtins", "set"), ("builtins", "frozenset")}
+# Protocols 0-2 name Python 2's module (``__builtin__``); the unpickler maps it only after ``find_class``.
+ALLOWED_GLOBALS = {(module, name) for module in ("builtins", "__builtin__") for name in ("set", "frozenset")}
 EXPECTED = "a pickle of plain data only (dict, list, tuple, str, int, float, bool, None)"
 
 

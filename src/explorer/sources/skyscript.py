@@ -296,7 +296,7 @@ class SkyScriptSource(DatasetSource):
         try:
             record = load_plain(path)
         except DataError as exc:
-            self.problem(path, str(exc), sample_id)
+            self.problem(path, f"expected {exc.expected}, found {exc.found}", sample_id)
             return
         if not isinstance(record, dict):
             self.problem(path, f"expected a dict of metadata, found {type(record).__name__}", sample_id)
