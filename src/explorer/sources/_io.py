@@ -105,3 +105,8 @@ def rgb_layer(data: Path | bytes, sample_id: str, where: str | Path) -> xr.DataA
         name="s2",
         attrs={"scale": "8-bit", "sample_id": sample_id},
     )
+
+
+def constant(value: Any, length: int, type: pa.DataType | None = None) -> pa.Array:
+    """A column repeating one value (or null), without building a Python/NumPy object array first."""
+    return pa.repeat(pa.scalar(value, type or pa.string()), length)

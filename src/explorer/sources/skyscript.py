@@ -14,8 +14,8 @@ What the reader makes of it:
 
 * one sample per image: id = file stem, ``image`` = ``filepath``, split from the CSV name, ``subset`` = the
   image source decoded from SRC (NAIP, Sentinel-2, Landsat 8, ...), ``date`` = the year from YY, refined by the
-  pickle's ``time``; ``labels`` = the OSM centre tags as ``key=value``; ``extra`` = OSM element type and id,
-  sensor code and surrounding tags; position = centre of the pickle's ``box`` (``footprint`` = the box). The
+  pickle's ``time``; ``labels`` = the OSM centre tags as ``key=value``; ``extra`` (with the pickles only: the
+  rest is in the name) = OSM element type and id, sensor code and surrounding tags; position = centre of the pickle's ``box`` (``footprint`` = the box). The
   CSVs carry no coordinates: without the ``meta*`` folders samples have no position.
 * two caption annotations per CSV row, ``source`` ``osm-title`` and ``osm-title-multi-objects``, so the two
   caption styles can be compared; any further CSV column (e.g. of the ``_language_polished`` files, whose extra
@@ -53,29 +53,46 @@ from ..model import (
     table_from_columns,
 )
 from . import register
-from ._io import list_column, rgb_layer
+from ._io import constant, list_column, rgb_layer
 from ._pickle import load_plain
 from ._stream import csv_batches, csv_header
 from .base import DatasetSource
 from .facts import describe_facts
 
 COLUMNS = ("filepath", "title", "title_multi_objects")
+BATCH_ROWS = 2_000_000  # annotations per yielded table (~200 MB of caption text at most)
 CAPTION_SOURCES = {"title": "osm-title", "title_multi_objects": "osm-title-multi-objects"}
 CSV_NAME = re.compile(r"^SkyScript_(?P<split>train|val|test)_.*\.csv$")
-# One regex for the whole file path: the name's parts and the stem (sample id) in a single pass over the column.
-IMAGE_PATH = r"(?:^|/)(?P<stem>(?P<osm>[awn])(?P<id>\d+)_(?P<src>[A-Z0-9]+)_(?P<yy>\d{2}))\.[A-Za-z]+$"
 
 
-def sample_ids(filepath: pa.Array) -> tuple[pa.Array, pa.StructArray]:
-    """(sample id = file stem, parsed name parts) per file path; names of another shape still get their stem."""
-    parts = pc.extract_regex(filepath, IMAGE_PATH)
-    stem = parts.field("stem")
-    if stem.null_count:
-        other = pc.replace_substring_regex(
-            pc.replace_substring_regex(filepath, r"^.*/", ""), r"\.[A-Za-z]+$", ""
-        )
-        stem = pc.coalesce(stem, other)
-    return stem, parts
+def sample_ids(filepath: pa.Array) -> pa.Array:
+    """The file stem (sample id) of each path; split on "/" and "." (cheap), regex only for odd rows."""
+    last = pc.split_pattern(filepath, "/", max_splits=1, reverse=True)
+    simple = pc.all(pc.equal(pc.list_value_length(last), 2)).as_py() if len(filepath) else True
+    name = pc.list_element(last, 1) if simple else pc.replace_substring_regex(filepath, r"^.*/", "")
+    parts = pc.split_pattern(name, ".", max_splits=1, reverse=True)
+    if len(name) and pc.all(pc.equal(pc.list_value_length(parts), 2)).as_py():
+        return pc.list_element(parts, 0)
+    return pc.replace_substring_regex(name, r"\.[A-Za-z]+$", "")
+
+
+def name_parts(stem: pa.Array) -> dict[str, pa.Array]:
+    """OSM element type, OSM id, sensor code and two-digit year of ``{a|w|n}<id>_<SRC>_<YY>`` stems (null
+    where a stem has another shape)."""
+    fields = pc.split_pattern(stem, "_")
+    shaped = pc.and_(
+        pc.equal(pc.list_value_length(fields), 3),
+        pc.match_substring_regex(stem, r"^[awn]\d+_[A-Z0-9]+_\d{2}$"),
+    )
+    if not pc.all(shaped).as_py():
+        fields = pc.if_else(shaped, fields, pa.scalar(None, fields.type))
+    head = pc.list_element(fields, 0)
+    return {
+        "osm": pc.utf8_slice_codeunits(head, 0, 1),
+        "id": pc.utf8_slice_codeunits(head, 1, 64),
+        "src": pc.list_element(fields, 1),
+        "yy": pc.list_element(fields, 2),
+    }
 
 
 def first_occurrences(values: pa.Array) -> np.ndarray | None:
@@ -196,7 +213,7 @@ class SkyScriptSource(DatasetSource):
             for batch in csv_batches(path, COLUMNS, expected="a SkyScript caption CSV"):
                 column = batch.column("filepath")
                 paths.append(column)
-                splits.append(pa.array(np.full(len(column), self._split_of(path), dtype=object), pa.string()))
+                splits.append(constant(self._split_of(path), len(column)))
                 rows += len(column)
         self._rows = rows
         filepath = (
@@ -209,13 +226,14 @@ class SkyScriptSource(DatasetSource):
         if first is not None:
             filepath, split = filepath.filter(pa.array(first)), split.filter(pa.array(first))
         n = len(filepath)
-        sample_id, parts = sample_ids(filepath)
-        src, osm = parts.field("src"), parts.field("osm")
+        sample_id = sample_ids(filepath)
+        parts = name_parts(sample_id)
+        src, osm = parts["src"], parts["osm"]
         codes = pa.array(list(SENSORS), pa.string())
         subset = pc.coalesce(
             pc.take(pa.array(list(SENSORS.values())), pc.index_in(src, value_set=codes)), src
         )
-        year = pc.binary_join_element_wise("20", parts.field("yy"), "")
+        year = pc.binary_join_element_wise("20", parts["yy"], "")
         osm_type = pc.take(
             pa.array(list(OSM_TYPES.values())), pc.index_in(osm, value_set=pa.array(list(OSM_TYPES)))
         )
@@ -223,7 +241,7 @@ class SkyScriptSource(DatasetSource):
             '{"osm_type": "',
             osm_type,
             '", "osm_id": "',
-            parts.field("id"),
+            parts["id"],
             '", "sensor_code": "',
             src,
             '"}',
@@ -234,22 +252,25 @@ class SkyScriptSource(DatasetSource):
         present = pa.array(sorted(f for f in folders if (self.folder / f).is_dir()), pa.string())
         has_image = pc.fill_null(pc.is_in(folder, value_set=present), False).to_numpy(zero_copy_only=False)
         columns: dict[str, Any] = {
-            "dataset": pa.array(np.full(n, self.name, dtype=object), pa.string()),
+            "dataset": constant(self.name, n),
             "sample_id": sample_id,
             "split": split,
             "lat": np.full(n, np.nan),
             "lon": np.full(n, np.nan),
-            "position": pa.array(np.full(n, POSITION_NONE, dtype=object), pa.string()),
+            "position": constant(POSITION_NONE, n),
             "labels": list_column({}, n),
             "layers": list_column({LAYER_S2: has_image}, n),
             "image": filepath,
             "flags": list_column({}, n),
             "subset": subset,
             "date": year,
-            "extra": extra,
+            # OSM type / id / sensor code are in the file name already: only kept with the pickles' tags, so
+            # 5 M samples without metadata do not carry 5 M redundant JSON strings.
+            "extra": constant(None, n),
         }
         meta_folders = {f: "meta" + f[len("images") :] for f in folders if f.startswith("images")}
         if any((self.folder / m).is_dir() for m in meta_folders.values()):
+            columns["extra"] = extra
             self._apply_meta(columns, folder.to_pylist(), meta_folders)
         return table_from_columns(SAMPLE_SCHEMA, columns, length=n)
 
@@ -321,35 +342,47 @@ class SkyScriptSource(DatasetSource):
 
     # --- annotations -------------------------------------------------------------------------------------
     def annotation_batches(self) -> Iterator[pa.Table]:
+        """Both captions of each row, in tables of about ``BATCH_ROWS`` annotations: few large batches keep the
+        catalog's per-batch work (matching 5 M sample ids) from dominating the build."""
         next_id = 0
+        pending: list[pa.Table] = []
+        size = 0
         for path in self.files:
             split = self._split_of(path)
             for batch in csv_batches(path, COLUMNS, expected="a SkyScript caption CSV"):
                 n = batch.num_rows
-                sample_id, _ = sample_ids(batch.column("filepath"))
+                sample_id = sample_ids(batch.column("filepath"))
                 others = [c for c in batch.schema.names if c not in COLUMNS]
-                extra: Any = None
+                extra: Any = constant(None, n)
                 if others:
                     values = {c: batch.column(c).to_pylist() for c in others}
                     extra = [
                         json.dumps({c: values[c][r] for c in others}, ensure_ascii=False) for r in range(n)
                     ]
                 for column, source in CAPTION_SOURCES.items():
-                    yield table_from_columns(
-                        ANNOTATION_SCHEMA,
-                        {
-                            "dataset": pa.array(np.full(n, self.name, dtype=object), pa.string()),
-                            "sample_id": sample_id,
-                            "ann_id": np.arange(next_id, next_id + n, dtype=np.int64),
-                            "kind": pa.array(np.full(n, KIND_CAPTION, dtype=object), pa.string()),
-                            "source": pa.array(np.full(n, source, dtype=object), pa.string()),
-                            "split": pa.array(np.full(n, split, dtype=object), pa.string()),
-                            "output": batch.column(column),
-                            "extra": extra if extra is not None else pa.nulls(n, pa.string()),
-                        },
-                        length=n,
+                    pending.append(
+                        table_from_columns(
+                            ANNOTATION_SCHEMA,
+                            {
+                                "dataset": constant(self.name, n),
+                                "sample_id": sample_id,
+                                "ann_id": np.arange(next_id, next_id + n, dtype=np.int64),
+                                "kind": constant(KIND_CAPTION, n),
+                                "source": constant(source, n),
+                                "split": constant(split, n),
+                                "output": batch.column(column),
+                                "extra": extra,
+                            },
+                            length=n,
+                        )
                     )
                     next_id += n
+                    size += n
+                if size >= BATCH_ROWS:
+                    yield pa.concat_tables(pending)
+                    pending, size = [], 0
+        if pending:
+            yield pa.concat_tables(pending)
 
     def annotation_count_hint(self) -> int | None:
         return 2 * self._rows if self._rows is not None else None
