@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
     parser.add_argument("--skyscript-rows", type=int, default=5_200_000)
     parser.add_argument("--rs5m-per-shard", type=int, default=2_000)
+    parser.add_argument("--only", choices=("skyscript", "rs5m"), help="run one half of the benchmark")
     args = parser.parse_args(argv)
     work = args.work
     sky = work / "skyscript-fullsize"
@@ -91,6 +92,15 @@ def main(argv: list[str] | None = None) -> None:
     env = {"cache": str(work / "cache-a1"), "registry": str(work / "registry-a1.json")}
     lines = [TABLE_HEAD]
 
+    if args.only != "rs5m":
+        lines += skyscript_rows(sky, work, env)
+    if args.only != "skyscript":
+        lines += rs5m_rows(rs5m, work, env)
+    print("\n".join(lines))
+
+
+def skyscript_rows(sky: Path, work: Path, env: dict[str, str]) -> list[str]:
+    lines = []
     build = run_child(BUILD_CODE.format(folder=str(sky), out=str(work / "catalog-skyscript"), **env))
     naive = run_child(PANDAS_CODE.format(csv=str(sky / "dataframe" / "SkyScript_train_unfiltered_5M.csv")))
     what = f"{build['samples']:,} images, {build['rows']:,} captions"
@@ -113,6 +123,11 @@ def main(argv: list[str] | None = None) -> None:
         )
     )
 
+    return lines
+
+
+def rs5m_rows(rs5m: Path, work: Path, env: dict[str, str]) -> list[str]:
+    lines = []
     peaks = {}
     for count in (8, 32):
         folder = _subset_shards(rs5m, work / f"rs5m-{count}", count)
@@ -140,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{naive_tar['peak_rss_mib'] / full['peak_rss_mib']:.2f}x",
         )
     )
-    print("\n".join(lines))
+    return lines
 
 
 if __name__ == "__main__":

@@ -111,3 +111,15 @@ def test_real_rs3_dump__captions_and_subsets(shared_fixtures: Path, tmp_path: Pa
     assert all(row["layers"] == [] and row["position"] == "none" for row in samples.values())
     shutil.copy(real, tmp_path / "rs3_dump.csv")
     assert detect_format(tmp_path) == "rs5m"
+
+
+def test_annotations__each_shard_read_once(root: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "RS5M"
+    shutil.copytree(root, copy)
+    source = Rs5mSource(copy)
+    source.samples()
+    for shard in (copy / "train").glob("*.tar"):
+        shard.write_bytes(b"gone")  # the captions were set aside during the samples pass
+    texts = [r for b in source.annotation_batches() for r in b.to_pylist()]
+    assert [t["output"] for t in texts[:3]] == [caption for _, caption in data.RS3]
+    assert len(texts) == 5 and source.annotation_count_hint() == 5

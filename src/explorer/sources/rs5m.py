@@ -12,7 +12,8 @@ Released layout (FORMATS.md section 7)::
 
 * Shards are read one at a time through their tar headers: the small name and caption members are read, the
   image bytes are skipped and never leave the tar. A sample's ``image`` is ``<shard>#<offset>+<size>``, which
-  ``read_layer`` reads on demand with one seek. Memory stays at one sample whatever the shard count.
+  ``read_layer`` reads on demand with one seek. The samples pass sets each shard's captions aside in a scratch
+  Arrow file, which the annotation pass reads back, so every tar is walked once and memory holds one shard.
 * A truncated or invalid shard is a ``CorruptFileError`` naming the shard, the byte offset and what was
   expected (tarfile itself stops silently at a cut-off archive: the reader checks member extents and the
   end-of-archive blocks).
@@ -30,6 +31,7 @@ from __future__ import annotations
 import json
 import re
 import tarfile
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +169,8 @@ class Rs5mSource(DatasetSource):
             raise SchemaError(self.root, self.description, "no shard and no caption list")
         self._samples: pa.Table | None = None
         self._count: int | None = None
+        self._spool: tempfile.TemporaryDirectory[str] | None = None  # removed with the source
+        self._spooled: dict[Path, Path] = {}
 
     # --- detection ---------------------------------------------------------------------------------------
     @staticmethod
@@ -211,14 +215,20 @@ class Rs5mSource(DatasetSource):
         for shard in self.shards:
             family, split = self._family(shard)
             relative = shard.relative_to(self.folder).as_posix()
-            names, images = [], []
+            names, images, captioned, captions = [], [], [], []
             for sample in shard_samples(shard):
                 if sample.offset < 0:
                     self.problem(shard, f"sample {sample.key!r} has no image member", sample.key)
                     continue
                 names.append(sample.name or sample.key)
                 images.append(f"{relative}#{sample.offset}+{sample.size}")
+                if sample.caption is None:
+                    self.problem(shard, f"sample {sample.key!r} has no caption member", sample.key)
+                else:
+                    captioned.append(sample.name or sample.key)
+                    captions.append(sample.caption)
             parts.append(self._part(np.array(names, dtype=object), images, split, family, True))
+            self._spool_captions(shard, captioned, captions)
         for path in self.caption_lists:
             names_seen: list[Any] = []
             for batch in csv_batches(
@@ -320,6 +330,16 @@ class Rs5mSource(DatasetSource):
         next_id = 0
         for shard in self.shards:
             family, split = self._family(shard)
+            spooled = self._spooled.get(shard)
+            if spooled is not None:  # captions set aside by samples(): the tar is not read twice
+                with pa.OSFile(str(spooled), "rb") as source:
+                    table = pa.ipc.open_file(source).read_all()
+                spooled.unlink()
+                yield self._captions(
+                    table["name"].to_pylist(), table["caption"].combine_chunks(), split, family, next_id
+                )
+                next_id += table.num_rows
+                continue
             names, captions = [], []
             for sample in shard_samples(shard):
                 if sample.caption is None:
@@ -368,6 +388,17 @@ class Rs5mSource(DatasetSource):
             },
             length=n,
         )
+
+    def _spool_captions(self, shard: Path, names: list[str], captions: list[str]) -> None:
+        """Keep one shard's captions in a scratch Arrow file until ``annotation_batches`` reads them, so each
+        shard's headers are walked once and memory holds one shard's captions at a time."""
+        if self._spool is None:
+            self._spool = tempfile.TemporaryDirectory(prefix="eo-explorer-rs5m-")
+        path = Path(self._spool.name) / f"{len(self._spooled):05d}.arrow"
+        table = pa.table({"name": pa.array(names, pa.string()), "caption": pa.array(captions, pa.string())})
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        self._spooled[shard] = path
 
     def annotation_count_hint(self) -> int | None:
         return self._count
