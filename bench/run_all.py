@@ -24,6 +24,7 @@ BENCHES = {
         "Statistics at full size and on a 10,000-sample selection (issue: statistics)",
     ),
     "dashboard": ("bench_dashboard.py", "Dashboard server side at full size (issue: dashboard)"),
+    "table_a1": ("bench_table_a1.py", "SkyScript and RS5M layouts at full size (issue #9)"),
 }
 
 

@@ -21,7 +21,7 @@ from nbclient import NotebookClient
 from tests.conftest import REPO, SHARED_FIXTURES
 
 NOTEBOOKS = REPO / "notebooks"
-NAMES = ["01_caption_statistics", "02_compare_datasets", "03_paper_figures"]
+NAMES = ["01_caption_statistics", "02_compare_datasets", "03_paper_figures", "05_annotation_audit"]
 
 
 @pytest.fixture
@@ -111,3 +111,12 @@ def test_paper_figures__writes_every_format(run_notebook, tmp_path):
     assert "\\toprule" in (out / "tables" / "comparison.tex").read_text()
     assert (out / "tables" / "comparison.parquet").exists()
     assert len(_outputs(notebook, "image/png")) == 1  # the figure shown
+
+
+def test_annotation_audit__runs_on_the_demo(run_notebook):
+    notebook, _ = run_notebook("05_annotation_audit")
+    text = "\n".join(str(t) for t in _outputs(notebook, "text/plain"))
+    for rule in ("class-in-region", "proportion-word", "box-reference", "relative-position"):
+        assert rule in text
+    assert "chair_i" in text and "bench" in text
+    assert len(_outputs(notebook, "image/png")) >= 3

@@ -52,7 +52,7 @@ __all__ = [
     "open_registered",
 ]
 
-CATALOG_VERSION = 1
+CATALOG_VERSION = 2  # 2: annotations.boxes (list of rotated boxes), samples subset/date/footprint/extra
 SYNTHETIC_MARKER = "README_SYNTHETIC.txt"
 _BUCKET_ROWS = 500_000  # rows per sort bucket: bounds build memory to a few hundred MB of text
 
@@ -186,6 +186,9 @@ def build_catalog(
     started = time.perf_counter()
     root = Path(path).expanduser().resolve()
     source = open_source(root, format=format, name=name)
+    unique = registry.distinct_name(source.name, root)  # another folder registered under this name
+    if unique != source.name:
+        source = open_source(root, format=source.format_name, name=unique)
     target = Path(out) if out else default_catalog_path(root, source.name)
     scratch = target.with_name(target.name + ".building")
     if scratch.exists():
@@ -409,9 +412,20 @@ def open_registered() -> list[Catalog]:
             # A stale entry (catalog deleted) must not keep the dashboard from opening the others.
             continue
     if catalogs:
-        return catalogs
-    return [open_catalog(folder) for folder in ensure_demo()]
+        return distinct_names(catalogs)
+    return distinct_names([open_catalog(folder) for folder in ensure_demo()])
 
 
 def open_many(paths: Iterable[str | Path]) -> list[Catalog]:
-    return [open_catalog(p) for p in paths]
+    return distinct_names([open_catalog(p) for p in paths])
+
+
+def distinct_names(catalogs: list[Catalog]) -> list[Catalog]:
+    """Rename (in memory) catalogs that share a name with an earlier one, after their dataset folder, so that
+    no view ever sees two datasets under one name (catalogs built before names were made distinct)."""
+    taken: set[str] = set()
+    for catalog in catalogs:
+        if catalog.name in taken:
+            catalog.name = registry.unique_name(catalog.name, catalog.root, taken)
+        taken.add(catalog.name)
+    return catalogs

@@ -1,4 +1,4 @@
-"""``eo-explorer``: demo | index | list | stats | figures | serve."""
+"""``eo-explorer``: demo | index | list | stats | figures | audit | serve."""
 
 from __future__ import annotations
 
@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_cmd_serve)
 
     _add_stats_commands(sub)
+    _add_audit_command(sub)
     return parser
 
 
@@ -248,6 +249,46 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     paths = figures.write_figures(result, Path(args.out), formats=tuple(formats), dpi=FIGURE_DPI)
     count = len(paths) // len(formats)
     print(f"{len(paths)} figure files ({count} figures x {', '.join(formats)}) written to {args.out}")
+    return 0
+
+
+def _add_audit_command(sub: argparse._SubParsersAction) -> None:
+    audit = sub.add_parser(
+        "audit",
+        help="check every caption, question and box against its map; store and summarise the verdicts",
+    )
+    audit.add_argument(
+        "catalogs", nargs="*", metavar="CATALOG", help="catalog or dataset folders (default: registered)"
+    )
+    audit.add_argument(
+        "--scheduler",
+        help="address of a running Dask scheduler (tcp://host:8786), or 'sync' to run in this process "
+        "(default: a local cluster of two worker processes)",
+    )
+    audit.add_argument("--chunk", type=int, default=2000, help="samples per task (default 2000)")
+    audit.add_argument(
+        "--no-images", action="store_true", help="skip the image-defect checks (they read every image)"
+    )
+    audit.add_argument("--no-near-duplicates", action="store_true", help="skip MinHash near-duplicate search")
+    audit.add_argument("--quiet", action="store_true", help="no progress bar")
+    audit.set_defaults(func=_cmd_audit)
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from . import audit
+    from .catalog import open_many, open_registered
+
+    catalogs = open_many(args.catalogs) if args.catalogs else open_registered()
+    run = audit.run_audit(
+        catalogs,
+        scheduler=args.scheduler,
+        chunk_samples=args.chunk,
+        check_images=not args.no_images,
+        near_duplicates=not args.no_near_duplicates,
+        progress=not args.quiet,
+    )
+    print(audit.summary_text(catalogs))
+    print(f"audited in {run.seconds:.1f} s; verdicts in " + ", ".join(str(p) for p in run.folders.values()))
     return 0
 
 

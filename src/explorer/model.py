@@ -15,7 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 # Layer kinds a sample can offer. ``s2``: multispectral (Sentinel-2 bands, or the RGB of a caption dataset),
 # ``s1``: SAR (VV, VH in dB), ``landcover``: class codes with their legend.
@@ -54,6 +56,24 @@ SAMPLE_SCHEMA = pa.schema(
         pa.field("image", pa.string()),  # source-specific key locating the imagery (file name, patch id)
         pa.field("s1_id", pa.string()),  # paired Sentinel-1 patch, when any
         pa.field("flags", pa.list_(pa.string())),  # e.g. "placeholder-image", "snow-cloud-shadow", "synthetic"
+        # The sub-dataset or sensor an image comes from, as a filterable field: RS5M "ben" / "fmow" /
+        # "millionaid" / pub11 source, RemoteCLIP file-name prefix ("rsitmd"), SkyScript image source ("NAIP").
+        pa.field("subset", pa.string()),
+        pa.field("date", pa.string()),  # acquisition date as far as known: "2021-05-03", "2021-05", "2021"
+        pa.field("footprint", pa.list_(pa.float64())),  # (west, south, east, north) degrees, when published
+        pa.field("extra", pa.string()),  # JSON object of format-specific fields kept as released (OSM tags, ...)
+    ]
+)
+
+# One box of an annotation: normalised corners of the UNROTATED box (origin top-left, y down) and its rotation
+# in degrees about the box centre (null when the format gives none). See ``sources._boxes`` for the syntaxes.
+BOX_TYPE = pa.struct(
+    [
+        pa.field("x0", pa.float64()),
+        pa.field("y0", pa.float64()),
+        pa.field("x1", pa.float64()),
+        pa.field("y1", pa.float64()),
+        pa.field("angle", pa.float64()),
     ]
 )
 
@@ -72,12 +92,16 @@ ANNOTATION_SCHEMA = pa.schema(
         pa.field("ref", pa.string()),  # text inside <ref>...</ref>
         pa.field("point_x", pa.float64()),  # <point>(x, y)</point>, normalised
         pa.field("point_y", pa.float64()),
+        # The FIRST box of ``boxes`` (unrotated corners), kept as flat columns for fast filtering and stats.
         pa.field("bbox_x0", pa.float64()),  # normalised box, origin top-left, y down
         pa.field("bbox_y0", pa.float64()),
         pa.field("bbox_x1", pa.float64()),
         pa.field("bbox_y1", pa.float64()),
+        pa.field("boxes", pa.list_(BOX_TYPE)),  # every box of the annotation, in text order (empty: none)
+        pa.field("extra", pa.string()),  # JSON object of format-specific columns kept as released
     ]
 )
+BBOX_COLUMNS = ("bbox_x0", "bbox_y0", "bbox_x1", "bbox_y1")
 
 
 def empty_table(schema: pa.Schema) -> pa.Table:
@@ -89,9 +113,14 @@ def table_from_columns(schema: pa.Schema, columns: Mapping[str, Any], length: in
 
     Readers fill only what their format holds; this keeps every table the same shape without each reader
     repeating the null-filling.
+
+    For annotations, ``boxes`` and ``bbox_*`` are kept consistent: a reader may give either (or both), and
+    the other is derived (one box per row with finite ``bbox_*``; ``bbox_*`` = the first of ``boxes``).
     """
     if length is None:
         length = len(next(iter(columns.values()))) if columns else 0
+    if "boxes" in schema.names:
+        columns = _consistent_boxes(dict(columns), length)
     unknown = set(columns) - set(schema.names)
     if unknown:
         raise ValueError(f"columns not in the schema: {sorted(unknown)}")
@@ -108,6 +137,58 @@ def table_from_columns(schema: pa.Schema, columns: Mapping[str, Any], length: in
         else:
             arrays.append(pa.nulls(length, type=field.type))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _float_array(value: Any, length: int) -> pa.Array:
+    if isinstance(value, pa.ChunkedArray):
+        value = value.combine_chunks()
+    if not isinstance(value, pa.Array):
+        value = pa.array(value, type=pa.float64(), from_pandas=True)
+    return value.cast(pa.float64())
+
+
+def boxes_from_bbox(x0: Any, y0: Any, x1: Any, y1: Any, length: int) -> pa.ListArray:
+    """A ``boxes`` column holding one unrotated box where all four corners are finite, else an empty list."""
+    corners = [_float_array(v, length) for v in (x0, y0, x1, y1)]
+    present = np.ones(length, dtype=bool)
+    for corner in corners:
+        values = corner.to_numpy(zero_copy_only=False)
+        present &= np.isfinite(np.asarray(values, dtype=float))
+    keep = pa.array(present)
+    struct = pa.StructArray.from_arrays(
+        [pc.filter(c, keep) for c in corners] + [pa.nulls(int(present.sum()), pa.float64())],
+        fields=list(BOX_TYPE),
+    )
+    offsets = np.concatenate([[0], np.cumsum(present)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), struct, type=pa.list_(BOX_TYPE))
+
+
+def boxes_array(rows: list[list[tuple[float, float, float, float, float | None]]]) -> pa.ListArray:
+    """A ``boxes`` column from per-row lists of (x0, y0, x1, y1, angle)."""
+    flat = [box for row in rows for box in row]
+    struct = pa.StructArray.from_arrays(
+        [pa.array([box[i] for box in flat], pa.float64()) for i in range(5)], fields=list(BOX_TYPE)
+    )
+    offsets = np.concatenate([[0], np.cumsum([len(row) for row in rows])]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), struct, type=pa.list_(BOX_TYPE))
+
+
+def _consistent_boxes(columns: dict[str, Any], length: int) -> dict[str, Any]:
+    has_bbox = all(name in columns for name in BBOX_COLUMNS)
+    if "boxes" not in columns and has_bbox:
+        x0, y0, x1, y1 = (columns[name] for name in BBOX_COLUMNS)
+        columns["boxes"] = boxes_from_bbox(x0, y0, x1, y1, length)
+    elif "boxes" in columns and not has_bbox:
+        boxes = columns["boxes"]
+        if isinstance(boxes, pa.ChunkedArray):
+            boxes = boxes.combine_chunks()
+        if not isinstance(boxes, pa.Array):
+            boxes = pa.array(boxes, pa.list_(BOX_TYPE))
+        first = pc.list_element(pc.if_else(pc.greater(pc.list_value_length(boxes), 0), boxes, pa.scalar(
+            [{"x0": None, "y0": None, "x1": None, "y1": None, "angle": None}], pa.list_(BOX_TYPE))), 0)
+        for name in BBOX_COLUMNS:
+            columns[name] = pc.struct_field(first, name[-2:])
+    return columns
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

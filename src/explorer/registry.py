@@ -25,9 +25,38 @@ def load() -> list[dict[str, Any]]:
     return [e for e in entries if isinstance(e, dict) and "path" in e]
 
 
+def distinct_name(name: str, root: Path) -> str:
+    """``name``, or a variant a user can tell apart when another dataset folder is registered under it.
+
+    Two copies of UCM, two RSICD conversions, one dataset indexed from two places: each keeps its own entry,
+    the later one named after its folder (``UCM (copies/ucm)``). Re-indexing a folder keeps the name it had.
+    """
+    entries = load()
+    root_text = str(root)
+    for entry in entries:
+        if entry.get("root") == root_text and str(entry.get("name", "")).startswith(name):
+            return str(entry["name"])
+    taken = {str(e.get("name")) for e in entries if e.get("root") != root_text}
+    return unique_name(name, root, taken)
+
+
+def unique_name(name: str, root: Path, taken: set[str]) -> str:
+    """``name`` if free, else suffixed with the folder (then its parent, then a number) until free."""
+    if name not in taken:
+        return name
+    for folder in (f"{root.parent.name}/{root.name}", str(root)):
+        candidate = f"{name} ({folder})"
+        if candidate not in taken:
+            return candidate
+    number = 2
+    while f"{name} ({number})" in taken:
+        number += 1
+    return f"{name} ({number})"
+
+
 def add(name: str, catalog_path: Path, root: Path, format: str) -> None:
-    """Register (or refresh) a catalog; one entry per dataset name."""
-    entries = [e for e in load() if e.get("name") != name]
+    """Register (or refresh) a catalog: one entry per name and per dataset folder."""
+    entries = [e for e in load() if e.get("name") != name and e.get("root") != str(root)]
     entries.append({"name": name, "path": str(catalog_path), "root": str(root), "format": format})
     _write(entries)
 

@@ -104,13 +104,11 @@ def test_rgba_image__row_order_flipped_for_bokeh() -> None:
 
 
 def test_box_data__top_left_origin_to_y_up() -> None:
-    assert box_data((0.1, 0.2, 0.5, 0.6)) == {
-        "left": [0.1],
-        "right": [0.5],
-        "bottom": [pytest.approx(0.4)],
-        "top": [0.8],
+    assert box_data([(0.1, 0.2, 0.5, 0.6, None)]) == {
+        "xs": [pytest.approx([0.1, 0.5, 0.5, 0.1])],
+        "ys": [pytest.approx([0.8, 0.8, 0.4, 0.4])],
     }
-    assert box_data(None)["left"] == []
+    assert box_data(None)["xs"] == []
 
 
 def test_header_html__synthetic_badge_and_escaping(demo_catalogs: list[Any]) -> None:

@@ -14,11 +14,11 @@ from explorer.sources.captions import (
     CaptionSource,
     CocoCaptionsSource,
     KarpathySource,
-    LlavaSource,
     NwpuSource,
     RsicapSource,
     SydneyOriginalSource,
 )
+from explorer.sources.geochat import LlavaSource
 from tests.data import captions as cap_data
 from tests.data import chatearthnet as cen_data
 

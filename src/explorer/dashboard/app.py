@@ -50,6 +50,7 @@ def open_catalogs(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
                     problems.append(f"{path}: {error}")
         else:
             catalogs = catalog_module.open_registered()
+        catalogs = catalog_module.distinct_names(catalogs)  # two folders, one dataset name
         query.warm_up([query.index_of(cat) for cat in catalogs])
         return catalogs, problems
 

@@ -3,7 +3,8 @@
 Plain Bokeh figures whose data sources are updated in place: a sample change then costs a few milliseconds per
 viewer instead of a full HoloViews re-render, which keeps "select a sample -> every panel updated" within budget.
 The three figures share one pair of ranges, so zoom and pan move together. Every image fills the unit square
-(whatever its pixel size), and a referring-expression box (normalised, origin top-left) is drawn on each.
+(whatever its pixel size), and every box of the selected annotation (normalised, origin top-left, rotated by
+its angle) is drawn on each.
 """
 
 from __future__ import annotations
@@ -38,17 +39,19 @@ def rgba_image(rgb: np.ndarray | None) -> np.ndarray:
     return np.ascontiguousarray(rgba.view(np.uint32).reshape(height, width)[::-1])
 
 
-def box_data(box: tuple[float, float, float, float] | None) -> dict[str, Any]:
-    """A normalised top-left-origin box as quad coordinates in the image frame (y up)."""
-    if box is None:
-        return {"left": [], "right": [], "bottom": [], "top": []}
-    x0, y0, x1, y1 = box
-    return {
-        "left": [min(x0, x1)],
-        "right": [max(x0, x1)],
-        "bottom": [1.0 - max(y0, y1)],
-        "top": [1.0 - min(y0, y1)],
-    }
+def box_data(boxes: list[tuple[float, float, float, float, float | None]] | None) -> dict[str, Any]:
+    """Normalised top-left-origin boxes, each rotated by its angle (degrees, clockwise in the y-down image)
+    about its centre, as polygon corners in the image frame (y up): one patch per box."""
+    xs: list[list[float]] = []
+    ys: list[list[float]] = []
+    for x0, y0, x1, y1, angle in boxes or []:
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        theta = np.radians(angle or 0.0)
+        dx = np.array([x0, x1, x1, x0]) - cx
+        dy = np.array([y0, y0, y1, y1]) - cy
+        xs.append((cx + dx * np.cos(theta) - dy * np.sin(theta)).tolist())
+        ys.append((1.0 - (cy + dx * np.sin(theta) + dy * np.cos(theta))).tolist())
+    return {"xs": xs, "ys": ys}
 
 
 class LinkedRanges:
@@ -93,11 +96,9 @@ class ImageView(View):
         self.box_source = ColumnDataSource(box_data(None))
         # A white halo under the box line keeps it visible on any class colour.
         for color, width in (("white", 6), (BOX_COLOR, 3)):
-            self.figure.quad(
-                left="left",
-                right="right",
-                bottom="bottom",
-                top="top",
+            self.figure.patches(
+                xs="xs",
+                ys="ys",
                 source=self.box_source,
                 fill_alpha=0.0,
                 line_color=color,
@@ -124,7 +125,7 @@ class ImageView(View):
 
     def _update_box(self, *_: Any) -> None:
         with bokeh_updates():
-            self.box_source.data = box_data(self.state.refexp_box())
+            self.box_source.data = box_data(self.state.refexp_boxes())
 
     def controls(self) -> list[pn.viewable.Viewable]:
         return []

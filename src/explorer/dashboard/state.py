@@ -19,7 +19,7 @@ from .. import imagery
 from ..catalog import Catalog
 from ..constants import NONE_LABEL
 from ..errors import ExplorerError
-from ..model import KIND_REFEXP, LAYER_KINDS, LAYER_LANDCOVER, LAYER_S1, LAYER_S2
+from ..model import LAYER_KINDS, LAYER_LANDCOVER, LAYER_S1, LAYER_S2
 from . import query as dq
 from .query import ALL, Filters, Matches
 
@@ -350,6 +350,21 @@ class ExplorerState(param.Parameterized):
         box = tuple(float(row[c]) for c in ("bbox_x0", "bbox_y0", "bbox_x1", "bbox_y1"))
         return box if all(np.isfinite(box)) else None  # type: ignore[return-value]
 
+    def refexp_boxes(self) -> list[tuple[float, float, float, float, float | None]]:
+        """Every box (x0, y0, x1, y1, angle) of the selected annotation: a 20-box answer gives 20."""
+        first = self.refexp_box()
+        if first is None or self.annotations is None or "boxes" not in self.annotations:
+            return [] if first is None else [(*first, None)]
+        rows = self.annotations[self.annotations["ann_id"] == self.refexp]
+        boxes = rows.iloc[0]["boxes"]
+        if boxes is None or len(boxes) == 0:
+            return [(*first, None)]
+        angle = [b.get("angle") for b in boxes]
+        return [
+            (float(b["x0"]), float(b["y0"]), float(b["x1"]), float(b["y1"]), None if a is None or a != a else float(a))
+            for b, a in zip(boxes, angle, strict=True)
+        ]
+
 
 def refexp_label(row: Mapping[Any, Any]) -> str:
     """A readable one-line label: the referred phrase (or the instruction) and the box."""
@@ -367,7 +382,8 @@ def refexp_options(annotations: pd.DataFrame) -> dict[str, int]:
     options = {NONE_LABEL: NO_REFEXP}
     if annotations is None or annotations.empty:
         return options
-    rows = annotations[(annotations["kind"] == KIND_REFEXP) & annotations["bbox_x0"].notna()]
+    # Every annotation with a box: referring expressions, and grounding/detection answers (GeoChat, FIT-RS).
+    rows = annotations[annotations["bbox_x0"].notna()]
     for row in rows.to_dict("records"):  # a sample has at most a few dozen annotations
         label = base = refexp_label(row)[:90]
         copy = 1

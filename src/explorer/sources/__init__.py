@@ -25,6 +25,11 @@ def _load_builtin_formats() -> None:
         bigearthnet_v2,
         captions,
         chatearthnet,
+        fitrs,  # before geochat: same record shape, FIT-RS is recognised by name / <rbox>
+        geochat,
+        remoteclip,
+        rs5m,
+        skyscript,
     )
 
 
@@ -40,6 +45,12 @@ def detect_format(path: str | Path) -> str:
     for name, cls in FORMATS.items():
         if cls.detect(root):
             return name
+    # Nothing matched: a file with a format's markers that cannot be parsed (truncated JSON) is the likely
+    # reason, and its error (file, line/offset, what was expected) helps far more than "none matched".
+    for cls in FORMATS.values():
+        errors = cls.detect_errors(root)
+        if errors:
+            raise errors[0]
     raise UnknownLayoutError(root, list(FORMATS))
 
 

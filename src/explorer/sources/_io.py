@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import struct
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import xarray as xr
 from PIL import Image
 
 from ..errors import CorruptFileError, MissingFileError
@@ -38,7 +40,9 @@ def read_json(path: Path) -> Any:
         raise MissingFileError(path, "a JSON file") from exc
     except json.JSONDecodeError as exc:
         raise CorruptFileError(
-            path, "valid JSON", f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+            path,
+            "valid, complete JSON",
+            f"{exc.msg} at line {exc.lineno} column {exc.colno} (character {exc.pos:,} of {len(exc.doc):,})",
         ) from exc
     except UnicodeDecodeError as exc:
         raise CorruptFileError(path, "UTF-8 encoded JSON", str(exc)) from exc
@@ -81,3 +85,28 @@ def has_layer(layers: pa.ChunkedArray | pa.ListArray, kind: str) -> np.ndarray:
     hits = pc.equal(pc.list_flatten(layers), kind).to_numpy(zero_copy_only=False)
     mask[pc.list_parent_indices(layers).to_numpy()[hits]] = True
     return mask
+
+
+def rgb_layer(data: Path | bytes, sample_id: str, where: str | Path) -> xr.DataArray:
+    """An image file (or its bytes, e.g. from a tar shard) as an 8-bit ``s2`` layer with bands R, G, B."""
+    try:
+        with Image.open(io.BytesIO(data) if isinstance(data, bytes) else data) as image:
+            image.load()
+            array = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+    except FileNotFoundError as exc:
+        raise MissingFileError(where, f"the image of {sample_id}") from exc
+    except IMAGE_ERRORS as exc:
+        raise CorruptFileError(where, "a readable RGB image", f"{type(exc).__name__}: {exc}") from exc
+    height, width = array.shape[:2]
+    return xr.DataArray(
+        np.moveaxis(array, -1, 0),
+        dims=("band", "y", "x"),
+        coords={"band": ["R", "G", "B"], "y": np.arange(height), "x": np.arange(width)},
+        name="s2",
+        attrs={"scale": "8-bit", "sample_id": sample_id},
+    )
+
+
+def constant(value: Any, length: int, type: pa.DataType | None = None) -> pa.Array:
+    """A column repeating one value (or null), without building a Python/NumPy object array first."""
+    return pa.repeat(pa.scalar(value, type or pa.string()), length)

@@ -55,6 +55,12 @@ class DatasetSource(abc.ABC):
     def detect(cls, root: Path) -> bool:
         """True when ``root`` looks like this format (cheap: file names only, no full reads)."""
 
+    @classmethod
+    def detect_errors(cls, root: Path) -> list[DataError]:
+        """Why a file that looks like this format could not be read (truncated, invalid), for when no format
+        matched: the user then learns which file is broken and where, instead of "none matched"."""
+        return []
+
     def default_name(self) -> str:
         return self.root.resolve().name
 

@@ -7,7 +7,7 @@ One class per on-disk format (FORMATS.md section 6):
 * ``coco-captions``: ``{"images": [{"id", "file_name"}], "annotations": [{"image_id", "caption"}]}``;
 * ``nwpu``: ``dataset_nwpu.json``, ``{class name: [{"filename", "split", "raw", "raw_1", ...}]}``;
 * ``rsicap``: ``{"annotations": [{"image_id", "filename", "text_input", "text_output"}]}``;
-* ``llava``: GeoChat / LLaVA conversations ``[{"id", "image", "conversations": [{"from", "value"}]}]``;
+* (GeoChat / LLaVA conversations are streamed by ``geochat``; FIT-RS by ``fitrs``; both build on this module)
 * ``sydney-original``: ``descriptions_SIDNEY.txt`` (``<image id> <caption>`` lines) and
   ``filenames_{train,val,test}.txt``.
 
@@ -33,7 +33,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import xarray as xr
 from PIL import Image
 
@@ -41,7 +40,6 @@ from ..errors import CorruptFileError, DataError, MissingFileError, SchemaError
 from ..model import (
     ANNOTATION_SCHEMA,
     KIND_CAPTION,
-    KIND_CONVERSATION,
     LAYER_S2,
     POSITION_NONE,
     SAMPLE_SCHEMA,
@@ -80,11 +78,6 @@ KNOWN_DATASETS: dict[str, dict[str, str]] = {
     },
 }
 
-# GeoChat markup: task token, phrase, first oriented box {<x1><y1><x2><y2>|<angle>} in 0-100 units.
-TASK_PATTERN = r"\[(?P<task>refer|grounding|identify)\]"
-REF_PATTERN = r"<p>(?P<ref>.*?)</p>"
-BOX_PATTERN = r"\{<(?P<x0>\d+)><(?P<y0>\d+)><(?P<x1>\d+)><(?P<y1>\d+)>"
-
 
 def _stem(name: str) -> str:
     return Path(name.replace("\\", "/")).stem
@@ -119,6 +112,8 @@ class _Collected:
         self.ann_split: list[str | None] = []
         self.ann_input: list[str | None] = []
         self.ann_output: list[str] = []
+        self.ann_category: list[str | None] = []
+        self.ann_extra: list[str | None] = []
 
     def sample(self, sample_id: str, image: str, split: str | None, labels: list[str] | None = None) -> None:
         if sample_id in self.seen:
@@ -129,11 +124,21 @@ class _Collected:
         self.sample_split.append(split)
         self.labels.append(labels or [])
 
-    def text(self, sample_id: str, output: str, split: str | None, prompt: str | None = None) -> None:
+    def text(
+        self,
+        sample_id: str,
+        output: str,
+        split: str | None,
+        prompt: str | None = None,
+        category: str | None = None,
+        extra: str | None = None,
+    ) -> None:
         self.ann_sample.append(sample_id)
         self.ann_output.append(output)
         self.ann_split.append(split)
         self.ann_input.append(prompt)
+        self.ann_category.append(category)
+        self.ann_extra.append(extra)
 
 
 class CaptionSource(DatasetSource):
@@ -148,6 +153,8 @@ class CaptionSource(DatasetSource):
     #: who wrote the texts
     source_label: ClassVar[str] = "human"
     annotation_kind: ClassVar[str] = KIND_CAPTION
+    #: folders next to the annotation file that may hold the images
+    image_folders: ClassVar[tuple[str, ...]] = IMAGE_FOLDERS
 
     def __init__(self, root: str | Path, name: str | None = None) -> None:
         root = Path(root).expanduser()
@@ -209,6 +216,18 @@ class CaptionSource(DatasetSource):
     def detect(cls, root: Path) -> bool:
         return any(cls.matches(path) for path in cls.candidates(root))
 
+    @classmethod
+    def detect_errors(cls, root: Path) -> list[DataError]:
+        errors: list[DataError] = []
+        for path in cls.candidates(root):
+            try:
+                cls.check(path)
+            except DataError as exc:
+                errors.append(exc)
+            except OSError:
+                continue
+        return errors
+
     def default_name(self) -> str:
         return self.folder.resolve().name
 
@@ -257,6 +276,8 @@ class CaptionSource(DatasetSource):
             "split": collected.ann_split,
             "input": collected.ann_input,
             "output": collected.ann_output,
+            "category": collected.ann_category,
+            "extra": collected.ann_extra,
         }
         inputs = pa.array(collected.ann_input, pa.string())
         columns.update(self.extra_columns(inputs, pa.array(collected.ann_output, pa.string())))
@@ -269,7 +290,7 @@ class CaptionSource(DatasetSource):
     def _image_index(self) -> dict[str, str]:
         """Image file name -> path relative to the folder, for images under images/ or imgs/ (walked once)."""
         index: dict[str, str] = {}
-        for top in IMAGE_FOLDERS:
+        for top in self.image_folders:
             base = self.folder / top
             if not base.is_dir():
                 continue
@@ -522,80 +543,6 @@ class RsicapSource(CaptionSource):
                     None,
                     prompt if isinstance(prompt, str) and prompt else None,
                 )
-
-
-@register
-class LlavaSource(CaptionSource):
-    """GeoChat-Instruct / LLaVA conversations: one annotation per human question and gpt answer.
-
-    Task tokens ([refer], [grounding], [identify]) become ``category``, the first ``<p>phrase</p>`` becomes
-    ``ref`` and the first box ``{<x1><y1><x2><y2>|<angle>}`` (0-100 units; the angle is dropped) becomes
-    ``bbox_*`` in 0-1 units: from the answer when it has one, else from the question (as [identify] asks).
-    """
-
-    format_name = "llava"
-    description = 'LLaVA/GeoChat conversations: [{"id", "image", "conversations": [{"from", "value"}]}]'
-    tokens = ("conversations",)
-    opener = "["
-    source_label = "templates+llm"
-    annotation_kind = KIND_CONVERSATION
-
-    @classmethod
-    def shape_ok(cls, document: Any) -> bool:
-        first = _first_item(document)
-        return isinstance(first, dict) and isinstance(first.get("conversations"), list)
-
-    def collect(self, into: _Collected) -> None:
-        for path in self.files:
-            document = read_json(path)
-            if not isinstance(document, list):
-                raise SchemaError(path, "a JSON array of conversation records", type(document).__name__)
-            for index, record in enumerate(document):
-                if not isinstance(record, dict) or not isinstance(record.get("conversations"), list):
-                    self.problem(path, f"record {index}: expected an object with a 'conversations' list")
-                    continue
-                image = record.get("image")
-                if not isinstance(image, str) or not image:
-                    self.problem(path, f"record {index}: no 'image' (text-only conversation)")
-                    continue
-                sample_id = _stem(image)
-                into.sample(sample_id, _file_name(image), None)
-                question: str | None = None
-                for number, turn in enumerate(record["conversations"]):
-                    role = turn.get("from") if isinstance(turn, dict) else None
-                    value = turn.get("value") if isinstance(turn, dict) else None
-                    if not isinstance(value, str) or role not in ("human", "gpt"):
-                        self.problem(
-                            path, f"record {index} turn {number}: expected from human/gpt and a value"
-                        )
-                        continue
-                    if role == "human":
-                        question = value
-                    elif question is None:
-                        self.problem(
-                            path, f"record {index} turn {number}: answer without a question", sample_id
-                        )
-                    else:
-                        into.text(sample_id, value, None, question)
-                        question = None
-                if question is not None:
-                    self.problem(path, f"record {index}: last question has no answer", sample_id)
-
-    def extra_columns(self, inputs: pa.Array, outputs: pa.Array) -> dict[str, Any]:
-        inputs = pc.utf8_trim_whitespace(pc.replace_substring(inputs, "<image>", ""))
-        task = pc.extract_regex(inputs, TASK_PATTERN).flatten()[0]
-        ref = pc.coalesce(
-            pc.extract_regex(inputs, REF_PATTERN).flatten()[0],
-            pc.extract_regex(outputs, REF_PATTERN).flatten()[0],
-        )
-        box_out = pc.extract_regex(outputs, BOX_PATTERN)
-        box_in = pc.extract_regex(inputs, BOX_PATTERN)
-        use_out = box_out.is_valid()
-        columns: dict[str, Any] = {"input": inputs, "category": task, "ref": ref}
-        for position, column in enumerate(("bbox_x0", "bbox_y0", "bbox_x1", "bbox_y1")):
-            chosen = pc.if_else(use_out, box_out.flatten()[position], box_in.flatten()[position])
-            columns[column] = pc.divide(chosen.cast(pa.float64()), 100.0)
-        return columns
 
 
 @register

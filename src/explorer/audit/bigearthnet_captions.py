@@ -1,0 +1,150 @@
+"""BigEarthNet.txt captions against the map and the metadata.
+
+Checked, each with the character span of the claim in the caption:
+
+* ``caption-class``: every class the caption names is present in the map (``rules.PRESENCE``);
+* ``caption-area``: "Arable land (~708,000 sqm)": pixels x 100 sqm (10 m pixels), rounded (``AREA_TOLERANCE``);
+* ``caption-most-prominent``: "X (...) is the most prominent feature": X has the most pixels;
+* ``caption-country`` / ``caption-season``: "captured in <country> during <season>" against the metadata.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..legends import CORINE19
+from . import corine_text as ct
+from .corine_map import CorineMap
+from .rules import AREA_TOLERANCE, PIXEL_AREA_SQM, PRESENCE
+from .verdicts import AGREE, DISPUTE, NOT_EVALUABLE, VerdictRows
+
+_AREA_AFTER = re.compile(r"\s*\(\s*~?\s*(\d[\d,]*)\s*(?:sqm|m2|m²)\s*\)", re.I)
+_PROMINENT = re.compile(r"^[^.]*?\)?\s*(?:is|are) the (?:most prominent|dominant|predominant)", re.I)
+_CAPTURED = re.compile(r"captured in ([A-Z][a-z]+) during (\w+)")
+
+
+def _agree(ok: bool) -> str:
+    return AGREE if ok else DISPUTE
+
+
+def check_caption(
+    row: Mapping[str, Any], cmap: CorineMap | None, meta: Mapping[str, Any], out: VerdictRows
+) -> None:
+    if row.get("kind") != "caption":
+        return
+    text = row.get("output") or ""
+    mentions = ct.find_classes(text)
+    captured = _CAPTURED.search(text)
+    if captured:
+        for rule, group, truth in (
+            ("caption-country", 1, meta.get("country")),
+            ("caption-season", 2, (meta.get("season") or "").lower() or None),
+        ):
+            said = captured.group(group)
+            span = {"field": "output", "span_start": captured.start(group), "span_end": captured.end(group)}
+            if truth is None:
+                out.add(
+                    row,
+                    rule,
+                    "metadata",
+                    True,
+                    NOT_EVALUABLE,
+                    released=said,
+                    from_map="not in the metadata",
+                    **span,
+                )
+            else:
+                out.add(
+                    row,
+                    rule,
+                    "metadata",
+                    True,
+                    _agree(said.lower() == str(truth).lower()),
+                    released=said,
+                    from_map=str(truth),
+                    **span,
+                )
+    for cls, start, end in mentions:
+        name = CORINE19.names[cls]
+        span = {"field": "output", "span_start": start, "span_end": end, "class_name": name}
+        if cmap is None:
+            out.add(
+                row,
+                "caption-class",
+                "-",
+                True,
+                NOT_EVALUABLE,
+                released=name,
+                from_map="no reference map",
+                **span,
+            )
+            continue
+        for number, (variant, threshold) in enumerate(PRESENCE):
+            out.add(
+                row,
+                "caption-class",
+                variant,
+                number == 0,
+                _agree(cmap.present(cls, threshold)),
+                released=name,
+                from_map=f"{cmap.counts[cls]} px",
+                **span,
+            )
+        area = _AREA_AFTER.match(text, end)
+        if area:
+            said = float(area.group(1).replace(",", ""))
+            truth = float(cmap.counts[cls] * PIXEL_AREA_SQM)
+            area_span = {**span, "span_start": area.start(1), "span_end": area.end(1)}
+            for number, (variant, kind) in enumerate(AREA_TOLERANCE):
+                ok = (
+                    abs(said - truth) <= 500 if kind == "abs" else abs(said - truth) <= 0.05 * max(truth, 1.0)
+                )
+                out.add(
+                    row,
+                    "caption-area",
+                    variant,
+                    number == 0,
+                    _agree(ok),
+                    released=f"{said:,.0f} sqm",
+                    from_map=f"{truth:,.0f} sqm",
+                    score=truth,
+                    **area_span,
+                )
+    for sentence in re.finditer(r"[^.]+\.?", text):
+        if not _PROMINENT.match(sentence.group(0).strip()):
+            continue
+        named = ct.find_classes(sentence.group(0))
+        if not named:
+            continue
+        cls, start, end = named[0]
+        span = {
+            "field": "output",
+            "span_start": sentence.start() + start,
+            "span_end": sentence.start() + end,
+            "class_name": CORINE19.names[cls],
+        }
+        if cmap is None:
+            out.add(
+                row,
+                "caption-most-prominent",
+                "-",
+                True,
+                NOT_EVALUABLE,
+                released=CORINE19.names[cls],
+                from_map="no reference map",
+                **span,
+            )
+            continue
+        top = int(cmap.counts.argmax())
+        out.add(
+            row,
+            "caption-most-prominent",
+            "pixel-count",
+            True,
+            _agree(cmap.counts[cls] == cmap.counts[top]),
+            released=CORINE19.names[cls],
+            from_map=CORINE19.names[top],
+            **span,
+        )

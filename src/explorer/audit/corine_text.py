@@ -1,0 +1,122 @@
+"""Reading BigEarthNet.txt text: CORINE class names, yes/no answers, option letters, seasons, countries.
+
+Class names are matched case-insensitively, longest first, as whole names of ``legends.CORINE19`` (they contain
+commas and "and", so options are never split on either). A text naming no class of the legend makes its claim
+not evaluable: the audit never guesses a class.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..legends import CORINE19
+
+SEASONS = ("spring", "summer", "autumn", "winter")
+SEASON_ALIASES = {"fall": "autumn"}
+#: BigEarthNet v2.0's ten countries (FORMATS.md section 3).
+COUNTRIES = (
+    "Austria",
+    "Belgium",
+    "Finland",
+    "Ireland",
+    "Kosovo",
+    "Lithuania",
+    "Luxembourg",
+    "Portugal",
+    "Serbia",
+    "Switzerland",
+)
+DIRECTIONS = ("north", "south", "east", "west")
+_LETTER = re.compile(r"^\s*\(?([a-dA-D])\b")
+_YES_NO = re.compile(r"^\s*(yes|no)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _class_pattern() -> re.Pattern[str]:
+    names = sorted(CORINE19.names, key=len, reverse=True)
+    return re.compile("|".join(rf"\b{re.escape(n)}\b" for n in names), re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _class_of() -> dict[str, int]:
+    return {name.lower(): i for i, name in enumerate(CORINE19.names)}
+
+
+def find_classes(text: str | None) -> list[tuple[int, int, int]]:
+    """(class index, start, end) of every class name in ``text``, in reading order."""
+    if not text:
+        return []
+    lookup = _class_of()
+    return [(lookup[m.group(0).lower()], m.start(), m.end()) for m in _class_pattern().finditer(text)]
+
+
+def class_of(text: str) -> int | None:
+    """The class a whole option names ("Pastures"), or None."""
+    return _class_of().get(" ".join(text.strip().strip(".").lower().split()))
+
+
+def yes_no(answer: str | None) -> str | None:
+    match = _YES_NO.match(answer or "")
+    return match.group(1).lower() if match else None
+
+
+def letter(answer: str | None) -> str | None:
+    match = _LETTER.match(answer or "")
+    return match.group(1).lower() if match else None
+
+
+def season_in(text: str) -> str | None:
+    words = re.findall(r"[a-z]+", text.lower())
+    for word in words:
+        word = SEASON_ALIASES.get(word, word)
+        if word in SEASONS:
+            return word
+    return None
+
+
+_COUNTRY = re.compile(r"\b(" + "|".join(c.lower() for c in COUNTRIES) + r")\b")
+
+
+def country_in(text: str) -> str | None:
+    match = _COUNTRY.search(text.lower())
+    return next(c for c in COUNTRIES if c.lower() == match.group(1)) if match else None
+
+
+_DIRECTION = re.compile(r"\b(north|south|east|west)\b")
+
+
+def direction_in(text: str) -> str | None:
+    found = set(_DIRECTION.findall(text.lower()))
+    return found.pop() if len(found) == 1 else None
+
+
+def season_of_month(month: int) -> str:
+    """Meteorological seasons: DJF winter, MAM spring, JJA summer, SON autumn."""
+    return (
+        "winter",
+        "winter",
+        "spring",
+        "spring",
+        "spring",
+        "summer",
+        "summer",
+        "summer",
+        "autumn",
+        "autumn",
+        "autumn",
+        "winter",
+    )[month - 1]
+
+
+def acquisition_date(name: str | None) -> tuple[int, int, int] | None:
+    """(year, month, day) of the first ``YYYYMMDDT`` stamp in a Sentinel product/patch name."""
+    match = re.search(r"_(\d{4})(\d{2})(\d{2})T\d{4,6}_", name or "")
+    if not match:
+        return None
+    return int(match.group(1)), int(match.group(2)), int(match.group(3))
+
+
+def numbers(text: str) -> list[float]:
+    """Numbers as written ("708,000", "12.5"), in reading order."""
+    return [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)]

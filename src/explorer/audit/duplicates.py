@@ -1,0 +1,237 @@
+"""Duplicates and templates in any caption dataset, map or not.
+
+* ``same-caption-other-image``: the exact caption (after lower-casing and collapsing spaces and punctuation)
+  also describes another image;
+* ``padding-repeat``: an image's references repeat one caption (datasets that pad to N references per image);
+* ``near-duplicate``: another image's caption is almost the same: MinHash/LSH (``datasketch``) over word
+  1-3-grams (captions are short: 5-gram shingles would miss them), estimated Jaccard >= ``NEAR_THRESHOLD``;
+* templatedness (a dataset statistic, not a verdict): the share of sentences covered by the
+  ``TOP_SKELETONS`` most frequent skeletons, a skeleton being the sentence with numbers, class names and
+  positions replaced by placeholders.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..legends import CHATEARTHNET, CORINE19, WORLDCOVER
+from .verdicts import AGREE, DISPUTE, VerdictRows
+
+NUM_PERM = 64
+NEAR_THRESHOLD = 0.8
+TOP_SKELETONS = 20
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def normalise(text: str | None) -> str:
+    return " ".join(_WORD.findall((text or "").lower()))
+
+
+def shingles(text: str) -> set[bytes]:
+    words = text.split()
+    grams = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(max(len(words) - n + 1, 0))}
+    return {g.encode() for g in grams} or {text.encode()}
+
+
+def check_duplicates(captions: pd.DataFrame, out: VerdictRows, near: bool = True) -> None:
+    """Verdicts for every caption of one dataset (columns of ANNOTATION_SCHEMA plus ``country``)."""
+    if captions.empty:
+        return
+    frame = captions.reset_index(drop=True).copy()
+    frame["norm"] = [normalise(t) for t in frame["output"]]
+    # padding: the 2nd, 3rd, ... copy of a caption within one sample
+    repeat = frame.duplicated(["sample_id", "norm"], keep="first").to_numpy()
+    # the same caption on other images: distinct samples sharing the text
+    samples_per_text = frame.groupby("norm")["sample_id"].nunique()
+    shared = frame["norm"].map(samples_per_text).to_numpy() > 1
+    near_of: dict[int, tuple[str, float]] = {}
+    if near:
+        near_of = _near_duplicates(frame)
+    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+    for record in records:
+        record["country"] = record["country"] if isinstance(record.get("country"), str) else None
+    for i, row in enumerate(records):
+        text = row["output"] or ""
+        whole = {"field": "output", "span_start": 0, "span_end": len(text)}
+        out.add(
+            row,
+            "padding-repeat",
+            "normalised-text",
+            True,
+            DISPUTE if repeat[i] else AGREE,
+            released=text[:80],
+            from_map="repeats an earlier reference of this image" if repeat[i] else "unique in its image",
+            **(whole if repeat[i] else {}),
+        )
+        if shared[i]:
+            others = int(samples_per_text[row["norm"]]) - 1
+            out.add(
+                row,
+                "same-caption-other-image",
+                "normalised-text",
+                True,
+                DISPUTE,
+                released=text[:80],
+                from_map=f"also on {others} other image(s)",
+                **whole,
+            )
+        else:
+            out.add(
+                row,
+                "same-caption-other-image",
+                "normalised-text",
+                True,
+                AGREE,
+                released=text[:80],
+                from_map="on this image only",
+            )
+        if near:
+            if i in near_of:
+                other, score = near_of[i]
+                out.add(
+                    row,
+                    "near-duplicate",
+                    f"minhash-jaccard>={NEAR_THRESHOLD}",
+                    True,
+                    DISPUTE,
+                    released=text[:80],
+                    from_map=f"~{score:.2f} Jaccard with a caption of {other}",
+                    score=score,
+                    **whole,
+                )
+            else:
+                out.add(
+                    row,
+                    "near-duplicate",
+                    f"minhash-jaccard>={NEAR_THRESHOLD}",
+                    True,
+                    AGREE,
+                    released=text[:80],
+                    from_map="no near copy on another image",
+                )
+
+
+_MERSENNE = np.uint64((1 << 61) - 1)
+_MAX_HASH = np.uint64((1 << 32) - 1)
+
+
+def signatures(texts: list[str], num_perm: int = NUM_PERM, seed: int = 1) -> np.ndarray:
+    """MinHash signatures (n, num_perm) of word 1-3-gram shingles, computed with NumPy.
+
+    The universal hashing of ``datasketch.MinHash``'s "legacy" scheme (``(a * h + b) mod (2^61 - 1)``, 32-bit
+    values, its permutations for ``seed``), but shingles hashed with CRC-32 and all permutations applied at
+    once, instead of SHA-1 and a Python call per shingle: much faster, and the signatures plug into
+    ``MinHashLSH`` as ``MinHash(hashvalues=..., scheme="legacy")``.
+    """
+    import zlib
+
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="legacy").permutations
+    out = np.empty((len(texts), num_perm), dtype=np.uint64)
+    for i, text in enumerate(texts):
+        h = np.fromiter((zlib.crc32(g) for g in shingles(text)), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            values = ((h[:, None] * a[None, :] + b[None, :]) % _MERSENNE) & _MAX_HASH
+        out[i] = values.min(axis=0)
+    return out
+
+
+def _near_duplicates(frame: pd.DataFrame) -> dict[int, tuple[str, float]]:
+    """Row -> (another sample, estimated Jaccard) for captions with a near (not exact) copy elsewhere."""
+    from datasketch import MinHash, MinHashLSH
+
+    distinct = frame.drop_duplicates("norm")
+    lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM)
+    keys = distinct["norm"].tolist()
+    permutations = MinHash(num_perm=NUM_PERM, scheme="legacy").permutations  # made once, not per caption
+    hashes = [
+        MinHash(num_perm=NUM_PERM, hashvalues=h, permutations=permutations, scheme="legacy")
+        for h in signatures(keys)
+    ]
+    with lsh.insertion_session() as session:
+        for key, mh in zip(keys, hashes, strict=True):
+            session.insert(key, mh)
+    position = {key: i for i, key in enumerate(keys)}
+    samples_of = frame.groupby("norm")["sample_id"].agg(lambda s: sorted(set(s)))
+    best: dict[str, tuple[str, float]] = {}
+    for key, mh in zip(keys, hashes, strict=True):
+        for other in lsh.query(mh):
+            if other == key:
+                continue
+            theirs = [s for s in samples_of[other] if s not in samples_of[key]]
+            if not theirs:
+                continue
+            score = float(mh.jaccard(hashes[position[other]]))
+            if score >= NEAR_THRESHOLD and score > best.get(key, ("", -1.0))[1]:
+                best[key] = (theirs[0], score)
+    return {i: best[n] for i, n in enumerate(frame["norm"]) if n in best}
+
+
+# --- templatedness -----------------------------------------------------------------------------------------
+def _placeholder_pattern() -> re.Pattern[str]:
+    names = {n.lower() for legend in (CHATEARTHNET, CORINE19, WORLDCOVER) for n in legend.names}
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"\b({alternatives})\b")
+
+
+_POSITIONS = re.compile(
+    r"\b(top|bottom|upper|lower) (left|right)\b|\b(middle|center|centre)\b|\b(north|south|east|west)\w*\b"
+)
+_PROPORTIONS = re.compile(r"\b(extra small|extra large|small|medium|large)\b")
+
+
+def skeleton(sentence: str, classes: re.Pattern[str] | None = None) -> str:
+    """One sentence's skeleton (for reading; ``skeletons`` does the same for many, with Arrow)."""
+    text = " ".join(sentence.lower().split())
+    text = (classes or _placeholder_pattern()).sub("<class>", text)
+    text = re.sub(r"\d[\d,.]*", "<num>", text)
+    text = _POSITIONS.sub("<pos>", text)
+    return _PROPORTIONS.sub("<size>", text)
+
+
+def skeletons(captions: pd.Series) -> pd.DataFrame:
+    """(caption row, sentence skeleton) for every sentence of every caption, vectorised in Arrow (RE2)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(captions.fillna("").astype(str).tolist(), pa.string())
+    sentences = pc.split_pattern_regex(pc.utf8_lower(text), r"(?:[.!?])\s+")
+    parents = pc.list_parent_indices(sentences).to_numpy()
+    flat = pc.utf8_trim_whitespace(pc.list_flatten(sentences))
+    flat = pc.replace_substring_regex(flat, r"\s+", " ")
+    flat = pc.replace_substring_regex(flat, _placeholder_pattern().pattern, "<class>")
+    flat = pc.replace_substring_regex(flat, r"\d[\d,.]*", "<num>")
+    flat = pc.replace_substring_regex(flat, _POSITIONS.pattern, "<pos>")
+    flat = pc.replace_substring_regex(flat, _PROPORTIONS.pattern, "<size>")
+    flat = pc.utf8_rtrim(flat, characters=".!? ")
+    frame = pd.DataFrame({"row": parents, "skeleton": flat.to_numpy(zero_copy_only=False)})
+    return frame[frame["skeleton"].str.len() > 0]
+
+
+def templatedness(
+    captions: pd.Series, top: int = TOP_SKELETONS, parts: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """Share of sentences covered by the ``top`` most frequent skeletons, and those skeletons.
+
+    ``parts``: precomputed ``skeletons(captions)`` (rows positional in ``captions``), to group without redoing them.
+    """
+    parts = skeletons(captions) if parts is None else parts
+    counts = parts["skeleton"].value_counts()
+    total = int(counts.sum())
+    common = counts.head(top)
+    covered = int(common.sum())
+    normalised = pd.Series([normalise(t) for t in captions.fillna("")])
+    return {
+        "sentences": total,
+        "distinct_skeletons": int(len(counts)),
+        "top_k": top,
+        "share_covered_by_top_k": float(covered / total) if total else float("nan"),
+        "top_skeletons": [{"skeleton": str(k), "sentences": int(n)} for k, n in common.items()],
+        "caption_count": int(captions.notna().sum()),
+        "exact_duplicate_share": float(np.mean(normalised.duplicated(keep=False))) if len(captions) else 0.0,
+    }

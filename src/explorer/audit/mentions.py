@@ -1,0 +1,163 @@
+"""Class mentions in ChatEarthNet-style captions, with the region and proportion word each one is claimed for.
+
+A rule-based spaCy pipeline (``spacy.blank("en")``, a sentencizer and one ``span_ruler`` named
+``"audit_terms"``) reuses the project's POSITION and SIZE patterns (``explorer.text.patterns``) and adds two
+data files next to them, in ``patterns/audit/``: ``chatearthnet_synonyms.jsonl`` (phrase -> ChatEarthNet
+class: forest -> tree, urban / buildings -> developed area, farmland -> crop, ...) and ``negation.jsonl``
+(cues: no, without, absence of, ...).
+Editing those files changes what the audit reads; no code change needed.
+
+Reading rules, stated so they can be argued with:
+
+* negation: a class preceded in its clause by a negation cue at most 4 tokens before ("no water", "without
+  any snow") is not a mention of that class;
+* regions: a clause (sentence split at , ; :) names its region with a ChatEarthNet position (top left, top
+  right, bottom left, bottom right, middle/center); a clause without any position inherits the previous
+  clause's region in the same sentence ("In the top left, there is tree, and a small part of crop"); with two
+  regions in one clause a class takes the nearest one;
+* proportion words ("a medium portion of") belong to the next class in the clause, else the previous one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ..text.spatial import PATTERN_DIR, load_patterns
+
+COMPONENT = "audit_terms"
+SYNONYM_FILE = PATTERN_DIR / "audit" / "chatearthnet_synonyms.jsonl"
+NEGATION_FILE = PATTERN_DIR / "audit" / "negation.jsonl"
+#: POSITION labels of the text patterns -> ChatEarthNet's five regions ("center" is ChatEarthNet's "middle")
+REGIONS = {
+    "top left": "top left",
+    "top right": "top right",
+    "bottom left": "bottom left",
+    "bottom right": "bottom right",
+    "middle": "middle",
+    "center": "middle",
+}
+NEGATION_WINDOW = 4
+_CLAUSE_BREAKS = {",", ";", ":"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    cls: str  # ChatEarthNet class name
+    start: int
+    end: int
+    region: str | None  # one of the five regions, or None when the clause names none
+    size: (
+        str | None
+    )  # proportion word ("extra small" ... "extra large") claimed for this class in this region
+    size_start: int = -1
+    size_end: int = -1
+
+
+@dataclass(frozen=True)
+class Reading:
+    mentions: list[Mention]
+    negated: list[tuple[str, int, int]]  # (class, start, end) read as "not there"
+
+
+def _data_patterns(path: Any) -> list[dict[str, Any]]:
+    patterns = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                patterns.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: expected one JSON pattern per line ({exc})") from exc
+    return patterns
+
+
+@lru_cache(maxsize=1)
+def nlp() -> Any:
+    import spacy
+
+    pipeline: Any = spacy.blank("en")
+    pipeline.add_pipe("sentencizer")
+    ruler: Any = pipeline.add_pipe(
+        "span_ruler",
+        name=COMPONENT,
+        config={
+            "spans_key": COMPONENT,
+            "phrase_matcher_attr": "LOWER",
+            "spans_filter": {"@misc": "spacy.first_longest_spans_filter.v1"},
+        },
+    )
+    reused = [p for p in load_patterns() if p["label"] in ("POSITION", "SIZE")]
+    ruler.add_patterns(reused + _data_patterns(SYNONYM_FILE) + _data_patterns(NEGATION_FILE))
+    return pipeline
+
+
+def read_caption(text: str | None) -> Reading:
+    """Mentions of one caption (see the module docstring for the reading rules)."""
+    if not text:
+        return Reading([], [])
+    return _read(nlp()(text))
+
+
+def read_captions(texts: list[str]) -> list[Reading]:
+    return [_read(doc) for doc in nlp().pipe(texts, batch_size=256)]
+
+
+def _read(doc: Any) -> Reading:
+    spans = sorted(doc.spans[COMPONENT], key=lambda s: s.start)
+    mentions: list[Mention] = []
+    negated: list[tuple[str, int, int]] = []
+    for sentence in doc.sents:
+        # clauses: token ranges split at , ; :
+        clauses: list[tuple[int, int]] = []
+        begin = sentence.start
+        for token in sentence:
+            if token.text in _CLAUSE_BREAKS:
+                clauses.append((begin, token.i))
+                begin = token.i + 1
+        clauses.append((begin, sentence.end))
+        inherited: str | None = None
+        for lo, hi in clauses:
+            inside = [s for s in spans if lo <= s.start and s.end <= hi]
+            positions = [s for s in inside if s.label_ == "POSITION"]
+            regions = [(s, REGIONS.get(s.id_)) for s in positions]
+            if positions:
+                inherited = next((r for _, r in regions if r), None) if len(positions) == 1 else inherited
+            cues = [s for s in inside if s.label_ == "NEGATION"]
+            classes = [s for s in inside if s.label_ == "CLASS"]
+            sizes = [s for s in inside if s.label_ == "SIZE"]
+            size_of: dict[int, Any] = {}
+            for size in sizes:
+                after = [c for c in classes if c.start >= size.end]
+                before = [c for c in classes if c.end <= size.start]
+                target = after[0] if after else (before[-1] if before else None)
+                if target is not None and target.start not in size_of:
+                    size_of[target.start] = size
+            for cls in classes:
+                name = cls.id_.split(":", 1)[1]
+                if any(0 <= cls.start - cue.end <= NEGATION_WINDOW for cue in cues):
+                    negated.append((name, cls.start_char, cls.end_char))
+                    continue
+                if len(regions) > 1:
+                    nearest = min(
+                        regions, key=lambda pr: min(abs(pr[0].start - cls.end), abs(cls.start - pr[0].end))
+                    )
+                    region = nearest[1]
+                elif regions:
+                    region = regions[0][1]
+                else:
+                    region = inherited
+                size = size_of.get(cls.start)
+                mentions.append(
+                    Mention(
+                        name,
+                        cls.start_char,
+                        cls.end_char,
+                        region,
+                        size.id_ if size is not None else None,
+                        size.start_char if size is not None else -1,
+                        size.end_char if size is not None else -1,
+                    )
+                )
+    return Reading(mentions, negated)

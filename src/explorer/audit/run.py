@@ -1,0 +1,379 @@
+"""Run the audit over catalogs on Dask, chunked by sample so each map is read once, and store the verdicts.
+
+Layout, next to the catalog's own files::
+
+    <catalog>/audit/context.parquet          per sample (sidx order): season, country, climate zone, season of
+                                             the acquisition date: the metadata the claims are checked against
+    <catalog>/audit/verdicts/part-<a>-<b>.parquet   verdicts of samples a..b-1 (VERDICT_SCHEMA), one per task
+    <catalog>/audit/verdicts/dataset.parquet        dataset-wide checks (duplicates)
+    <catalog>/audit/samples.parquet          per-sample counts (for ranking, filtering, colouring a map)
+    <catalog>/audit/dataset.json             templatedness and run figures
+
+Scheduling: ``scheduler=None`` starts a local cluster (processes, one thread each); an address
+("tcp://host:8786") uses that cluster; ``client=`` takes a ``distributed.Client`` (tests pass a
+``LocalCluster(processes=False)``); ``scheduler="sync"`` runs the same tasks in this process (debugging).
+A task opens the catalog memory-mapped (``Catalog.__reduce__`` ships only its path) and returns counts,
+never verdict rows, so the scheduler moves kilobytes whatever the dataset size.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..catalog import Catalog
+from ..errors import ExplorerError
+from ..model import LAYER_LANDCOVER, LAYER_S2
+from . import (
+    bigearthnet_captions,
+    boxes,
+    chatearthnet_captions,
+    corine_text,
+    duplicates,
+    images,
+    maps,
+    prompt_rules,
+    vqa,
+)
+from .corine_map import CorineMap
+from .mentions import read_captions
+from .verdicts import AGREE, NOT_EVALUABLE, VERDICT_SCHEMA, VerdictRows
+
+AUDIT_DIR = "audit"
+VERDICT_DIR = "verdicts"
+CHUNK_SAMPLES = 2000
+TXT_FILE = "BigEarthNet.txt.parquet"
+FORMAT_BIGEARTHNET_TXT = "bigearthnet-txt"
+FORMAT_CHATEARTHNET = "chatearthnet"
+
+
+@dataclass
+class AuditRun:
+    """What one run did: per catalog its folder, maps read, annotations checked, verdict rows, seconds."""
+
+    folders: dict[str, Path] = field(default_factory=dict)
+    maps: dict[str, int] = field(default_factory=dict)
+    annotations: dict[str, int] = field(default_factory=dict)
+    verdicts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def audit_folder(catalog: Catalog) -> Path:
+    return catalog.path / AUDIT_DIR
+
+
+# --- per-sample context ------------------------------------------------------------------------------------
+def write_context(catalog: Catalog) -> Path:
+    """season, country, climate zone and acquisition season per sample, in sidx order."""
+    samples = catalog.samples
+    frame = pd.DataFrame(
+        {
+            "sample_id": samples["sample_id"].astype(str),
+            "season": samples["season"],
+            "country": samples["country"],
+            "climate_zone": pd.Series([None] * len(samples), dtype=object),
+        }
+    )
+    dates = [corine_text.acquisition_date(str(s)) for s in samples["sample_id"]]
+    frame["season_from_date"] = [corine_text.season_of_month(d[1]) if d else None for d in dates]
+    txt = catalog.root / TXT_FILE if catalog.root.is_dir() else catalog.root
+    if catalog.format == FORMAT_BIGEARTHNET_TXT and txt.is_file():
+        table = pq.read_table(txt, columns=["patch_id", "climate_zone"])
+        climate = (
+            table.group_by("patch_id", use_threads=False).aggregate([("climate_zone", "first")]).to_pandas()
+        )
+        frame["climate_zone"] = frame["sample_id"].map(climate.set_index("patch_id")["climate_zone_first"])
+    path = audit_folder(catalog) / "context.parquet"
+    frame.to_parquet(path, index=False)
+    return path
+
+
+# --- one task ------------------------------------------------------------------------------------------------
+@lru_cache(maxsize=8)
+def _open(path: str) -> Catalog:
+    """One opened catalog per worker process and path (opening reads the samples table: once, not per task)."""
+    return Catalog(path)
+
+
+def _as_list(value: Any) -> list[str]:
+    return [str(v) for v in value] if value is not None else []
+
+
+def audit_chunk(catalog_path: str, start: int, stop: int, check_images: bool = True) -> dict[str, Any]:
+    """Audit samples ``start:stop``: read each map once, check every annotation, write one part file."""
+    catalog = _open(catalog_path)
+    out = VerdictRows()
+    context = pd.read_parquet(audit_folder(catalog) / "context.parquet").iloc[start:stop]
+    samples = catalog.samples.iloc[start:stop]
+    offsets = catalog._offsets
+    lo, hi = int(offsets[start]), int(offsets[stop])
+    rows = catalog.annotations.slice(lo, hi - lo).to_pylist()
+    by_sample: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_sample.setdefault(int(row["sidx"]), []).append(row)
+    is_txt = catalog.format == FORMAT_BIGEARTHNET_TXT
+    is_chat = catalog.format == FORMAT_CHATEARTHNET
+    readings: dict[int, Any] = {}
+    if is_chat:
+        captions = [r for r in rows if r["kind"] == "caption"]
+        for r, reading in zip(captions, read_captions([r["output"] or "" for r in captions]), strict=True):
+            readings[id(r)] = reading
+    n_maps = 0
+    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in samples.to_dict("records")]
+    metas = [{str(k): images.text_or_none(v) for k, v in m.items()} for m in context.to_dict("records")]
+    for offset, (sample, meta) in enumerate(zip(records, metas, strict=True)):
+        sidx = start + offset
+        layers = _as_list(sample.get("layers"))
+        sample_ctx = images.sample_context(sample, catalog.name)
+        if check_images and LAYER_S2 in layers:
+            try:
+                pixels = np.asarray(catalog.source.read_layer(sample, LAYER_S2).values)
+            except Exception:  # one unreadable image is a verdict, not a failed run
+                pixels = None
+            images.check_image(sample_ctx, pixels, _as_list(sample.get("flags")), out)
+        images.check_s1_s2_dates(
+            sample_ctx, sample["sample_id"], images.text_or_none(sample.get("s1_id")), out
+        )
+        texts = by_sample.get(sidx, [])
+        if not texts:
+            continue
+        codes, legend = None, None
+        if (is_txt or is_chat) and LAYER_LANDCOVER in layers:
+            try:
+                codes, legend = maps.read_codes(catalog, sample)
+                n_maps += 1
+            except Exception:  # a missing or corrupt map makes its claims not evaluable
+                codes = None
+        cmap = CorineMap(codes) if (is_txt and codes is not None) else None
+        facts = None
+        if is_chat and codes is not None:
+            facts = chatearthnet_captions.LandCoverFacts(
+                chatearthnet_captions.chatearthnet_index(codes, legend)
+            )
+        for row in texts:
+            row["country"] = images.text_or_none(sample.get("country"))
+            if is_txt:
+                vqa.check_question(row, cmap, meta, out)
+                boxes.check_box(row, cmap, out)
+                bigearthnet_captions.check_caption(row, cmap, meta, out)
+            if is_chat and row["kind"] == "caption":
+                chatearthnet_captions.check_caption(row, readings[id(row)], facts, out)
+            prompt_rules.check_caption(row, out)
+    part = audit_folder(catalog) / VERDICT_DIR / f"part-{start:08d}-{stop:08d}.parquet"
+    pq.write_table(out.table(), part, compression="zstd")
+    return {"catalog": catalog.name, "maps": n_maps, "annotations": len(rows), "verdicts": len(out)}
+
+
+def dataset_checks(catalog: Catalog, near: bool = True) -> dict[str, Any]:
+    """Duplicates over every caption of the catalog; templatedness; written beside the parts."""
+    table = catalog.annotations
+    kinds = table.column("kind").to_numpy(zero_copy_only=False)
+    caption_rows = np.flatnonzero(kinds == "caption")
+    captions = table.take(pa.array(caption_rows)).to_pandas() if caption_rows.size else pd.DataFrame()
+    out = VerdictRows()
+    stats: dict[str, Any] = {}
+    if not captions.empty:
+        country = catalog.samples["country"].to_numpy()
+        captions["country"] = country[captions["sidx"].to_numpy()]
+        duplicates.check_duplicates(captions, out, near=near)
+        texts = captions["output"].reset_index(drop=True)
+        parts = duplicates.skeletons(texts)
+        stats = {"templatedness": {"all": duplicates.templatedness(texts, parts=parts)}}
+        sources = captions["source"].fillna("(none)").to_numpy()
+        for source in pd.unique(sources):
+            rows = np.flatnonzero(sources == source)
+            mine = parts[np.isin(parts["row"].to_numpy(), rows)]
+            stats["templatedness"][str(source)] = duplicates.templatedness(texts.iloc[rows], parts=mine)
+    pq.write_table(out.table(), audit_folder(catalog) / VERDICT_DIR / "dataset.parquet", compression="zstd")
+    return stats
+
+
+# --- orchestration -------------------------------------------------------------------------------------------
+def _chunks(n: int, size: int) -> list[tuple[int, int]]:
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def _prepare(catalog: Catalog) -> None:
+    folder = audit_folder(catalog)
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / VERDICT_DIR).mkdir(parents=True)
+    write_context(catalog)
+
+
+def run_audit(
+    catalogs: Sequence[Catalog] | Catalog,
+    scheduler: str | None = None,
+    client: Any = None,
+    chunk_samples: int = CHUNK_SAMPLES,
+    check_images: bool = True,
+    near_duplicates: bool = True,
+    progress: bool = True,
+) -> AuditRun:
+    """Audit every catalog; verdicts land in ``<catalog>/audit/`` (see the module docstring)."""
+    from .summary import write_sample_counts
+
+    catalogs = [catalogs] if isinstance(catalogs, Catalog) else list(catalogs)
+    started = time.perf_counter()
+    run = AuditRun()
+    # connect first: a bad scheduler address must not cost the verdicts of the previous run
+    client, owned = _connect(scheduler, client)
+    try:
+        tasks: list[tuple[Catalog, int, int]] = []
+        for catalog in catalogs:
+            _prepare(catalog)
+            _open.cache_clear()
+            run.folders[catalog.name] = audit_folder(catalog)
+            run.maps[catalog.name] = run.annotations[catalog.name] = run.verdicts[catalog.name] = 0
+            tasks += [(catalog, a, b) for a, b in _chunks(len(catalog.samples), chunk_samples)]
+        for result in _execute(tasks, client, check_images, progress):
+            name = result["catalog"]
+            run.maps[name] += result["maps"]
+            run.annotations[name] += result["annotations"]
+            run.verdicts[name] += result["verdicts"]
+    finally:
+        for resource in owned:
+            resource.close()
+    for catalog in catalogs:
+        stats = dataset_checks(catalog, near=near_duplicates)
+        stats["variants"] = choose_variants(catalog)
+        write_sample_counts(catalog)
+        stats["run"] = {
+            "maps": run.maps[catalog.name],
+            "annotations": run.annotations[catalog.name],
+            "verdicts": run.verdicts[catalog.name],
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
+        (audit_folder(catalog) / "dataset.json").write_text(json.dumps(stats, indent=2, default=str))
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def _connect(scheduler: str | None, client: Any) -> tuple[Any, list[Any]]:
+    """(client or None for in-process, the things to close afterwards)."""
+    if client is not None or scheduler in ("sync", "synchronous"):
+        return client, []
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            own = Client(scheduler, timeout=20, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ExplorerError(
+                f"{scheduler}: expected the address of a running Dask scheduler; {exc}"
+            ) from exc
+        return own, [own]
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    own = Client(cluster, set_as_default=False)
+    return own, [own, cluster]
+
+
+def _execute(
+    tasks: list[tuple[Catalog, int, int]], client: Any, check_images: bool, progress: bool
+) -> Iterable[dict[str, Any]]:
+    bar = _bar(len(tasks)) if progress else None
+    try:
+        if client is None:
+            for catalog, a, b in tasks:
+                yield audit_chunk(str(catalog.path), a, b, check_images)
+                if bar is not None:
+                    bar.update()
+            return
+        from distributed import as_completed
+
+        futures = [
+            client.submit(audit_chunk, str(c.path), a, b, check_images, pure=False) for c, a, b in tasks
+        ]
+        for future in as_completed(futures):
+            yield future.result()
+            if bar is not None:
+                bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _bar(total: int) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="auditing", unit="chunk", leave=False)
+
+
+def _parts(catalog: Catalog) -> list[Path]:
+    from ..errors import CatalogError
+
+    folder = audit_folder(catalog) / VERDICT_DIR
+    parts = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not parts:
+        raise CatalogError(f"{catalog.path}: no audit verdicts (run `eo-explorer audit {catalog.path}`)")
+    return parts
+
+
+def choose_variants(catalog: Catalog) -> dict[str, str]:
+    """Per rule, the variant the data agrees with most (ties: the declared default); stored in variants.json.
+
+    This is how the data says which unpublished rule its authors used; ``primary`` then means "under the
+    chosen variant" in every table loaded afterwards.
+    """
+    columns = ["rule", "variant", "primary", "verdict"]
+    table = pa.concat_tables([pq.read_table(p, columns=columns) for p in _parts(catalog)]).to_pandas()
+    table = table[table["verdict"] != NOT_EVALUABLE]
+    chosen: dict[str, str] = {}
+    for rule, group in table.groupby("rule"):
+        agreement = (
+            group.assign(ok=group["verdict"] == AGREE)
+            .groupby("variant")
+            .agg(ok=("ok", "mean"), declared=("primary", "any"))
+        )
+        best = agreement[np.isclose(agreement["ok"], agreement["ok"].max())]
+        declared = best[best["declared"]]
+        chosen[str(rule)] = str((declared if not declared.empty else best).index[0])
+    (audit_folder(catalog) / "variants.json").write_text(json.dumps(chosen, indent=2))
+    return chosen
+
+
+def chosen_variants(catalog: Catalog) -> dict[str, str]:
+    path = audit_folder(catalog) / "variants.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def apply_choice(table: pa.Table, chosen: dict[str, str]) -> pa.Table:
+    """Set ``primary`` to "this row is under its rule's chosen variant" (rules not chosen keep their default)."""
+    if not chosen or table.num_rows == 0:
+        return table
+    rules = table.column("rule").to_numpy(zero_copy_only=False)
+    variants = table.column("variant").to_numpy(zero_copy_only=False)
+    declared = table.column("primary").to_numpy(zero_copy_only=False)
+    picked = np.array([chosen.get(r) for r in rules], dtype=object)
+    # rows without a variant ("-": not evaluable before any variant applies) keep their declared flag
+    keep = (picked == None) | (variants == "-")  # noqa: E711 - elementwise
+    primary = np.where(keep, declared, variants == picked)
+    return table.set_column(
+        table.schema.get_field_index("primary"), "primary", pa.array(primary.astype(bool))
+    )
+
+
+def read_part(
+    path: Path, chosen: dict[str, str], filters: Any = None, primary_only: bool = False
+) -> pa.Table:
+    table = apply_choice(pq.read_table(path, filters=filters).cast(VERDICT_SCHEMA), chosen)
+    if primary_only and table.num_rows:
+        table = table.filter(table.column("primary"))
+    return table
+
+
+def load_verdicts(catalog: Catalog, primary_only: bool = False) -> pa.Table:
+    """All stored verdicts of a catalog (an error naming the folder when it was never audited)."""
+    chosen = chosen_variants(catalog)
+    return pa.concat_tables([read_part(p, chosen, primary_only=primary_only) for p in _parts(catalog)])

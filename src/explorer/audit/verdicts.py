@@ -1,0 +1,113 @@
+"""One row per checked claim: the verdict table every audit module writes and every reader (CLI, notebook,
+figures, a dashboard view) consumes.
+
+A claim is checked under one or more *variants* of the rule (the generators' exact rules are unpublished:
+4- or 8-connectivity, a presence threshold, the axis of "east", ...). Every variant gives its own row. Stored
+rows mark the declared default variant ``primary``; after a run the audit picks, per rule, the variant the data
+agrees with most (``run.choose_variants``) and every loaded table marks THAT one ``primary``, so counts and
+rankings use one verdict per claim while ``summary.variant_agreement`` compares the variants.
+
+Verdicts: ``agree``, ``dispute``, ``not-evaluable``. A rule that cannot be evaluated (no map, a class the legend
+lacks, a template the parser does not understand) says so in ``from_map`` and NEVER counts as agreement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+
+AGREE = "agree"
+DISPUTE = "dispute"
+NOT_EVALUABLE = "not-evaluable"
+VERDICTS = (AGREE, DISPUTE, NOT_EVALUABLE)
+NO_SPAN = -1
+SAMPLE_LEVEL = -1  # ann_id of checks about a sample, not one of its texts (image defects, S1/S2 dates)
+
+VERDICT_SCHEMA = pa.schema(
+    [
+        pa.field("dataset", pa.string(), nullable=False),
+        pa.field("sample_id", pa.string(), nullable=False),
+        pa.field("ann_id", pa.int64(), nullable=False),  # SAMPLE_LEVEL for sample checks
+        pa.field("kind", pa.string()),  # annotation kind (caption, vqa_binary, ...) or "sample"
+        pa.field("source", pa.string()),  # chatgpt-3.5, chatgpt-4v, template, ...
+        pa.field("split", pa.string()),
+        pa.field("category", pa.string()),
+        pa.field("country", pa.string()),
+        pa.field("class_name", pa.string()),  # the class the claim is about, when one
+        pa.field("rule", pa.string(), nullable=False),
+        pa.field("variant", pa.string(), nullable=False),
+        pa.field("primary", pa.bool_(), nullable=False),
+        pa.field("released", pa.string()),  # what the text says
+        pa.field("from_map", pa.string()),  # what the map (or metadata) says; the reason when not evaluable
+        pa.field("verdict", pa.string(), nullable=False),
+        pa.field("field", pa.string()),  # "input" or "output": the text the span points into
+        pa.field("span_start", pa.int32()),  # character span of the claim in that text; -1 when none
+        pa.field("span_end", pa.int32()),
+        pa.field("score", pa.float64()),  # IoU for boxes, share for proportions, days for dates, ...
+        pa.field("map_x0", pa.float64()),  # re-computed box (normalised, origin top-left), for box rules
+        pa.field("map_y0", pa.float64()),
+        pa.field("map_x1", pa.float64()),
+        pa.field("map_y1", pa.float64()),
+    ]
+)
+_DEFAULTS: dict[str, Any] = {
+    "class_name": None,
+    "released": None,
+    "from_map": None,
+    "field": None,
+    "span_start": NO_SPAN,
+    "span_end": NO_SPAN,
+    "score": None,
+    "map_x0": None,
+    "map_y0": None,
+    "map_x1": None,
+    "map_y1": None,
+}
+
+
+_CONTEXT_STRINGS = ("dataset", "sample_id", "kind", "source", "split", "category", "country")
+
+
+class VerdictRows:
+    """Column-wise accumulator: checks append plain values, ``table()`` makes one Arrow table at the end."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[Any]] = {name: [] for name in VERDICT_SCHEMA.names}
+
+    def __len__(self) -> int:
+        return len(self.columns["rule"])
+
+    def add(
+        self, context: Mapping[str, Any], rule: str, variant: str, primary: bool, verdict: str, **values: Any
+    ) -> None:
+        """One verdict. ``context`` holds the annotation's identity (dataset, sample_id, ann_id, kind, ...)."""
+        if verdict not in VERDICTS:
+            raise ValueError(f"verdict {verdict!r} not in {VERDICTS}")
+        columns = self.columns
+        for name in _CONTEXT_STRINGS:
+            value = context.get(name)
+            columns[name].append(value if isinstance(value, str) else None)  # pandas NaN -> null
+        columns["ann_id"].append(int(context.get("ann_id", SAMPLE_LEVEL)))
+        columns["rule"].append(rule)
+        columns["variant"].append(variant)
+        columns["primary"].append(primary)
+        columns["verdict"].append(verdict)
+        for name, default in _DEFAULTS.items():
+            columns[name].append(values.pop(name, default))
+        if values:
+            raise ValueError(f"unknown verdict fields {sorted(values)}")
+
+    def extend(self, other: VerdictRows) -> None:
+        for name, values in other.columns.items():
+            self.columns[name].extend(values)
+
+    def table(self) -> pa.Table:
+        return pa.table(
+            {f.name: pa.array(self.columns[f.name], f.type) for f in VERDICT_SCHEMA}, VERDICT_SCHEMA
+        )
+
+
+def empty_verdicts() -> pa.Table:
+    return VERDICT_SCHEMA.empty_table()

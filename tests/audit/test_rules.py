@@ -1,0 +1,86 @@
+"""Unit checks of the rules the audit states: connectivity, adjacency, axes, the authors' bins, negation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from explorer.audit.chatearthnet_captions import authors_bin, exact_bin
+from explorer.audit.corine_map import CorineMap, box_iou
+from explorer.audit.mentions import read_caption
+from explorer.audit.prompt_rules import check_caption
+from explorer.audit.verdicts import DISPUTE, VerdictRows
+from explorer.legends import CORINE19
+
+ARABLE, PASTURES = 211, 231  # CLC codes of "Arable land" and "Pastures"
+
+
+def _map(pattern: list[str]) -> CorineMap:
+    codes = {".": 999, "a": ARABLE, "p": PASTURES}
+    return CorineMap(np.array([[codes[c] for c in line] for line in pattern], dtype=np.uint16))
+
+
+def test_corine_map__diagonal_touch_splits_regions_only_under_4_connectivity() -> None:
+    cmap = _map(["a..", ".a.", "..p"])
+    arable = CORINE19.names.index("Arable land")
+    assert cmap.n_regions(arable, 8) == 1
+    assert cmap.n_regions(arable, 4) == 2
+
+
+def test_corine_map__corner_contact_is_adjacency_only_for_8_neighbours() -> None:
+    cmap = _map(["a..", ".p.", "..."])
+    pair = tuple(sorted((CORINE19.names.index("Arable land"), CORINE19.names.index("Pastures"))))
+    assert pair not in cmap.adjacent(4)
+    assert pair in cmap.adjacent(8)
+
+
+def test_corine_map__direction_follows_the_axes_variant() -> None:
+    cmap = _map(["a..", "...", "..p"])
+    a, p = CORINE19.names.index("Arable land"), CORINE19.names.index("Pastures")
+    cmap2 = _map(["....", "a..p", "...."])
+    assert cmap2.direction(p, a, (1, 1)) == "east"
+    assert cmap2.direction(p, a, (-1, 1)) == "west"
+    assert cmap.direction(a, p, (1, 1)) in ("north", "west")
+
+
+def test_box_iou__identical_disjoint_and_half() -> None:
+    assert box_iou((0, 0, 1, 1), (0, 0, 1, 1)) == 1.0
+    assert box_iou((0, 0, 0.5, 0.5), (0.5, 0.5, 1, 1)) == 0.0
+    assert abs(box_iou((0, 0, 1, 1), (0, 0, 1, 0.5)) - 0.5) < 1e-9
+
+
+def test_authors_bin__keeps_the_released_rounding() -> None:
+    # int(round(0.097, 2) * 100) == 10: "small" in the authors' script, "extra small" by the exact percentage
+    assert authors_bin(0.097) == "small" and exact_bin(0.097) == "extra small"
+    assert authors_bin(0.5) == exact_bin(0.5) == "large"
+    assert authors_bin(0.85) == "extra large"
+
+
+def test_read_caption__negation_regions_and_proportions() -> None:
+    reading = read_caption(
+        "In the top left of the image, there is a medium portion of forest, and a small part of farmland. "
+        "There is no water here."
+    )
+    found = [(m.cls, m.region, m.size) for m in reading.mentions]
+    assert found == [("tree", "top left", "medium"), ("crop", "top left", "small")]
+    assert [n[0] for n in reading.negated] == ["water"]
+
+
+def test_read_caption__two_regions_in_one_clause_take_the_nearest() -> None:
+    reading = read_caption("The tree in the top left contrasts with the crop in the bottom right.")
+    assert [(m.cls, m.region) for m in reading.mentions] == [("tree", "top left"), ("crop", "bottom right")]
+
+
+def test_prompt_rules__banned_and_cross_image_spans() -> None:
+    text = "Similarly, the fourth image shows trees that possibly grow."
+    out = VerdictRows()
+    check_caption({"kind": "caption", "source": "chatgpt-3.5", "output": text, "ann_id": 1}, out)
+    table = out.table().to_pandas()
+    disputes = table[table["verdict"] == DISPUTE]
+    spans = {text[s:e] for s, e in zip(disputes["span_start"], disputes["span_end"], strict=True)}
+    assert spans == {"Similarly,", "the fourth image", "possibly"}
+
+
+def test_prompt_rules__template_captions_are_not_checked() -> None:
+    out = VerdictRows()
+    check_caption({"kind": "caption", "source": "template", "output": "It possibly rains.", "ann_id": 1}, out)
+    assert len(out) == 0
