@@ -81,9 +81,9 @@ def test_comparison_table__real_pairs_match_table_a1_and_facts_are_marked(shared
     table = stats.comparison_table(_ucm_and_sydney(shared_fixtures)).set_index("dataset")
     assert table.loc["ucm", "pairs (vs published)"] == "10,500"  # equal to the published figure: no note
     assert table.loc["sydney", "pairs (vs published)"] == "3,065"
-    assert table.loc["ucm", "published granularity"] == "coarse-grained"
+    assert table.loc["ucm", "published granularity"] == "Coarse-grained"
     assert table.loc["ucm", "caption granularity"] == "coarse-grained"  # measured: ~11 words a caption
-    assert table.loc["ucm", "caption generation"] == "manually annotated"  # no describe(): from Table A1
+    assert table.loc["ucm", "caption generation"] == "Manually Annotated"  # no describe(): from Table A1
     assert "Table A1" in table.loc["ucm", "facts source"]
     assert table.loc["ucm", "positioned samples"] == 0 and table.loc["ucm", "countries"] == 0
 
@@ -92,8 +92,8 @@ def test_pairs_note__a_partial_download_keeps_its_count_beside_the_published_one
     from explorer.stats.comparison import pairs_note, published_facts
 
     assert pairs_note(120, published_facts("ucm-captions")) == "120 (published 10,500)"
-    assert pairs_note(120, published_facts("bigearthnet-txt")) == "120"
-    assert published_facts("RSICap").pairs == 2_585  # not taken for RSICD
+    assert pairs_note(120, published_facts("my-own-captions")) == "120"
+    assert published_facts("RSICap")["published_pairs"].value == 2_585  # not taken for RSICD
 
 
 def test_hull_area__a_one_degree_square_at_the_equator() -> None:

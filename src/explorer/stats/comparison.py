@@ -4,15 +4,14 @@ Measured from the files: image-text pairs, images, caption length (mean / median
 granularity (from the mean length, rule in ``GRANULARITY_WORDS``), the image data present (modalities from the
 ``layers`` column, bands read from one sample), and geographic coverage where samples have positions: countries,
 continents and the area of the convex hull of the positions. What the files cannot tell (how the captions were
-made, the published figures) comes from the reader's ``describe()`` and from ``PUBLISHED``, the facts of Table A1
-with their source; those columns are named as facts. A count that differs from the published one (a partial
+made, the published figures) comes from the reader's ``describe()`` and from ``explorer.sources.facts`` (Table A1
+and the format notes, each fact with its source); those columns are named as facts. A count that differs from the published one (a partial
 download, another split) is kept and shown beside the published figure (``pairs_note``), never replaced.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ import pyarrow.compute as pc
 
 from ..errors import ExplorerError
 from ..model import KIND_CAPTION
+from ..sources.facts import Fact, facts_for
 from ..text import tokenize
 from .columns import column, num_rows, strings
 from .corpus import annotation_texts, is_question
@@ -29,87 +29,27 @@ from .geography import geo_frame, spatial_coverage
 from .inputs import Dataset, as_datasets
 from .words import vocabulary
 
-TABLE_A1 = "ChatEarthNet review response, Table A1 (seeds/chatearthnet-review-response.txt)"
 EARTH_RADIUS_KM = 6371.0088
 # Captions averaging fewer words than this read as one-line scene labels ("coarse"), more as descriptions of
 # the parts of the scene ("fine"). UCM/Sydney/RSICD (~10-12 words) fall below, RSICap/ChatEarthNet (>50) above.
 GRANULARITY_WORDS = 25.0
 
 
-@dataclass(frozen=True)
-class PublishedFacts:
-    """A row of Table A1 as published: what cannot be measured from the files, and the published count."""
-
-    pairs: float  # published number of image-text pairs ("5 M" -> 5e6)
-    pairs_text: str
-    granularity: str
-    generation: str
-    image_data: str
-    coverage: str
-    source: str = TABLE_A1
+def published_facts(name: str, format: str | None = None) -> dict[str, Fact]:
+    """The published facts (``explorer.sources.facts``) of a dataset, by its format or name ({} if unknown)."""
+    return facts_for(name, format)
 
 
-# Keyed by a fragment of the dataset or reader name (first match wins: "rsicap" before "rsicd").
-PUBLISHED: dict[str, PublishedFacts] = {
-    "ucm": PublishedFacts(
-        10_500, "10,500", "coarse-grained", "manually annotated", "RGB, UCMerced", "regional"
-    ),
-    "sydney": PublishedFacts(
-        3_065, "3,065", "coarse-grained", "manually annotated", "RGB, Sydney", "regional"
-    ),
-    "rsicap": PublishedFacts(2_585, "2,585", "fine-grained", "manually annotated", "RGB, DOTA", "regional"),
-    "rsicd": PublishedFacts(
-        54_605, "54,605", "coarse-grained", "manually annotated", "RGB, Google Earth, Baidu Map", "regional"
-    ),
-    "nwpu": PublishedFacts(
-        157_500, "157,500", "coarse-grained", "manually annotated", "RGB, NWPU-RESISC45", "regional"
-    ),
-    "rs5m": PublishedFacts(
-        5_000_000,
-        "5 M",
-        "coarse-grained",
-        "model-generated & multiple datasets",
-        "RGB, multiple datasets",
-        "global",
-    ),
-    "skyscript": PublishedFacts(
-        2_600_000,
-        "2.6 M",
-        "coarse-grained",
-        "OpenStreetMap",
-        "RGB & multispectral, multiple sensors",
-        "global",
-    ),
-    "fit-rs": PublishedFacts(1_800_851, "1,800,851", "fine-grained", "STAR & ChatGPT", "RGB, STAR", "global"),
-    "fitrs": PublishedFacts(1_800_851, "1,800,851", "fine-grained", "STAR & ChatGPT", "RGB, STAR", "global"),
-    "remoteclip": PublishedFacts(
-        828_725, "828,725", "coarse-grained", "rule-based", "RGB, multiple datasets", "global"
-    ),
-    "chatearthnet": PublishedFacts(
-        173_488,
-        "173,488",
-        "fine-grained",
-        "WorldCover & ChatGPT",
-        "RGB & multispectral, Sentinel-2",
-        "global",
-    ),
-}
+def _published_text(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def published_facts(name: str) -> PublishedFacts | None:
-    """The Table A1 row a dataset name points to (by fragment), or None (BigEarthNet.txt, GeoChat, ...)."""
-    key = name.lower().replace("_", "-")
-    for fragment, facts in PUBLISHED.items():
-        if fragment in key:
-            return facts
-    return None
-
-
-def pairs_note(pairs: int, facts: PublishedFacts | None) -> str:
+def pairs_note(pairs: int, facts: dict[str, Fact]) -> str:
     """The measured count, with the published figure beside it when they differ."""
-    if facts is None or pairs == facts.pairs:
+    published = facts.get("published_pairs")
+    if published is None or pairs == published.value:
         return f"{pairs:,}"
-    return f"{pairs:,} (published {facts.pairs_text})"
+    return f"{pairs:,} (published {_published_text(published.value)})"
 
 
 def granularity(mean_words: float) -> str:
@@ -231,12 +171,19 @@ def comparison_row(
         ).drop(labels=[None], errors="ignore")
     pairs = int(kind_counts.sum())
     mean_words = float(np.mean(words)) if len(words) else float("nan")
-    facts = published_facts(dataset.name)
-    generation = dataset.describe.get("generation") or (facts.generation if facts else "unknown")
+    facts = published_facts(dataset.name, getattr(dataset.origin, "format", None))
+
+    def fact(field: str) -> str:
+        return str(facts[field].value) if field in facts else ""
+
+    generation = dataset.describe.get("generation") or fact("generation") or "unknown"
+    sources = sorted({f.source for f in facts.values()})
     return {
         "dataset": dataset.name,
         "image-text pairs": pairs,
-        "published pairs": facts.pairs_text if facts else "",
+        "published pairs": _published_text(facts["published_pairs"].value)
+        if "published_pairs" in facts
+        else "",
         "pairs (vs published)": pairs_note(pairs, facts),
         "captions": int(kind_counts.get(KIND_CAPTION, 0)),
         "images": int(images),
@@ -244,16 +191,13 @@ def comparison_row(
         "median caption length (words)": float(np.median(words)) if len(words) else float("nan"),
         "vocabulary size": int(vocabulary_size),
         "caption granularity": granularity(mean_words),
-        "published granularity": facts.granularity if facts else "",
+        "published granularity": fact("granularity"),
         "caption generation": str(generation),
         "image modality": _modality(dataset),
         "image data": image_data(dataset),
         **geographic_coverage(dataset.samples),
         "spatial coverage": spatial_coverage(dataset.samples) if num_rows(dataset.samples) else "unknown",
-        "published coverage": facts.coverage if facts else "",
+        "published coverage": fact("coverage"),
         "annotation types": ", ".join(sorted(str(k) for k in kind_counts.index)),
-        "facts source": (
-            ("reader's describe(); " if dataset.describe else "") + (facts.source if facts else "")
-        ).strip("; ")
-        or "none",
+        "facts source": "; ".join((["reader's describe()"] if dataset.describe else []) + sources) or "none",
     }
