@@ -71,7 +71,7 @@ def test_page__map_and_viewers_render_without_errors(page: Any, server: str) -> 
     assert page.get_by_text("Internal Server Error").count() == 0
     assert page.locator(".eo-badge-synthetic").first.is_visible()
     page.wait_for_function(f"() => {MAP_FIGURE_JS} !== undefined")
-    screenshot(page, "dashboard")
+    screenshot(page, "view-explore")
     assert page.watcher.errors == []
 
 
@@ -244,13 +244,79 @@ def test_box_select__restricts_the_matches(page: Any, server: str) -> None:
     assert page.watcher.errors == []
 
 
-def test_statistics_tab__draws_the_panels_beside_the_map(page: Any, server: str) -> None:
+def open_view(page: Any, server: str, view: str, **query: str) -> None:
+    """Open the page on ``view`` (any view: Explore's sample header is not awaited)."""
+    page.goto(server + "?" + urllib.parse.urlencode({"view": view, **query}))
+    page.wait_for_function("() => document.body.dataset.eoConnected === '1'")
+    page.locator(".eo-view-switch").first.wait_for()
+
+
+def test_compare_view__table_on_top_and_every_statistic_below(page: Any, server: str) -> None:
     open_app(page, server)
-    page.get_by_text("Statistics", exact=True).first.click()
+    page.locator(".eo-view-switch").get_by_text("Compare", exact=True).click()
+    page.locator(".eo-comparison").wait_for()
+    page.wait_for_function("() => location.search.includes('view=compare')")
+    assert page.locator(".eo-comparison tbody tr").count() == 2  # one row per open dataset
+    assert page.locator(".eo-coverage-map").count() == 2  # each with its small coverage map
     page.locator(".eo-stats", has_text="Statistics of the").first.wait_for()
     page.get_by_text("Caption length", exact=True).wait_for()
-    wait_for_canvases(page, 4 + 5)  # map and three viewers, then at least one plot per statistics panel
-    page.wait_for_function(f"() => {MAP_FIGURE_JS} !== undefined")  # the map stays beside them
-    screenshot(page, "statistics")
+    page.get_by_text("Word clouds", exact=True).wait_for()
+    page.get_by_text("Geography", exact=True).wait_for()
+    wait_for_canvases(page, 5)
+    screenshot(page, "view-compare")
     assert page.get_by_text("Traceback").count() == 0
+    assert page.watcher.errors == []
+
+
+def test_url__restores_view_filters_and_sample(page: Any, server: str, demo_catalogs: list[Any]) -> None:
+    ben = next(c for c in demo_catalogs if c.name == "bigearthnet-demo")
+    sample_id = str(ben.samples["sample_id"].iloc[3])
+    open_view(page, server, "compare", **{"in": "bigearthnet-demo", "q": "forest"},
+              dataset="bigearthnet-demo", sample=sample_id)  # fmt: skip
+    page.locator(".eo-comparison").wait_for()
+    page.locator(".eo-stats", has_text="bigearthnet-demo").first.wait_for()
+    assert "chatearthnet-demo " not in page.locator(".eo-stats").first.inner_text()  # the filter holds here
+    page.keyboard.press("1")  # to Explore: same filters, same sample
+    wait_for_sample(page, sample_id)
+    page.locator(".eo-count", has_text="matching samples").wait_for()
+    page.wait_for_function("() => location.search.includes('view=explore')")
+    search = urllib.parse.parse_qs(page.evaluate("() => location.search")[1:])
+    assert (
+        search["q"] == ["forest"] and search["in"] == ["bigearthnet-demo"] and search["sample"] == [sample_id]
+    )
+    assert page.watcher.errors == []
+
+
+def test_keys__next_previous_sample_and_views(page: Any, server: str) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_app(page, server)
+    first = sample_title(page)
+    page.keyboard.press("n")
+    page.wait_for_function("(s) => !location.search.includes('sample=' + encodeURIComponent(s))", arg=first)
+    assert sample_title(page) != first
+    page.keyboard.press("p")
+    wait_for_sample(page, first)
+    screenshot(page, "view-explore-1280x800")
+    page.keyboard.press("3")
+    page.locator(".eo-audit, .eo-pending").first.wait_for()
+    screenshot(page, "view-audit")
+    page.keyboard.press("4")
+    page.get_by_text("has not been run", exact=False).first.wait_for()
+    screenshot(page, "view-evaluate")
+    assert page.watcher.errors == []
+
+
+def test_compare_export__whole_comparison_as_one_paper_figure(page: Any, server: str) -> None:
+    open_view(page, server, "compare")
+    page.locator(".eo-comparison").wait_for()
+    page.locator(".eo-stats", has_text="Statistics of the").first.wait_for()
+    with page.expect_download(timeout=240_000) as download_info:
+        page.get_by_text("Download paper figure").click()
+    download = download_info.value
+    assert download.suggested_filename == "comparison_paper.png"
+    from PIL import Image
+
+    with Image.open(download.path()) as png:
+        assert png.info["dpi"] == pytest.approx((300, 300), abs=0.1)
+        assert png.height > png.width  # every panel, two columns wide
     assert page.watcher.errors == []

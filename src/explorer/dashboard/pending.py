@@ -48,6 +48,12 @@ class PendingView(View):
 
 
 def audit_view(state: Any) -> View:
+    """The audit view, or what to run when the library is missing (or no open catalog was audited)."""
+    if library_present("explorer.audit"):
+        from .audit import AuditView, audited
+
+        if any(audited(c) for c in state.catalogs.values()):
+            return AuditView(state=state)
     return PendingView(
         state=state,
         title="Audit",

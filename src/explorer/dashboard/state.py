@@ -361,7 +361,13 @@ class ExplorerState(param.Parameterized):
             return [(*first, None)]
         angle = [b.get("angle") for b in boxes]
         return [
-            (float(b["x0"]), float(b["y0"]), float(b["x1"]), float(b["y1"]), None if a is None or a != a else float(a))
+            (
+                float(b["x0"]),
+                float(b["y0"]),
+                float(b["x1"]),
+                float(b["y1"]),
+                None if a is None or a != a else float(a),
+            )
             for b, a in zip(boxes, angle, strict=True)
         ]
 
