@@ -1,7 +1,8 @@
-"""Screenshots of the dashboard for the README: serve the app on the demo, open a BigEarthNet sample, draw one
-referring-expression box, save a PNG; then open the statistics tab beside the map and save a second PNG.
+"""Screenshots of the dashboard for the README: serve the app on the demo, open a BigEarthNet sample in the
+Explore view, draw one referring-expression box, save a PNG; then switch to the Compare view (comparison table
+and statistics) and save a second PNG.
 
-    python scripts/screenshot.py [docs/dashboard.png] [--stats-out docs/dashboard-statistics.png]
+    python scripts/screenshot.py [docs/dashboard.png] [--stats-out docs/dashboard-compare.png]
                                  [--args DATASET_OR_CATALOG ...]
 
 Without --args the app opens every registered catalog (the built-in demo by default; `make screenshot` points
@@ -46,11 +47,13 @@ def shoot(url: str, out: Path, stats_out: Path, width: int, height: int) -> None
         page.wait_for_function("() => document.body.dataset.eoConnected === '1'")
         out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out), full_page=True)
-        page.get_by_text("Statistics", exact=True).first.click()
+        page.locator(".eo-view-switch").get_by_text("Compare", exact=True).click()
+        page.locator(".eo-comparison").wait_for()
         page.locator(".eo-stats", has_text="Statistics of the").first.wait_for()
         page.get_by_text("Caption length", exact=True).wait_for()
-        page.wait_for_function("() => document.body.dataset.eoConnected === '1'")
-        page.screenshot(path=str(stats_out), full_page=True)
+        page.get_by_text("Geography", exact=True).wait_for()
+        page.wait_for_timeout(1500)  # let the Bokeh plots finish their first paint
+        page.screenshot(path=str(stats_out), full_page=False)
         browser.close()
 
 
@@ -59,7 +62,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("out", nargs="?", default=str(REPO / "docs" / "dashboard.png"))
-    parser.add_argument("--stats-out", default=str(REPO / "docs" / "dashboard-statistics.png"))
+    parser.add_argument("--stats-out", default=str(REPO / "docs" / "dashboard-compare.png"))
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--height", type=int, default=1150)
     parser.add_argument("--args", nargs="*", default=[], dest="paths", help="dataset or catalog folders")

@@ -140,7 +140,7 @@ class Dashboard(View):
         self.audit = audit_view(self.state)
         self.evaluate = evaluate_view(self.state)
         self.url_writer = UrlWriter()
-        self.keys = KeyboardShortcuts(dashboard=self)
+        self.keys = KeyboardShortcuts(self.on_key)
         self._body = pn.Column(self.explore, sizing_mode="stretch_width")
         self.param.watch(self._show_view, "view")
 

@@ -3,18 +3,16 @@ the README). Keys typed into a text box, a select or with a modifier are left al
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import panel as pn
-import param
 
 KEYS = ("n", "p", "ArrowRight", "ArrowLeft", "1", "2", "3", "4")
 
 
 class KeyboardShortcuts(pn.custom.JSComponent):
-    """Listens to the page's key presses and hands the known ones to ``dashboard.on_key``."""
-
-    dashboard = param.Parameter(default=None, doc="The Dashboard whose ``on_key`` handles a shortcut")
+    """Listens to the page's key presses and hands the known ones to ``on_key`` (``Dashboard.on_key``)."""
 
     _esm = f"""
     export function render({{ model }}) {{
@@ -30,11 +28,10 @@ class KeyboardShortcuts(pn.custom.JSComponent):
     }}
     """
 
-    _ignored_refs = ("dashboard",)
-
-    def __init__(self, **params: Any) -> None:
+    def __init__(self, on_key: Callable[[str], None], **params: Any) -> None:
         super().__init__(width=0, height=0, margin=0, **params)
+        self._on_key = on_key  # a plain attribute: parameters are synced to the browser
 
     def _handle_msg(self, msg: Any) -> None:
-        if isinstance(msg, dict) and msg.get("key") in KEYS and self.dashboard is not None:
-            self.dashboard.on_key(str(msg["key"]))
+        if isinstance(msg, dict) and msg.get("key") in KEYS:
+            self._on_key(str(msg["key"]))
