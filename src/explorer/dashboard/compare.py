@@ -28,7 +28,7 @@ from .selection import Tables, full_stats
 from .stats_view import EXPORT_FORMATS, StatsView
 from .style import html as html_pane
 
-MAP_W, MAP_H = 150, 75
+MAP_W, MAP_H = 120, 60
 STATIC_PANELS = tuple(k for k in STAT_PANELS if k not in INTERACTIVE_PANELS)
 CARD_WIDTH = 420
 
@@ -118,10 +118,13 @@ def comparison_html(tables: Tables) -> str:
             coverage_svg(density, name),
         ]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    sources = sorted({str(s) for s in table.get("facts source", pd.Series(dtype=str)) if s and s != "none"})
+    sources = sorted(
+        {part.strip() for s in table.get("facts source", pd.Series(dtype=str)) for part in str(s).split(" | ")}
+        - {"", "none"}
+    )
     note = (
         '<p class="eo-muted"><sup>f</sup> not measurable from the files; from the reader\'s facts or '
-        f"the published table ({e('; '.join(sources)) or 'no source'}). Every other value is computed from "
+        f"the published table ({e(' | '.join(sources)) or 'no source'}). Every other value is computed from "
         "the catalogs; a count that differs from the published one shows the published figure beside it.</p>"
     )
     head = "".join(f"<th>{h}</th>" for h in TABLE_HEAD)
@@ -133,6 +136,8 @@ TABLE_CSS = """
 .eo-comparison th, .eo-comparison td { border-bottom: 1px solid #e3e3e3; padding: 4px 6px; text-align: left;
   vertical-align: middle; }
 .eo-comparison th { background: #f3f6f9; font-weight: 600; }
+.eo-comparison td { max-width: 170px; overflow-wrap: anywhere; }
+.eo-comparison td:last-child { max-width: none; width: 125px; }
 """
 
 

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from .columns import num_rows
 from .compute import compute_all
 
-STATS_VERSION = 2  # 2: comparison row with Table A1 columns (published figures, hull area, bands)
+STATS_VERSION = 3  # 2: comparison row with Table A1 columns (published figures, hull area, bands)
 
 
 def save_stats(stats: Mapping[str, pd.DataFrame], folder: str | Path, csv: bool = True) -> list[Path]:

@@ -177,7 +177,8 @@ def comparison_row(
         return str(facts[field].value) if field in facts else ""
 
     generation = dataset.describe.get("generation") or fact("generation") or "unknown"
-    sources = sorted({f.source for f in facts.values()})
+    shown = ("published_pairs", "granularity", "generation", "coverage")  # the facts the table shows
+    sources = sorted({facts[f].source for f in shown if f in facts})
     return {
         "dataset": dataset.name,
         "image-text pairs": pairs,
@@ -199,5 +200,5 @@ def comparison_row(
         "spatial coverage": spatial_coverage(dataset.samples) if num_rows(dataset.samples) else "unknown",
         "published coverage": fact("coverage"),
         "annotation types": ", ".join(sorted(str(k) for k in kind_counts.index)),
-        "facts source": "; ".join((["reader's describe()"] if dataset.describe else []) + sources) or "none",
+        "facts source": " | ".join((["reader's describe()"] if dataset.describe else []) + sources) or "none",
     }
