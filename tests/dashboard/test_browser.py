@@ -293,7 +293,9 @@ def test_keys__next_previous_sample_and_views(page: Any, server: str) -> None:
     first = sample_title(page)
     page.keyboard.press("n")
     page.wait_for_function("(s) => !location.search.includes('sample=' + encodeURIComponent(s))", arg=first)
-    assert sample_title(page) != first
+    (following,) = urllib.parse.parse_qs(page.evaluate("() => location.search")[1:])["sample"]
+    assert following != first
+    wait_for_sample(page, following)
     page.keyboard.press("p")
     wait_for_sample(page, first)
     screenshot(page, "view-explore-1280x800")
