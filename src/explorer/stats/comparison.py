@@ -182,12 +182,12 @@ def comparison_row(
     return {
         "dataset": dataset.name,
         "image-text pairs": pairs,
+        "captions": int(kind_counts.get(KIND_CAPTION, 0)),
+        "images": int(images),
         "published pairs": _published_text(facts["published_pairs"].value)
         if "published_pairs" in facts
         else "",
         "pairs (vs published)": pairs_note(pairs, facts),
-        "captions": int(kind_counts.get(KIND_CAPTION, 0)),
-        "images": int(images),
         "mean caption length (words)": mean_words,
         "median caption length (words)": float(np.median(words)) if len(words) else float("nan"),
         "vocabulary size": int(vocabulary_size),
