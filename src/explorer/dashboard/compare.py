@@ -119,7 +119,11 @@ def comparison_html(tables: Tables) -> str:
         ]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     sources = sorted(
-        {part.strip() for s in table.get("facts source", pd.Series(dtype=str)) for part in str(s).split(" | ")}
+        {
+            part.strip()
+            for s in table.get("facts source", pd.Series(dtype=str))
+            for part in str(s).split(" | ")
+        }
         - {"", "none"}
     )
     note = (
