@@ -24,10 +24,12 @@ from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer  # noqa: E402
 # Raw text as people write it: punctuation, capitals, quotes, brackets, numbers, an empty output.
 REFERENCES = [
     ["The image shows a dense forest in the north, with a river crossing from west to east."],
-    ["Cropland covers most of the scene; a small town (built-up area) lies in the south-east.",
-     "Mostly fields, with a village in the lower right."],
+    [
+        "Cropland covers most of the scene; a small town (built-up area) lies in the south-east.",
+        "Mostly fields, with a village in the lower right.",
+    ],
     ["Water dominates: a large lake fills the centre, surrounded by grassland and shrubs."],
-    ["Bare land and sparse vegetation; \"desert\" conditions across 90% of the patch."],
+    ['Bare land and sparse vegetation; "desert" conditions across 90% of the patch.'],
     ["Snow and ice cover the mountains in the north-west corner."],
     ["A mix of trees, grassland and cropland, evenly spread."],
 ]
@@ -57,12 +59,19 @@ def _toolkit_without_spice() -> COCOEvalCap:
     res = _Coco({i: [p] for i, p in enumerate(PREDICTIONS)}).imgToAnns
     tokenizer = PTBTokenizer()
     gts, res = tokenizer.tokenize(gts), tokenizer.tokenize(res)
-    evaluator = COCOEvalCap(_Coco(dict(enumerate(REFERENCES))), _Coco({i: [p] for i, p in enumerate(PREDICTIONS)}))
-    for scorer, method in [(Bleu(4), ["Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4"]), (Meteor(), "METEOR"),
-                           (Rouge(), "ROUGE_L"), (Cider(), "CIDEr")]:
+    evaluator = COCOEvalCap(
+        _Coco(dict(enumerate(REFERENCES))), _Coco({i: [p] for i, p in enumerate(PREDICTIONS)})
+    )
+    for scorer, method in [
+        (Bleu(4), ["Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4"]),
+        (Meteor(), "METEOR"),
+        (Rouge(), "ROUGE_L"),
+        (Cider(), "CIDEr"),
+    ]:
         score, scores = scorer.compute_score(gts, res)
-        for name, sc, scs in (zip(method, score, scores, strict=True) if isinstance(method, list)
-                              else [(method, score, scores)]):
+        for name, sc, scs in (
+            zip(method, score, scores, strict=True) if isinstance(method, list) else [(method, score, scores)]
+        ):
             evaluator.setEval(sc, name)
             evaluator.setImgToEvalImgs(scs, gts.keys(), name)
     return evaluator
@@ -87,7 +96,9 @@ def test_score_captions__corpus_scores_match_cocoevalcap(toolkit, ours):
 def test_score_captions__per_sample_scores_match_cocoevalcap(toolkit, ours):
     for metric in toolkit.eval:
         expected = [toolkit.imgToEval[i][metric] for i in range(len(PREDICTIONS))]
-        np.testing.assert_allclose(ours.per_sample[metric].to_numpy(), expected, rtol=0, atol=1e-9, err_msg=metric)
+        np.testing.assert_allclose(
+            ours.per_sample[metric].to_numpy(), expected, rtol=0, atol=1e-9, err_msg=metric
+        )
     assert ours.per_sample.loc[3, "prediction_tokens"] == ""  # the empty output is scored, not dropped
     assert ours.per_sample.loc[3, "CIDEr"] == 0.0
 

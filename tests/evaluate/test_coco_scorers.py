@@ -25,7 +25,26 @@ from pycocoevalcap.rouge.rouge import Rouge, my_lcs  # noqa: E402
 def _fixed_input(n: int = 120, seed: int = 7) -> tuple[list[str], list[list[str]]]:
     """Sentences over a small vocabulary (many shared n-grams), 1-4 references, a few edge cases."""
     rng = random.Random(seed)
-    words = ["the", "a", "forest", "river", "field", "urban", "area", "of", "in", "north", "south", "east", "west", "large", "small", "with", "and", "dense"]
+    words = [
+        "the",
+        "a",
+        "forest",
+        "river",
+        "field",
+        "urban",
+        "area",
+        "of",
+        "in",
+        "north",
+        "south",
+        "east",
+        "west",
+        "large",
+        "small",
+        "with",
+        "and",
+        "dense",
+    ]
 
     def sentence(lo: int, hi: int) -> str:
         return " ".join(rng.choice(words) for _ in range(rng.randint(lo, hi)))

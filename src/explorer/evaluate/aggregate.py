@@ -36,7 +36,9 @@ def length_bin(words: float) -> str:
     return "unknown"
 
 
-def group_table(scores: pd.DataFrame, samples: pd.DataFrame, meteor: MeteorProcess | None = None) -> pd.DataFrame:
+def group_table(
+    scores: pd.DataFrame, samples: pd.DataFrame, meteor: MeteorProcess | None = None
+) -> pd.DataFrame:
     """One row per (split, subset kind, subset): n and every available metric. ``scores`` is one model's
     per-sample caption scores (``run``), ``samples`` the catalog's sample table (country, labels)."""
     if scores.empty:

@@ -26,7 +26,12 @@ from .toolkit import spice_status
 BLEU_METRICS = ("Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4")
 CAPTION_METRICS = (*BLEU_METRICS, "METEOR", "ROUGE_L", "CIDEr", "SPICE")
 #: per-sample columns that let a subset's corpus BLEU / METEOR be re-formed without re-scoring
-BLEU_COUNT_COLUMNS = ("testlen", "reflen", *(f"guess_{k}" for k in range(1, 5)), *(f"correct_{k}" for k in range(1, 5)))
+BLEU_COUNT_COLUMNS = (
+    "testlen",
+    "reflen",
+    *(f"guess_{k}" for k in range(1, 5)),
+    *(f"correct_{k}" for k in range(1, 5)),
+)
 METEOR_STATS_COLUMN = "meteor_stats"
 
 

@@ -78,9 +78,9 @@ def bleu_counts(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) 
     for k in range(1, MAX_ORDER + 1):
         result[f"guess_{k}"] = np.maximum(0, testlen - k + 1)
         mask = table.order[is_hyp] == k
-        result[f"correct_{k}"] = np.bincount(table.sentence[is_hyp][mask], weights=clipped[mask], minlength=n).astype(
-            np.int64
-        )
+        result[f"correct_{k}"] = np.bincount(
+            table.sentence[is_hyp][mask], weights=clipped[mask], minlength=n
+        ).astype(np.int64)
     return result
 
 
@@ -91,7 +91,9 @@ def bleu_per_sample(counts: dict[str, np.ndarray]) -> list[list[float]]:
     for i in range(n):
         bleu = 1.0
         for k in range(MAX_ORDER):
-            bleu *= (float(counts[f"correct_{k + 1}"][i]) + _TINY) / (float(counts[f"guess_{k + 1}"][i]) + _SMALL)
+            bleu *= (float(counts[f"correct_{k + 1}"][i]) + _TINY) / (
+                float(counts[f"guess_{k + 1}"][i]) + _SMALL
+            )
             scores[k].append(bleu ** (1.0 / (k + 1)))
         ratio = (int(counts["testlen"][i]) + _TINY) / (int(counts["reflen"][i]) + _SMALL)
         if ratio < 1:
@@ -107,7 +109,9 @@ def bleu_from_counts(counts: dict[str, np.ndarray]) -> list[float]:
     bleus = []
     bleu = 1.0
     for k in range(1, MAX_ORDER + 1):
-        bleu *= float(int(np.sum(counts[f"correct_{k}"])) + _TINY) / (int(np.sum(counts[f"guess_{k}"])) + _SMALL)
+        bleu *= float(int(np.sum(counts[f"correct_{k}"])) + _TINY) / (
+            int(np.sum(counts[f"guess_{k}"])) + _SMALL
+        )
         bleus.append(bleu ** (1.0 / k))
     ratio = (testlen + _TINY) / (reflen + _SMALL)
     if ratio < 1:
@@ -128,7 +132,9 @@ def cider(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> tup
 
     # document frequency: in how many samples' reference sets each n-gram occurs
     ref_rows = ~is_hyp
-    sample_gram = np.unique(ref_sentence_sample[table.sentence[ref_rows] - n] * table.n_grams + table.gram[ref_rows])
+    sample_gram = np.unique(
+        ref_sentence_sample[table.sentence[ref_rows] - n] * table.n_grams + table.gram[ref_rows]
+    )
     df = np.bincount(sample_gram % table.n_grams, minlength=table.n_grams).astype(np.float64)
     ref_len = np.log(float(n))
     weight = table.count.astype(np.float64) * (ref_len - np.log(np.maximum(1.0, df[table.gram])))
@@ -193,7 +199,9 @@ def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
     return len(a) - bin(v).count("1")
 
 
-def rouge_l(hypotheses: Sequence[str], references: Sequence[Sequence[str]], beta: float = 1.2) -> tuple[float, np.ndarray]:
+def rouge_l(
+    hypotheses: Sequence[str], references: Sequence[Sequence[str]], beta: float = 1.2
+) -> tuple[float, np.ndarray]:
     scores = np.zeros(len(hypotheses))
     for i, (hypothesis, refs) in enumerate(zip(hypotheses, references, strict=True)):
         candidate = hypothesis.split(" ")

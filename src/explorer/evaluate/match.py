@@ -40,7 +40,9 @@ class MatchReport:
 
     def lines(self) -> list[str]:
         """Human-readable summary, one fact per line (printed by the CLI, stored in the summary)."""
-        out = [f"{self.model}: {self.n_matched:,} of {self.n_rows:,} outputs matched {self.key_kind}s ({self.path})"]
+        out = [
+            f"{self.model}: {self.n_matched:,} of {self.n_rows:,} outputs matched {self.key_kind}s ({self.path})"
+        ]
         if self.n_unknown:
             out.append(f"  {self.n_unknown:,} unknown ids, e.g. {', '.join(self.unknown_examples[:5])}")
         if self.n_missing_id:
@@ -50,7 +52,9 @@ class MatchReport:
                 f"  {self.n_duplicates:,} repeated ids (first output kept), e.g. {', '.join(self.duplicate_examples[:5])}"
             )
         if self.n_empty:
-            out.append(f"  {self.n_empty:,} empty outputs (scored as empty), e.g. {', '.join(self.empty_examples[:5])}")
+            out.append(
+                f"  {self.n_empty:,} empty outputs (scored as empty), e.g. {', '.join(self.empty_examples[:5])}"
+            )
         return out
 
     def as_dict(self) -> dict[str, Any]:

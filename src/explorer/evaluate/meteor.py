@@ -82,7 +82,9 @@ class MeteorProcess:
             for _ in lines:
                 raw = stdout.readline()
                 if not raw:
-                    raise ExplorerError("METEOR 1.5 (java) stopped while scoring; is the Java runtime working?")
+                    raise ExplorerError(
+                        "METEOR 1.5 (java) stopped while scoring; is the Java runtime working?"
+                    )
                 stats.append(raw.decode().strip())
             writer.join()
             per_sample, corpus = self._eval(stats)

@@ -70,7 +70,9 @@ def read_predictions(path: str | Path, model: str | None = None, format: str | N
     key_kind, key_column = _key_column(path, frame)
     text_column = next((c for c in TEXT_COLUMNS if c in frame.columns), None)
     if text_column is None:
-        raise SchemaError(path, f"a text column ({', '.join(TEXT_COLUMNS)})", f"columns {list(frame.columns)}")
+        raise SchemaError(
+            path, f"a text column ({', '.join(TEXT_COLUMNS)})", f"columns {list(frame.columns)}"
+        )
     table = pd.DataFrame(
         {
             "key": [_key(v) for v in frame[key_column].tolist()],

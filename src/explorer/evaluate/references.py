@@ -17,7 +17,9 @@ from ..catalog import Catalog
 from ..model import KIND_CAPTION
 
 
-def caption_references(catalog: Catalog, sidx: Sequence[int] | np.ndarray, source: str | None = None) -> list[list[str]]:
+def caption_references(
+    catalog: Catalog, sidx: Sequence[int] | np.ndarray, source: str | None = None
+) -> list[list[str]]:
     """One list of caption texts per requested sample (empty when the sample has none)."""
     positions = np.asarray(sidx, dtype=np.int64)
     table = catalog.annotations_of_many(positions).select(["sidx", "kind", "source", "output"])

@@ -86,11 +86,15 @@ def _read_back(model: str, folder: Any) -> ModelEvaluation:
     )
 
 
-def _caption_rows(catalog: Catalog, prediction: Predictions, matched: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def _caption_rows(
+    catalog: Catalog, prediction: Predictions, matched: pd.DataFrame
+) -> tuple[pd.DataFrame, int]:
     """The matched rows that are captions, one per sample (annotation-keyed captions map to their sample)."""
     if prediction.key_kind != KEY_ANNOTATION:
         return matched, 0
-    kinds = catalog.annotations.column("kind").take(matched["ann_row"].to_numpy()).to_numpy(zero_copy_only=False)
+    kinds = (
+        catalog.annotations.column("kind").take(matched["ann_row"].to_numpy()).to_numpy(zero_copy_only=False)
+    )
     captions = matched[kinds == KIND_CAPTION]
     repeated = captions["sidx"].duplicated(keep="first")
     return captions[~repeated], int(repeated.sum())
@@ -113,8 +117,11 @@ def _evaluate_one(
     has_refs = np.array([len(r) > 0 for r in references], dtype=bool)
     n_no_reference = int((~has_refs).sum())
     if n_no_reference:
-        log(f"  {n_no_reference:,} outputs for samples without a reference caption"
-            + (f" from {reference_source!r}" if reference_source else "") + " (not scored)")
+        log(
+            f"  {n_no_reference:,} outputs for samples without a reference caption"
+            + (f" from {reference_source!r}" if reference_source else "")
+            + " (not scored)"
+        )
     captions = captions[has_refs].reset_index(drop=True)
     references = [r for r, keep in zip(references, has_refs, strict=True) if keep]
 
@@ -136,8 +143,10 @@ def _evaluate_one(
         frame.insert(3, "prediction", rows["text"].to_numpy())
         frame.insert(4, "references", refs)
         frames.append(frame)
-        log(f"  {split}: {len(rows):,} captions scored: "
-            + ", ".join(f"{k} {v:.3f}" for k, v in scored.corpus.items()))
+        log(
+            f"  {split}: {len(rows):,} captions scored: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in scored.corpus.items())
+        )
     scores = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     groups = group_table(scores, catalog.samples, meteor)
 

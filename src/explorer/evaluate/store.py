@@ -111,7 +111,16 @@ class Evaluations:
                 )
         return pd.DataFrame(
             rows,
-            columns=["model", "digest", "reference_source", "predictions", "n_captions", "n_tasks", "created", "folder"],
+            columns=[
+                "model",
+                "digest",
+                "reference_source",
+                "predictions",
+                "n_captions",
+                "n_tasks",
+                "created",
+                "folder",
+            ],
         )
 
     def models(self) -> list[str]:
@@ -142,7 +151,9 @@ class Evaluations:
         metrics = [m for m in CAPTION_METRICS if m in available]
         if metric is not None and metric not in metrics:
             raise KeyError(f"{model}: metric {metric!r} not stored; stored: {metrics}")
-        frame = pd.read_parquet(self.folder(model) / CAPTIONS, columns=columns + ([metric] if metric else metrics))
+        frame = pd.read_parquet(
+            self.folder(model) / CAPTIONS, columns=columns + ([metric] if metric else metrics)
+        )
         where = self.catalog.samples.set_index("sidx").loc[frame["sidx"].to_numpy()]
         frame["lat"] = where["lat"].to_numpy()
         frame["lon"] = where["lon"].to_numpy()
@@ -152,7 +163,9 @@ class Evaluations:
 
     def ranked(self, model: str, metric: str, n: int = 20, worst: bool = True) -> pd.DataFrame:
         """The ``n`` worst (or best) samples for a metric, with their predictions."""
-        frame = pd.read_parquet(self.folder(model) / CAPTIONS, columns=["sample_id", "split", "prediction", metric])
+        frame = pd.read_parquet(
+            self.folder(model) / CAPTIONS, columns=["sample_id", "split", "prediction", metric]
+        )
         frame = frame.sort_values([metric, "sample_id"], ascending=[worst, True], kind="stable")
         return frame.head(n).rename(columns={metric: "score"}).reset_index(drop=True)
 

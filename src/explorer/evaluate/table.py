@@ -43,7 +43,9 @@ def table2(
     """Models x metrics for one split and subset (index: model; columns: metrics in the published order;
     ``n``: samples scored). A metric a model lacks (SPICE unavailable) is left empty."""
     frame = long_table(groups)
-    frame = frame[(frame["split"] == split) & (frame["subset_kind"] == subset_kind) & (frame["subset"] == subset)]
+    frame = frame[
+        (frame["split"] == split) & (frame["subset_kind"] == subset_kind) & (frame["subset"] == subset)
+    ]
     metrics = [m for m in TABLE2_ORDER if m in frame.columns and frame[m].notna().any()]
     return frame.set_index("model")[["n", *metrics]]
 
@@ -74,8 +76,18 @@ def _escape_md(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-                  "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
+_LATEX_SPECIAL = {
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+}
 
 
 def _escape_tex(text: str) -> str:
@@ -92,12 +104,16 @@ def to_latex(table: pd.DataFrame, caption: str = "", digits: int = 3) -> str:
     lines.append(" & ".join(_escape_tex(c) for c in columns) + r" \\")
     lines.append(r"\midrule")
     for model, row in table.iterrows():
-        lines.append(" & ".join([_escape_tex(str(model)), *[_cell(v, digits, c) for c, v in row.items()]]) + r" \\")
+        lines.append(
+            " & ".join([_escape_tex(str(model)), *[_cell(v, digits, c) for c, v in row.items()]]) + r" \\"
+        )
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     return "\n".join(lines) + "\n"
 
 
-def write_tables(groups: Mapping[str, pd.DataFrame], out: Path, tasks: pd.DataFrame | None = None) -> list[Path]:
+def write_tables(
+    groups: Mapping[str, pd.DataFrame], out: Path, tasks: pd.DataFrame | None = None
+) -> list[Path]:
     """Write Table 2 per split (``table2_<split>.{md,tex,csv}``), every subset row (``table2_subsets.csv``)
     and the task metrics (``tasks.csv``) into ``out``."""
     out.mkdir(parents=True, exist_ok=True)

@@ -72,8 +72,21 @@ def score_tasks(catalog: Catalog, matched: pd.DataFrame) -> pd.DataFrame:
     (they are scored by the caption metrics).
     """
     if matched.empty:
-        return pd.DataFrame(columns=["ann_id", "sample_id", "sidx", "split", "kind", "category", "prediction",
-                                     "reference", "correct", "iou", "parsed"])
+        return pd.DataFrame(
+            columns=[
+                "ann_id",
+                "sample_id",
+                "sidx",
+                "split",
+                "kind",
+                "category",
+                "prediction",
+                "reference",
+                "correct",
+                "iou",
+                "parsed",
+            ]
+        )
     columns = ["kind", "category", "output", "options", "bbox_x0", "bbox_y0", "bbox_x1", "bbox_y1"]
     rows = catalog.annotations.select(columns).take(matched["ann_row"].to_numpy()).to_pandas()
     keep = rows["kind"].isin(TASK_KINDS).to_numpy()
@@ -118,7 +131,9 @@ def score_tasks(catalog: Catalog, matched: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def summarise_tasks(scores: pd.DataFrame, by: tuple[str, ...] = ("split", "kind", "category")) -> pd.DataFrame:
+def summarise_tasks(
+    scores: pd.DataFrame, by: tuple[str, ...] = ("split", "kind", "category")
+) -> pd.DataFrame:
     """n, accuracy (for boxes: accuracy at IoU 0.5), mean IoU and unparsed count per group, plus each kind's
     "(all)" row."""
     if scores.empty:

@@ -34,7 +34,9 @@ def ptb_tokenize(sentences: Sequence[str]) -> list[str]:
         cmd += ["-preserveLines", "-lowerCase", path]
         done = subprocess.run(cmd, capture_output=True, check=False)
     if done.returncode != 0:
-        raise ExplorerError(f"PTB tokenizer failed (java exit {done.returncode}): {done.stderr.decode()[-500:]}")
+        raise ExplorerError(
+            f"PTB tokenizer failed (java exit {done.returncode}): {done.stderr.decode()[-500:]}"
+        )
     lines = done.stdout.decode().split("\n")
     if len(lines) < len(sentences):
         raise ExplorerError(f"PTB tokenizer returned {len(lines)} lines for {len(sentences)} sentences")

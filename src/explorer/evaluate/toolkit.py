@@ -17,9 +17,7 @@ from ..errors import ExplorerError
 
 #: SPICE 1.0 parses with Stanford CoreNLP 3.6.0; pycocoevalcap's spice.py expects both jars in spice/lib/.
 SPICE_CORENLP_JARS = ("stanford-corenlp-3.6.0.jar", "stanford-corenlp-3.6.0-models.jar")
-SPICE_CORENLP_SOURCE = (
-    "http://nlp.stanford.edu/software/stanford-corenlp-full-2015-12-09.zip (the two jars at the zip's top level)"
-)
+SPICE_CORENLP_SOURCE = "http://nlp.stanford.edu/software/stanford-corenlp-full-2015-12-09.zip (the two jars at the zip's top level)"
 #: SPICE's dependencies (Kryo/fst serialisation) reach into JDK internals that Java 17 closes by default.
 JAVA17_ADD_OPENS = (
     "--add-opens=java.base/java.lang=ALL-UNNAMED",
