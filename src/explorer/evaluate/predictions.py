@@ -67,6 +67,8 @@ def read_predictions(path: str | Path, model: str | None = None, format: str | N
     if kind not in FORMATS:
         raise DataError(path, f"a prediction file ending in .{', .'.join(FORMATS)}", f"'.{kind}'")
     frame = _READERS[kind](path)
+    if len(frame) == 0:
+        raise SchemaError(path, _EXPECTED, "no rows")
     key_kind, key_column = _key_column(path, frame)
     text_column = next((c for c in TEXT_COLUMNS if c in frame.columns), None)
     if text_column is None:
@@ -80,8 +82,6 @@ def read_predictions(path: str | Path, model: str | None = None, format: str | N
             "row": range(len(frame)),
         }
     )
-    if len(table) == 0:
-        raise SchemaError(path, _EXPECTED, "no rows")
     return Predictions(model or path.stem, path, file_digest(path), key_kind, key_column, text_column, table)
 
 
