@@ -24,6 +24,7 @@ BENCHES = {
         "Statistics at full size and on a 10,000-sample selection (issue: statistics)",
     ),
     "dashboard": ("bench_dashboard.py", "Dashboard server side at full size (issue: dashboard)"),
+    "evaluate": ("bench_evaluate.py", "Caption metrics on 10,000 test captions (issue: evaluate)"),
 }
 
 

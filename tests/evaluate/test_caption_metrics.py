@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from explorer.evaluate.caption_metrics import METEOR_STATS_COLUMN, score_captions
-from explorer.evaluate.meteor import meteor_corpus
+from explorer.evaluate.meteor import MeteorPool, meteor_corpus
 
 pytest.importorskip("pycocoevalcap.eval")
 if shutil.which("java") is None:
@@ -112,3 +112,14 @@ def test_meteor_corpus__of_stored_statistics_is_the_toolkit_on_that_subset(ours)
     res = tokenizer.tokenize({i: [{"caption": PREDICTIONS[i]}] for i in keep})
     expected, _ = Meteor().compute_score(gts, res)
     assert abs(subset - expected) < 1e-9
+
+
+def test_meteor_pool__several_jvms_give_the_same_statistics_and_scores(ours):
+    tokens = ours.per_sample["prediction_tokens"].tolist()
+    refs = ours.per_sample["reference_tokens"].tolist()
+    with MeteorPool(workers=2, min_per_worker=1) as pool:
+        corpus, per_sample, stats = pool.score(tokens, refs)
+        assert len(pool._processes) == 2
+    assert stats == ours.per_sample[METEOR_STATS_COLUMN].tolist()
+    assert per_sample == ours.per_sample["METEOR"].tolist()
+    assert corpus == ours.corpus["METEOR"]

@@ -9,6 +9,7 @@ annotation id). Baselines need the catalog's tables, so a throw-away catalog is 
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def write_predictions(out_dir: Path, folders: dict[str, Path], split: str = "tes
     written: list[Path] = []
     for name, folder in folders.items():
         target = Path(out_dir) / PREDICTIONS_FOLDER / name
+        if target.exists():
+            shutil.rmtree(target)  # an earlier demo's files would be scored against this demo's samples
         with tempfile.TemporaryDirectory(prefix="eo-explorer-demo-") as scratch:
             catalog, _ = build_catalog(folder, out=Path(scratch) / "catalog")
             jobs = {

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .caption_metrics import BLEU_COUNT_COLUMNS, BLEU_METRICS, CAPTION_METRICS, METEOR_STATS_COLUMN
 from .coco_scorers import bleu_from_counts
-from .meteor import MeteorProcess
+from .meteor import MeteorPool
 
 #: caption-length bins (reference words, mean over a sample's references): lower edges
 LENGTH_BINS = (0, 20, 50, 100, 150, 200)
@@ -37,7 +37,7 @@ def length_bin(words: float) -> str:
 
 
 def group_table(
-    scores: pd.DataFrame, samples: pd.DataFrame, meteor: MeteorProcess | None = None
+    scores: pd.DataFrame, samples: pd.DataFrame, meteor: MeteorPool | None = None
 ) -> pd.DataFrame:
     """One row per (split, subset kind, subset): n and every available metric. ``scores`` is one model's
     per-sample caption scores (``run``), ``samples`` the catalog's sample table (country, labels)."""
@@ -67,7 +67,7 @@ def group_table(
 
 
 def _score_groups(
-    frame: pd.DataFrame, groups: Sequence[tuple[str, str, str, np.ndarray]], meteor: MeteorProcess | None
+    frame: pd.DataFrame, groups: Sequence[tuple[str, str, str, np.ndarray]], meteor: MeteorPool | None
 ) -> pd.DataFrame:
     rows = []
     has = {m: m in frame.columns for m in CAPTION_METRICS}
@@ -85,7 +85,7 @@ def _score_groups(
     if has["METEOR"] and METEOR_STATS_COLUMN in frame.columns:
         stats = [frame.loc[index, METEOR_STATS_COLUMN].tolist() for *_, index in groups]
         if meteor is None:
-            with MeteorProcess() as own:
+            with MeteorPool() as own:
                 table["METEOR"] = own.corpus(stats)
         else:
             table["METEOR"] = meteor.corpus(stats)

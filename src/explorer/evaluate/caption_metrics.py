@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .coco_scorers import bleu_counts, bleu_from_counts, bleu_per_sample, cider, rouge_l
-from .meteor import MeteorProcess
+from .coco_scorers import bleu_counts, bleu_from_counts, bleu_per_sample, cider, ngram_table, rouge_l
+from .meteor import MeteorPool
 from .spice import spice_scores
 from .tokenizer import ptb_tokenize
 from .toolkit import spice_status
@@ -67,11 +67,11 @@ def score_captions(
     references: Sequence[Sequence[str]],
     metrics: Sequence[str] = CAPTION_METRICS,
     tokenized: bool = False,
-    meteor: MeteorProcess | None = None,
+    meteor: MeteorPool | None = None,
 ) -> CaptionScores:
     """Score one hypothesis per sample against its references (at least one each), in the given order.
 
-    Pass a ``MeteorProcess`` started earlier (and reused across calls) to hide the JVM's start-up; without one,
+    Pass a ``MeteorPool`` started earlier (and reused across calls) to hide the JVM's start-up; without one,
     a process is started before tokenising and stopped at the end.
     """
     if len(hypotheses) != len(references):
@@ -86,7 +86,7 @@ def score_captions(
     started = time.perf_counter()
     own_meteor = meteor is None and "METEOR" in metrics
     if own_meteor:
-        meteor = MeteorProcess()
+        meteor = MeteorPool()
     try:
         return _score(hypotheses, references, metrics, tokenized, meteor, seconds, started)
     finally:
@@ -99,7 +99,7 @@ def _score(
     references: Sequence[Sequence[str]],
     metrics: Sequence[str],
     tokenized: bool,
-    meteor: MeteorProcess | None,
+    meteor: MeteorPool | None,
     seconds: dict[str, float],
     started: float,
 ) -> CaptionScores:
@@ -124,9 +124,14 @@ def _score(
             else:
                 unavailable["SPICE"] = status.reason
 
+        table = None
+        if "CIDEr" in metrics or any(m in metrics for m in BLEU_METRICS):
+            t0 = time.perf_counter()
+            table = ngram_table(hyps, refs)
+            seconds["ngrams"] = time.perf_counter() - t0
         if any(m in metrics for m in BLEU_METRICS):
             t0 = time.perf_counter()
-            counts = bleu_counts(hyps, refs)
+            counts = bleu_counts(hyps, refs, table)
             for name, value in zip(BLEU_METRICS, bleu_from_counts(counts), strict=True):
                 corpus[name] = value
             for name, values in zip(BLEU_METRICS, bleu_per_sample(counts), strict=True):
@@ -139,7 +144,7 @@ def _score(
             seconds["rouge"] = time.perf_counter() - t0
         if "CIDEr" in metrics:
             t0 = time.perf_counter()
-            corpus["CIDEr"], columns["CIDEr"] = cider(hyps, refs)
+            corpus["CIDEr"], columns["CIDEr"] = cider(hyps, refs, table)
             seconds["cider"] = time.perf_counter() - t0
         if meteor_job is not None:
             (corpus["METEOR"], per_sample, stats), seconds["meteor"] = meteor_job.result()

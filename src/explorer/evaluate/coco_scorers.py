@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .ngrams import MAX_ORDER, count_ngrams
+from .ngrams import MAX_ORDER, NgramTable, count_ngrams
 
 _SMALL = 1e-9
 _TINY = 1e-15
@@ -46,11 +46,18 @@ def _lookup(keys_sorted: np.ndarray, values_sorted: np.ndarray, queries: np.ndar
 
 
 # --- BLEU ------------------------------------------------------------------------------------------------
-def bleu_counts(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
+def ngram_table(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> NgramTable:
+    """The n-gram counts BLEU and CIDEr share: hypotheses first, then every reference in order."""
+    return count_ngrams(list(hypotheses) + [r for refs in references for r in refs])
+
+
+def bleu_counts(
+    hypotheses: Sequence[str], references: Sequence[Sequence[str]], table: NgramTable | None = None
+) -> dict[str, np.ndarray]:
     """Per-sample BLEU statistics: testlen, reflen ("closest"), guess_1..4, correct_1..4."""
     n = len(hypotheses)
     flat, owner = _flatten(references)
-    table = count_ngrams(list(hypotheses) + flat)
+    table = table if table is not None else ngram_table(hypotheses, references)
     is_hyp = table.sentence < n
     sample_of_row = np.where(is_hyp, table.sentence, owner[np.maximum(table.sentence - n, 0)])
 
@@ -120,13 +127,15 @@ def bleu_from_counts(counts: dict[str, np.ndarray]) -> list[float]:
 
 
 # --- CIDEr-D ---------------------------------------------------------------------------------------------
-def cider(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> tuple[float, np.ndarray]:
+def cider(
+    hypotheses: Sequence[str], references: Sequence[Sequence[str]], table: NgramTable | None = None
+) -> tuple[float, np.ndarray]:
     """(corpus CIDEr-D, per-sample CIDEr-D); document frequencies from all the samples given."""
     n = len(hypotheses)
     if n == 0:
         return float("nan"), np.zeros(0)
     flat, owner = _flatten(references)
-    table = count_ngrams(list(hypotheses) + flat)
+    table = table if table is not None else ngram_table(hypotheses, references)
     is_hyp = table.sentence < n
     ref_sentence_sample = owner
 

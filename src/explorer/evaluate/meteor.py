@@ -11,9 +11,11 @@ without aligning anything again.
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO
 
 from ..errors import ExplorerError
@@ -73,6 +75,15 @@ class MeteorProcess:
         """(corpus METEOR, per-sample METEOR, per-sample statistics lines) for tokenised inputs, in order."""
         if not hypotheses:
             return float("nan"), [], []
+        stats = self.statistics(hypotheses, references)
+        with self._lock:
+            per_sample, corpus = self._eval(stats)
+        return corpus, per_sample, stats
+
+    def statistics(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> list[str]:
+        """The jar's ``SCORE`` statistics line of each sample (the alignment: the expensive part)."""
+        if not hypotheses:
+            return []
         stdin, stdout = self._pipes()
         with self._lock:
             lines = [_score_line(h, r) for h, r in zip(hypotheses, references, strict=True)]
@@ -87,8 +98,7 @@ class MeteorProcess:
                     )
                 stats.append(raw.decode().strip())
             writer.join()
-            per_sample, corpus = self._eval(stats)
-        return corpus, per_sample, stats
+        return stats
 
     def corpus(self, stats_groups: Sequence[Sequence[str]]) -> list[float]:
         """Corpus METEOR of each group of stored statistics lines (one ``EVAL`` each, nothing re-aligned)."""
@@ -102,12 +112,64 @@ class MeteorProcess:
         assert self._process.stdin is not None and self._process.stdout is not None
         return self._process.stdin, self._process.stdout
 
+    def evaluate(self, stats: list[str]) -> tuple[list[float], float]:
+        """(per-sample METEOR, corpus METEOR) of statistics lines, by the jar's ``EVAL``."""
+        with self._lock:
+            return self._eval(stats)
+
     def _eval(self, stats: list[str]) -> tuple[list[float], float]:
         stdin, stdout = self._pipes()
         stdin.write(("EVAL ||| " + " ||| ".join(stats) + "\n").encode())
         stdin.flush()
         per_sample = [_read_float(stdout) for _ in stats]
         return per_sample, _read_float(stdout)
+
+
+class MeteorPool:
+    """Several METEOR JVMs: each aligns a contiguous share of the samples (a sample's statistics line depends
+    on that sample alone), then one ``EVAL`` over all lines gives the same per-sample and corpus scores as one
+    JVM. Extra JVMs start on the first input large enough to pay for their start-up (``min_per_worker``)."""
+
+    def __init__(self, workers: int | None = None, min_per_worker: int = 400) -> None:
+        self.workers = max(1, workers if workers is not None else min(2, os.cpu_count() or 1))
+        self.min_per_worker = min_per_worker
+        self._processes = [MeteorProcess()]
+
+    def __enter__(self) -> MeteorPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for process in self._processes:
+            process.close()
+
+    def score(
+        self, hypotheses: Sequence[str], references: Sequence[Sequence[str]]
+    ) -> tuple[float, list[float], list[str]]:
+        n = len(hypotheses)
+        if not n:
+            return float("nan"), [], []
+        wanted = min(self.workers, max(1, n // self.min_per_worker))
+        while len(self._processes) < wanted:
+            self._processes.append(MeteorProcess())
+        bounds = [round(i * n / wanted) for i in range(wanted + 1)]
+        with ThreadPoolExecutor(max_workers=wanted) as pool:
+            parts = list(
+                pool.map(
+                    lambda k: self._processes[k].statistics(
+                        hypotheses[bounds[k] : bounds[k + 1]], references[bounds[k] : bounds[k + 1]]
+                    ),
+                    range(wanted),
+                )
+            )
+        stats = [line for part in parts for line in part]
+        per_sample, corpus = self._processes[0].evaluate(stats)
+        return corpus, per_sample, stats
+
+    def corpus(self, stats_groups: Sequence[Sequence[str]]) -> list[float]:
+        return self._processes[0].corpus(stats_groups)
 
 
 def meteor_scores(

@@ -23,7 +23,7 @@ from ..model import KIND_CAPTION
 from .aggregate import group_table
 from .caption_metrics import CAPTION_METRICS, score_captions
 from .match import MatchReport, match_predictions
-from .meteor import MeteorProcess
+from .meteor import MeteorPool
 from .predictions import KEY_ANNOTATION, Predictions
 from .references import caption_references
 from .store import read_summary, run_dir, write_run
@@ -55,7 +55,7 @@ def evaluate(
     if repeated:
         raise ValueError(f"model names must be unique; repeated: {repeated} (name them with --model)")
     results: list[ModelEvaluation] = []
-    meteor: MeteorProcess | None = None
+    meteor: MeteorPool | None = None
     try:
         for prediction in predictions:
             folder = run_dir(catalog, prediction.model, prediction.digest, reference_source)
@@ -64,10 +64,13 @@ def evaluate(
                 results.append(_read_back(prediction.model, folder))
                 continue
             if meteor is None and "METEOR" in metrics:
-                meteor = MeteorProcess()
+                meteor = MeteorPool()
             result = _evaluate_one(catalog, prediction, reference_source, metrics, meteor, log)
-            write_run(folder, result.summary, result.captions, result.groups, result.tasks)
-            log(f"{prediction.model}: scores stored in {folder}")
+            try:
+                write_run(folder, result.summary, result.captions, result.groups, result.tasks)
+                log(f"{prediction.model}: scores stored in {folder}")
+            except OSError as exc:  # a read-only catalog: the scores are still returned and written by the CLI
+                log(f"{prediction.model}: could not store scores beside the catalog ({exc})")
             results.append(result)
     finally:
         if meteor is not None:
@@ -105,7 +108,7 @@ def _evaluate_one(
     prediction: Predictions,
     reference_source: str | None,
     metrics: Sequence[str],
-    meteor: MeteorProcess | None,
+    meteor: MeteorPool | None,
     log: Callable[[str], None],
 ) -> ModelEvaluation:
     started = time.perf_counter()
