@@ -126,3 +126,12 @@ def test_cli_evaluate__writes_table2_and_scores(tmp_path, chat_catalog, small_de
 def test_cli_evaluate__model_without_predictions_is_an_error(tmp_path, chat_catalog):
     with pytest.raises(SystemExit):
         main(["evaluate", str(chat_catalog.path), "--model", "x", "--out", str(tmp_path)])
+
+
+def test_write_stored_figures__from_what_evaluate_stored(results, chat_catalog, tmp_path):
+    from explorer.evaluate.figures import write_stored_figures
+
+    paths = write_stored_figures([chat_catalog], tmp_path, formats=("png",))
+    names = {p.name for p in paths}
+    assert "evaluate_score_distributions.png" in names and "evaluate_table2_test.png" in names
+    assert all(p.parent.name == f"evaluate_{chat_catalog.name}" for p in paths)

@@ -83,7 +83,7 @@ def test_write_tables_and_figures(tmp_path):
     assert len(pd.read_csv(tmp_path / "table2_subsets.csv")) == 6
     captions = {
         "GeoChat_ft": pd.DataFrame({"Bleu_1": [0.1, 0.5, 0.9], "CIDEr": [0.0, 1.0, 3.0]}),
-        "A&B": pd.DataFrame({"Bleu_1": [0.2, 0.3, 0.4], "CIDEr": [0.5, 0.6, 0.7]}),
+        "A&B": pd.DataFrame({"Bleu_1": [0.2, 0.3, 0.4]}),  # a model scored without CIDEr
     }
     paths = write_evaluation_figures(_groups(), captions, tmp_path / "figures", formats=("png", "svg", "pdf"))
     names = {p.name for p in paths}

@@ -141,9 +141,12 @@ def cider(
 
     # document frequency: in how many samples' reference sets each n-gram occurs
     ref_rows = ~is_hyp
-    sample_gram = np.unique(
+    # distinct (sample, n-gram) pairs; sorting beats numpy's hash-based np.unique on these wide keys
+    sample_gram = np.sort(
         ref_sentence_sample[table.sentence[ref_rows] - n] * table.n_grams + table.gram[ref_rows]
     )
+    if sample_gram.size:
+        sample_gram = sample_gram[np.r_[True, sample_gram[1:] != sample_gram[:-1]]]
     df = np.bincount(sample_gram % table.n_grams, minlength=table.n_grams).astype(np.float64)
     ref_len = np.log(float(n))
     weight = table.count.astype(np.float64) * (ref_len - np.log(np.maximum(1.0, df[table.gram])))

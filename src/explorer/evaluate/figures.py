@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..catalog import Catalog
 from ..figures import PALETTE, STYLE
+from .store import Evaluations
 from .table import METRIC_LABELS, TABLE2_ORDER, long_table, splits
 
 #: metrics on a 0-1 scale (CIDEr-D runs to 10 and gets its own axis)
@@ -69,7 +71,10 @@ def score_distribution_figure(
     axes = np.atleast_1d(fig.subplots(rows, columns)).ravel()
     models = list(frames)
     for ax, metric in zip(axes, metrics, strict=False):
-        data = [frames[m][metric].dropna().to_numpy(dtype=float) for m in models]
+        data = [
+            frames[m][metric].dropna().to_numpy(dtype=float) if metric in frames[m] else np.zeros(0)
+            for m in models
+        ]
         parts = ax.boxplot(data, patch_artist=True, widths=0.6, flierprops={"markersize": 2})
         for i, box in enumerate(parts["boxes"]):
             box.set_facecolor(model_color(i))
@@ -146,4 +151,25 @@ def write_evaluation_figures(
                 path = out / f"{stem}.{fmt}"
                 fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata.get(fmt))
                 paths.append(path)
+    return paths
+
+
+def write_stored_figures(
+    catalogs: Sequence[Catalog],
+    out_dir: str | Path,
+    formats: Sequence[str] = ("png", "svg", "pdf"),
+    dpi: int = 300,
+) -> list[Path]:
+    """The figures of every evaluation stored with these catalogs (latest run per model), one file set per
+    catalog prefixed with its name: what ``eo-explorer figures`` adds when catalogs have been evaluated."""
+    paths: list[Path] = []
+    for catalog in catalogs:
+        store = Evaluations(catalog)
+        models = store.models()
+        if not models:
+            continue
+        groups = {m: store.groups(m) for m in models}
+        captions = {m: store.scores(m) for m in models}
+        folder = Path(out_dir) / f"evaluate_{catalog.name}"
+        paths += write_evaluation_figures(groups, captions, folder, formats=formats, dpi=dpi)
     return paths

@@ -69,7 +69,9 @@ def evaluate(
             try:
                 write_run(folder, result.summary, result.captions, result.groups, result.tasks)
                 log(f"{prediction.model}: scores stored in {folder}")
-            except OSError as exc:  # a read-only catalog: the scores are still returned and written by the CLI
+            except (
+                OSError
+            ) as exc:  # a read-only catalog: the scores are still returned and written by the CLI
                 log(f"{prediction.model}: could not store scores beside the catalog ({exc})")
             results.append(result)
     finally:
