@@ -8,6 +8,7 @@ user's own ``python3`` kernelspec (which may name another Python) matters.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -21,7 +22,13 @@ from nbclient import NotebookClient
 from tests.conftest import REPO, SHARED_FIXTURES
 
 NOTEBOOKS = REPO / "notebooks"
-NAMES = ["01_caption_statistics", "02_compare_datasets", "03_paper_figures", "05_annotation_audit"]
+NAMES = [
+    "01_caption_statistics",
+    "02_compare_datasets",
+    "03_paper_figures",
+    "04_evaluate_models",
+    "05_annotation_audit",
+]
 
 
 @pytest.fixture
@@ -120,3 +127,14 @@ def test_annotation_audit__runs_on_the_demo(run_notebook):
         assert rule in text
     assert "chair_i" in text and "bench" in text
     assert len(_outputs(notebook, "image/png")) >= 3
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="the caption toolkit's tokenizer and METEOR need Java")
+def test_evaluate_models__table2_from_the_demo_predictions(run_notebook):
+    notebook, _ = run_notebook("04_evaluate_models")
+    text = "\n".join(_outputs(notebook, "text/plain"))
+    markdown = "\n".join(_outputs(notebook, "text/markdown"))
+    assert "| nearest-caption |" in markdown and "Bleu-4" in markdown  # Table 2 of the baselines
+    assert "landcover-template" in text and "frequent-caption" in text
+    assert "vqa_binary" in text and "refexp" in text  # task metrics of the BigEarthNet.txt answers
+    assert len(_outputs(notebook, "image/png")) >= 3  # Table 2, score distributions, CIDEr by length

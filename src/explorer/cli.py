@@ -1,4 +1,4 @@
-"""``eo-explorer``: demo | index | list | stats | figures | audit | serve."""
+"""``eo-explorer``: demo | index | list | stats | figures | audit | evaluate | serve."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from .constants import FIGURE_DPI
 from .errors import ExplorerError
@@ -117,7 +118,54 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_stats_commands(sub)
     _add_audit_command(sub)
+    _add_evaluate_command(sub)
     return parser
+
+
+def _add_evaluate_command(sub: argparse._SubParsersAction) -> None:
+    """``evaluate``: the parser only; the work is in ``explorer.evaluate.command`` (imported when run)."""
+
+    def run(args: argparse.Namespace) -> int:
+        from .evaluate.command import run as run_evaluate
+
+        return run_evaluate(args)
+
+    def predictions_action(*args: Any, **kwargs: Any) -> argparse.Action:
+        from .evaluate.command import PredictionsAction
+
+        return PredictionsAction(*args, **kwargs)
+
+    evaluate = sub.add_parser(
+        "evaluate",
+        help="score model outputs (captions: BLEU, METEOR, ROUGE-L, CIDEr, SPICE; tasks: accuracy, IoU) "
+        "and write Table 2 per split and subset",
+    )
+    evaluate.add_argument("catalog", metavar="CATALOG", help="catalog folder or dataset folder")
+    evaluate.add_argument(
+        "--predictions",
+        action=predictions_action,
+        metavar="FILE",
+        help="COCO results JSON, JSONL, CSV or Parquet; repeat for several models",
+    )
+    evaluate.add_argument(
+        "--model",
+        action=predictions_action,
+        dest="predictions",
+        metavar="NAME",
+        help="name of the preceding --predictions (default: its file name)",
+    )
+    evaluate.add_argument("--out", default="evaluate-output", help="folder for tables, scores and figures")
+    evaluate.add_argument(
+        "--references", metavar="SOURCE", help="score against captions of this source only (e.g. chatgpt-4v)"
+    )
+    evaluate.add_argument("--metrics", help="comma-separated caption metrics (default: all)")
+    evaluate.add_argument(
+        "--figures", action="store_true", help="also write figures (PNG, SVG, PDF at 300 dpi)"
+    )
+    evaluate.add_argument(
+        "--refresh", action="store_true", help="score again instead of reusing stored scores"
+    )
+    evaluate.set_defaults(func=run)
 
 
 def _add_stats_commands(sub: argparse._SubParsersAction) -> None:

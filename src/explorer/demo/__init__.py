@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .bigearthnet import write_bigearthnet
 from .chatearthnet import write_chatearthnet
+from .predictions import write_predictions
 
 CHATEARTHNET_FOLDER = "chatearthnet-demo"
 BIGEARTHNET_FOLDER = "bigearthnet-demo"
@@ -88,7 +89,9 @@ def write_demo(
         for stage in (chat_stage, big_stage):
             if stage.exists():
                 shutil.rmtree(stage)
-    return {CHATEARTHNET_FOLDER: chat, BIGEARTHNET_FOLDER: big}
+    folders = {CHATEARTHNET_FOLDER: chat, BIGEARTHNET_FOLDER: big}
+    write_predictions(out_dir, folders)  # the baselines' outputs, for `eo-explorer evaluate` to score
+    return folders
 
 
 __all__ = ["BIGEARTHNET_FOLDER", "CHATEARTHNET_FOLDER", "MARKER", "write_demo"]
