@@ -41,3 +41,13 @@ def test_pending_view__says_what_is_missing_and_which_command_produces_it(demo_c
     assert all(c.name in text for c in demo_catalogs)
     missing = PendingView(state=state, title="Audit", library="explorer.nosuch", what="x", command="run it")
     assert "not part of this installation" in missing.__panel__().object
+
+
+def test_highlighted__shared_ngrams_marked_longest_first_and_escaped() -> None:
+    from explorer.dashboard.evaluate import highlighted
+
+    out = highlighted("A river <i>crosses</i> the river bank", ["river bank", "river", "a"])
+    assert '<mark class="eo-shared">river bank</mark>' in out  # the longer n-gram wins
+    assert out.count('<mark class="eo-shared">river</mark>') == 1
+    assert "&lt;i&gt;" in out and "<i>" not in out
+    assert highlighted("no overlap", []) == "no overlap"

@@ -65,6 +65,12 @@ def audit_view(state: Any) -> View:
 
 
 def evaluate_view(state: Any) -> View:
+    """The evaluation view, or what to run when the library is missing (or no open catalog was evaluated)."""
+    if library_present("explorer.evaluate"):
+        from .evaluate import EvaluateView, evaluated
+
+        if any(evaluated(c) for c in state.catalogs.values()):
+            return EvaluateView(state=state)
     return PendingView(
         state=state,
         title="Evaluation",

@@ -1,0 +1,177 @@
+"""Evaluate: the model scores stored by ``eo-explorer evaluate`` (``explorer.evaluate.Evaluations``) for the
+open catalogs. Pick a model and a metric; the samples on a map coloured by their score; the worst and best
+samples (a row opens the sample in every view); the open sample's prediction beside its references with the
+shared n-grams highlighted, and its scores. Nothing is scored here: a catalog never evaluated is named with the
+command that evaluates it."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import holoviews as hv
+import pandas as pd
+import panel as pn
+import param
+
+from ..catalog import Catalog
+from .base import View
+from .style import html as html_pane
+
+EVALUATE_COMMAND = "eo-explorer evaluate CATALOG --predictions FILE"
+LISTED = 15
+EVALUATE_CSS = """
+mark.eo-shared { background: #cfe8ff; } .eo-pred { font-weight: 600; }
+.eo-scores td, .eo-scores th { padding: 1px 8px; text-align: left; font-size: 0.85em; }
+"""
+
+
+def evaluated(catalog: Catalog) -> list[str]:
+    """The models with stored scores for ``catalog`` (empty when never evaluated)."""
+    from ..evaluate import Evaluations
+
+    try:
+        return Evaluations(catalog).models()
+    except (OSError, KeyError, ValueError):
+        return []
+
+
+def highlighted(text: str, ngrams: list[str]) -> str:
+    """``text`` escaped, every occurrence of a shared n-gram (longest first) marked."""
+    grams = sorted({g for g in ngrams if g.strip()}, key=len, reverse=True)
+    if not grams:
+        return html.escape(text)
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(g) for g in grams) + r")(?!\w)", re.IGNORECASE)
+    out, at = [], 0
+    for match in pattern.finditer(text):
+        out += [
+            html.escape(text[at : match.start()]),
+            f'<mark class="eo-shared">{html.escape(match.group())}</mark>',
+        ]
+        at = match.end()
+    out.append(html.escape(text[at:]))
+    return "".join(out)
+
+
+class EvaluateView(View):
+    """Model + metric picker, score map, worst/best lists, prediction vs references."""
+
+    model: param.Selector[Any] = param.Selector(default=None, objects=[], doc="Evaluated model")
+    metric: param.Selector[Any] = param.Selector(default=None, objects=[], doc="Caption metric")
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        from ..evaluate import CAPTION_METRICS
+
+        self.runs = {c.name: evaluated(c) for c in self.state.catalogs.values()}
+        models = sorted({m for ms in self.runs.values() for m in ms})
+        self.param.model.objects = models
+        self.param.metric.objects = list(CAPTION_METRICS)
+        self.param.update(model=models[0] if models else None, metric="CIDEr" if "CIDEr" in CAPTION_METRICS
+                          else CAPTION_METRICS[0])  # fmt: skip
+        table = dict(
+            disabled=True, show_index=False, height=260, sizing_mode="stretch_width", pagination=None
+        )
+        self._worst = pn.widgets.Tabulator(pd.DataFrame(), **table)
+        self._best = pn.widgets.Tabulator(pd.DataFrame(), **table)
+        self._worst.on_click(lambda e: self._open(self._worst, e))
+        self._best.on_click(lambda e: self._open(self._best, e))
+        self._map = pn.pane.HoloViews(None, sizing_mode="stretch_width", height=330)
+        self._sample = html_pane("", sizing_mode="stretch_width", stylesheets=[EVALUATE_CSS])
+        self._frames: dict[str, pd.DataFrame] = {}
+        self.param.watch(self._refresh, ["model", "metric"])
+        self.state.param.watch(self._show_sample, ["open_dataset", "sample_id"])
+        self._refresh()
+
+    def _catalogs(self) -> list[Catalog]:
+        return [self.state.catalogs[n] for n, models in self.runs.items() if self.model in models]
+
+    def _open(self, widget: Any, event: Any) -> None:
+        row = widget.value.iloc[int(event.row)]
+        self.state.open_sample(str(row["dataset"]), str(row["sample_id"]))
+
+    def _refresh(self, *_: Any) -> None:
+        from ..evaluate import Evaluations
+
+        scores, worst, best = [], [], []
+        for catalog in self._catalogs():
+            runs = Evaluations(catalog)
+            try:
+                scores.append(runs.scores(self.model, self.metric).assign(dataset=catalog.name))
+                worst.append(
+                    runs.ranked(self.model, self.metric, LISTED, worst=True).assign(dataset=catalog.name)
+                )
+                best.append(
+                    runs.ranked(self.model, self.metric, LISTED, worst=False).assign(dataset=catalog.name)
+                )
+            except KeyError:
+                continue  # this metric was not computed for this run
+        columns = ["dataset", "sample_id", "score", "prediction"]
+        self._worst.value = pd.concat(worst)[columns].nsmallest(LISTED, "score") if worst else pd.DataFrame()
+        self._best.value = pd.concat(best)[columns].nlargest(LISTED, "score") if best else pd.DataFrame()
+        frame = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame()
+        located = frame.dropna(subset=["lat", "lon"]) if len(frame) else frame
+        self._map.object = (
+            hv.Points(located, kdims=["lon", "lat"], vdims=["score", "sample_id", "dataset"]).opts(
+                color="score",
+                cmap="viridis",
+                colorbar=True,
+                size=6,
+                tools=["hover"],
+                responsive=True,
+                height=320,
+                xlim=(-180, 180),
+                ylim=(-90, 90),
+                title=f"{self.model}: {self.metric} per sample",
+            )  # fmt: skip
+            if len(located)
+            else None
+        )
+        self._show_sample()
+
+    def _show_sample(self, *_: Any) -> None:
+        from ..evaluate import Evaluations
+
+        catalog = self.state.catalogs.get(self.state.open_dataset)
+        if catalog is None or self.model not in self.runs.get(catalog.name, []):
+            self._sample.object = (
+                '<p class="eo-muted">The open sample\'s dataset has no scores for this model.</p>'
+            )
+            return
+        try:
+            record = Evaluations(catalog).sample(self.model, self.state.sample_id)
+        except KeyError as error:
+            self._sample.object = f'<p class="eo-muted">{html.escape(str(error))}</p>'
+            return
+        grams = [g["ngram"] for g in record["shared_ngrams"]]
+        scores = "".join(
+            f"<tr><th>{html.escape(m)}</th><td>{v:.3f}</td></tr>"
+            for m, v in record["scores"].items()
+            if v is not None
+        )
+        refs = "".join(f"<li>{highlighted(r, grams)}</li>" for r in record["references"])
+        self._sample.object = (
+            f"<b>{html.escape(self.state.sample_id)}</b> ({html.escape(str(record['split']))})"
+            f'<p class="eo-pred">Prediction: {highlighted(str(record["prediction"]), grams)}</p>'
+            f'<b>References</b><ol>{refs}</ol><table class="eo-scores">{scores}</table>'
+        )
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        missing = [n for n, models in self.runs.items() if not models]
+        note = (
+            f'<div class="eo-note">No evaluation is stored for {html.escape(", ".join(missing))}: run '
+            f"<code>{EVALUATE_COMMAND}</code>, then reload.</div>"
+            if missing
+            else ""
+        )
+        return pn.Column(
+            html_pane(note, sizing_mode="stretch_width"),
+            pn.Row(pn.widgets.Select.from_param(self.param.model, width=220),
+                   pn.widgets.Select.from_param(self.param.metric, width=160)),
+            pn.Row(self._map, self._sample, sizing_mode="stretch_width"),
+            pn.Row(pn.Column(html_pane("<b>Worst</b> (click to open)"), self._worst, sizing_mode="stretch_width"),
+                   pn.Column(html_pane("<b>Best</b>"), self._best, sizing_mode="stretch_width"),
+                   sizing_mode="stretch_width"),
+            sizing_mode="stretch_width", css_classes=["eo-evaluate"],
+        )  # fmt: skip
