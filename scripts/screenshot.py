@@ -52,6 +52,7 @@ def shoot(url: str, out: Path, stats_out: Path, width: int, height: int) -> None
         page.locator(".eo-stats", has_text="Statistics of the").first.wait_for()
         page.get_by_text("Caption length", exact=True).wait_for()
         page.get_by_text("Geography", exact=True).wait_for()
+        page.mouse.move(700, 600)  # away from the header: no tooltip over the view switch
         page.wait_for_timeout(1500)  # let the Bokeh plots finish their first paint
         page.screenshot(path=str(stats_out), full_page=False)
         browser.close()
