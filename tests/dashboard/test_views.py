@@ -263,3 +263,22 @@ def test_image_views__sample_change_updates_sources_in_place(demo_catalogs: list
     state.open_first("chatearthnet-demo")
     assert source.data["image"][0].shape == (2, 2)  # ChatEarthNet has no SAR: placeholder
     assert panel.sar.message().startswith("This sample has no SAR layer")
+
+
+def test_compare__paper_export_draws_the_panels_on_screen_over_the_full_statistics(
+    demo_catalogs: list[Any],
+) -> None:
+    from explorer.figures import INTERACTIVE_PANELS, STAT_PANELS
+
+    dashboard, _ = perf.served_dashboard(demo_catalogs)
+    dashboard.state.dataset = "bigearthnet-demo"
+    dashboard.show_statistics()
+    compare = dashboard.compare
+    shown = {c.css_classes[0].removeprefix("eo-card-") for c in compare._static.objects}
+    assert shown and shown <= set(STAT_PANELS) - set(INTERACTIVE_PANELS)  # the full-statistics panels
+    tables = compare.paper_tables()
+    assert set(tables["length_hist"]["dataset"]) == {"bigearthnet-demo"}  # the filtered panels, as on screen
+    assert set(tables["comparison"]["dataset"]) == {c.name for c in demo_catalogs}
+    compare.paper_format = "PDF"
+    name, data = compare.export_paper()
+    assert name == "comparison_paper.pdf" and data.startswith(b"%PDF")

@@ -31,6 +31,15 @@ from .style import html as html_pane
 MAP_W, MAP_H = 120, 60
 STATIC_PANELS = tuple(k for k in STAT_PANELS if k not in INTERACTIVE_PANELS)
 CARD_WIDTH = 420
+# The tables the interactive panels draw (``selection.selection_stats``): of the matches; the rest: full.
+INTERACTIVE_TABLES = (
+    "length_hist",
+    "class_by_sample",
+    "task_mix",
+    "answer_balance",
+    "top_words",
+    "vocabulary",
+)
 
 
 @lru_cache(maxsize=1)
@@ -216,7 +225,8 @@ class CompareView(View):
     # --- export -------------------------------------------------------------------------------------------------
     def paper_tables(self) -> Tables:
         """What the paper figure draws: the panels on screen (matches) over the full statistics."""
-        return {**self.full, **self.stats.tables}
+        on_screen = {k: v for k, v in self.stats.tables.items() if k in INTERACTIVE_TABLES}
+        return {**self.full, **on_screen}
 
     def export_paper(self) -> tuple[str, bytes]:
         return export_paper(self.paper_tables(), EXPORT_FORMATS[self.paper_format], self.stats.density)
