@@ -7,6 +7,7 @@ Layout of a catalog folder::
     annotations.arrow   ANNOTATION_SCHEMA + ``sidx``, Arrow IPC, uncompressed, sorted by ``sidx``: memory-mapped,
                         so opening costs nothing and 9.6 M rows never enter Python
     ann_offsets.npy     annotations of sample ``i`` are rows ``offsets[i]:offsets[i + 1]``: one slice per lookup
+    fulltext/           full-text index of the texts (``explorer.fulltext``), opened on first search
     stats/              cached statistics (written by ``explorer.stats``)
 
 Building streams the reader's annotation batches to a scratch file, then sorts by sample in chunks through a
@@ -32,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xarray as xr
 
-from . import registry, world
+from . import fulltext, registry, world
 from .errors import CatalogError, ExplorerError, MissingFileError
 from .model import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, SampleProblem, conform
 from .settings import cache_dir, demo_dir
@@ -52,6 +53,7 @@ class BuildReport:
     problems: list[SampleProblem] = field(default_factory=list)
     seconds: float = 0.0
     seconds_stats: float = 0.0
+    seconds_fulltext: float = 0.0
 
     def summary_line(self) -> str:
         line = f"{self.name}: {self.n_samples:,} samples, {self.n_annotations:,} annotations"
@@ -86,6 +88,7 @@ class Catalog:
         self.annotations: pa.Table = pa.ipc.open_file(self._ann_source).read_all()
         self._index = pd.Index(self.samples["sample_id"])
         self._source: DatasetSource | None = None
+        self._fulltext: fulltext.FullTextIndex | None = None
 
     def __reduce__(self) -> tuple[type[Catalog], tuple[str]]:
         # Dask ships catalogs to workers: send the path (each worker re-opens it, memory-mapped), not the map.
@@ -133,6 +136,28 @@ class Catalog:
             [self.annotations.slice(int(a), int(b - a)) for a, b in zip(starts, stops, strict=False)]
         )
 
+    # --- text search ---------------------------------------------------------------------------------------
+    @property
+    def has_fulltext(self) -> bool:
+        return fulltext.exists(self.path)
+
+    @property
+    def fulltext(self) -> fulltext.FullTextIndex:
+        """The full-text index, opened on first use (FullTextError when the catalog was built without one)."""
+        if self._fulltext is None:
+            self._fulltext = fulltext.FullTextIndex(self.path)
+        return self._fulltext
+
+    def search(self, query: str, limit: int = 50) -> fulltext.SearchResult:
+        """Samples whose texts match ``query`` (words, "phrases", prefix*), with the best texts ranked by BM25."""
+        return self.fulltext.search(query, limit)
+
+    def regex_scan(
+        self, pattern: str, cancel: Any = None, chunk_rows: int = 500_000
+    ) -> Iterable[fulltext.ScanProgress]:
+        """The slow path: a chunked regular-expression scan that reports progress and stops on ``cancel``."""
+        return fulltext.regex_scan(self.annotations, pattern, cancel=cancel, chunk_rows=chunk_rows)
+
     # --- layers --------------------------------------------------------------------------------------------
     @property
     def source(self) -> DatasetSource:
@@ -175,6 +200,7 @@ def build_catalog(
     name: str | None = None,
     out: str | Path | None = None,
     progress: bool = False,
+    with_fulltext: bool = True,
 ) -> tuple[Catalog, BuildReport]:
     """Read a dataset folder through its reader and write its catalog. Bad samples are skipped and reported."""
     started = time.perf_counter()
@@ -193,6 +219,12 @@ def build_catalog(
         source.problem(root, f"{n_orphans:,} annotations name samples the dataset does not list; skipped")
 
     pq.write_table(samples, scratch / "samples.parquet", compression="zstd")
+    seconds_fulltext = 0.0
+    if with_fulltext:
+        fulltext_started = time.perf_counter()
+        with pa.memory_map(str(scratch / "annotations.arrow"), "r") as mapped:
+            fulltext.build(pa.ipc.open_file(mapped).read_all(), samples.num_rows, scratch)
+        seconds_fulltext = time.perf_counter() - fulltext_started
     problems = list(source.problems)
     meta = {
         "version": CATALOG_VERSION,
@@ -217,6 +249,7 @@ def build_catalog(
     report = BuildReport(
         source.name, samples.num_rows, n_annotations, problems, time.perf_counter() - started
     )
+    report.seconds_fulltext = seconds_fulltext
     return Catalog(target), report
 
 
