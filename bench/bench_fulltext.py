@@ -156,7 +156,7 @@ def main(work: Path, order: str, with_tantivy: bool) -> list[str]:
     substring = search_annotations(cat.annotations, "forest", regex=False)
     substring_s = time.perf_counter() - started
     started = time.perf_counter()
-    regex = run_scan(cat.regex_scan(r"fores?t"))
+    run_scan(cat.regex_scan(r"fores?t"))
     regex_s = time.perf_counter() - started
     forest = cat.search("forest")
 

@@ -147,3 +147,14 @@ def test_regex_scan__cancel_stops_early(ben):
 def test_regex_scan__bad_pattern_is_a_clear_error(ben):
     with pytest.raises(FullTextError, match="invalid regular expression"):
         next(ben.regex_scan("fo(rest"))
+
+
+def test_dashboard_text_filter__goes_through_the_index_and_regex_still_scans(ben):
+    from explorer.dashboard.query import InvalidQuery, search_annotations, search_samples
+
+    np.testing.assert_array_equal(search_samples(ben, "forest", regex=False), ben.search("forest").sidx)
+    np.testing.assert_array_equal(
+        search_samples(ben, "fores?t", regex=True), search_annotations(ben.annotations, "fores?t", True)
+    )
+    with pytest.raises(InvalidQuery):
+        search_samples(ben, "!!!", regex=False)

@@ -33,8 +33,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xarray as xr
 
-from . import fulltext, registry, world
+from . import registry, world
 from .errors import CatalogError, ExplorerError, MissingFileError
+from .fulltext import FullTextIndex, ScanProgress, SearchResult, regex_scan
+from .fulltext import build as build_fulltext
+from .fulltext import exists as fulltext_exists
 from .model import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, SampleProblem, conform
 from .settings import cache_dir, demo_dir
 from .sources import open_source
@@ -88,7 +91,7 @@ class Catalog:
         self.annotations: pa.Table = pa.ipc.open_file(self._ann_source).read_all()
         self._index = pd.Index(self.samples["sample_id"])
         self._source: DatasetSource | None = None
-        self._fulltext: fulltext.FullTextIndex | None = None
+        self._fulltext: FullTextIndex | None = None
 
     def __reduce__(self) -> tuple[type[Catalog], tuple[str]]:
         # Dask ships catalogs to workers: send the path (each worker re-opens it, memory-mapped), not the map.
@@ -139,24 +142,24 @@ class Catalog:
     # --- text search ---------------------------------------------------------------------------------------
     @property
     def has_fulltext(self) -> bool:
-        return fulltext.exists(self.path)
+        return fulltext_exists(self.path)
 
     @property
-    def fulltext(self) -> fulltext.FullTextIndex:
+    def fulltext(self) -> FullTextIndex:
         """The full-text index, opened on first use (FullTextError when the catalog was built without one)."""
         if self._fulltext is None:
-            self._fulltext = fulltext.FullTextIndex(self.path)
+            self._fulltext = FullTextIndex(self.path)
         return self._fulltext
 
-    def search(self, query: str, limit: int = 50) -> fulltext.SearchResult:
+    def search(self, query: str, limit: int = 50) -> SearchResult:
         """Samples whose texts match ``query`` (words, "phrases", prefix*), with the best texts ranked by BM25."""
         return self.fulltext.search(query, limit)
 
     def regex_scan(
         self, pattern: str, cancel: Any = None, chunk_rows: int = 500_000
-    ) -> Iterable[fulltext.ScanProgress]:
+    ) -> Iterable[ScanProgress]:
         """The slow path: a chunked regular-expression scan that reports progress and stops on ``cancel``."""
-        return fulltext.regex_scan(self.annotations, pattern, cancel=cancel, chunk_rows=chunk_rows)
+        return regex_scan(self.annotations, pattern, cancel=cancel, chunk_rows=chunk_rows)
 
     # --- layers --------------------------------------------------------------------------------------------
     @property
@@ -223,7 +226,7 @@ def build_catalog(
     if with_fulltext:
         fulltext_started = time.perf_counter()
         with pa.memory_map(str(scratch / "annotations.arrow"), "r") as mapped:
-            fulltext.build(pa.ipc.open_file(mapped).read_all(), samples.num_rows, scratch)
+            build_fulltext(pa.ipc.open_file(mapped).read_all(), samples.num_rows, scratch)
         seconds_fulltext = time.perf_counter() - fulltext_started
     problems = list(source.problems)
     meta = {

@@ -322,6 +322,6 @@ def _unique(parts: list[np.ndarray]) -> np.ndarray:
 def run_scan(scan: Iterator[ScanProgress]) -> ScanProgress:
     """Drive a scan to its end; its last progress item (the result)."""
     last: Any = None
-    for last in scan:
-        pass
+    for step in scan:
+        last = step
     return last

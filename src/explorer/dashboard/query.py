@@ -95,7 +95,7 @@ class CatalogIndex:
         if key in self._search_cache:
             self._search_cache.move_to_end(key)
             return self._search_cache[key]
-        result = search_annotations(self.catalog.annotations, query, regex)
+        result = search_samples(self.catalog, query, regex)
         self._search_cache[key] = result
         while len(self._search_cache) > 16:
             self._search_cache.popitem(last=False)
@@ -119,6 +119,19 @@ def search_annotations(annotations: pa.Table, query: str, regex: bool) -> np.nda
     hit = pc.fill_null(pc.or_kleene(in_input, in_caption), False)
     sidx = pc.filter(annotations["sidx"], hit).to_numpy()
     return np.unique(sidx).astype(np.int64)
+
+
+def search_samples(catalog: Catalog, query: str, regex: bool) -> np.ndarray:
+    """Unique sidx matching ``query``: through the catalog's full-text index (words, "phrases", prefix*) when
+    it has one, else (and for regular expressions) by scanning every text."""
+    if regex or not catalog.has_fulltext:
+        return search_annotations(catalog.annotations, query, regex)
+    from ..fulltext import FullTextError
+
+    try:
+        return catalog.fulltext.search(query, limit=1).sidx
+    except FullTextError as error:
+        raise InvalidQuery(str(error)) from None
 
 
 _INDEXES: dict[str, CatalogIndex] = {}
