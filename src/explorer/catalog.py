@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 import xarray as xr
 
 from . import registry, world
-from .errors import CatalogError, ExplorerError, MissingFileError
+from .errors import CatalogError, DataError, ExplorerError, LayersUnavailableError, MissingFileError
 from .fulltext import FullTextIndex, ScanProgress, SearchResult, regex_scan
 from .fulltext import build as build_fulltext
 from .fulltext import exists as fulltext_exists
@@ -58,10 +58,26 @@ class BuildReport:
     seconds_stats: float = 0.0
     seconds_fulltext: float = 0.0
 
+    @property
+    def skipped(self) -> list[SampleProblem]:
+        """Problems where samples, records or rows were left out of the catalog."""
+        return [p for p in self.problems if not p.kept]
+
+    @property
+    def warnings(self) -> list[SampleProblem]:
+        """Problems about data that is in the catalog anyway (an unparsed box, an unknown position)."""
+        return [p for p in self.problems if p.kept]
+
     def summary_line(self) -> str:
         line = f"{self.name}: {self.n_samples:,} samples, {self.n_annotations:,} annotations"
-        if self.problems:
-            line += f" ({len(self.problems):,} bad samples skipped)"
+        skipped, warnings = len(self.skipped), len(self.warnings)
+        parts = []
+        if skipped:
+            parts.append(f"{skipped:,} problem{'s' * (skipped != 1)} where data was skipped")
+        if warnings:
+            parts.append(f"{warnings:,} warning{'s' * (warnings != 1)} about data kept")
+        if parts:
+            line += f" ({'; '.join(parts)}: see above and catalog.json)"
         return line
 
 
@@ -164,9 +180,45 @@ class Catalog:
     # --- layers --------------------------------------------------------------------------------------------
     @property
     def source(self) -> DatasetSource:
-        if self._source is None:
-            self._source = open_source(self.root, format=self.format, name=self.name)
+        """The dataset's reader; LayersUnavailableError (saying why and what to do) when it cannot be opened."""
+        problem = self.layer_problem()
+        if problem is not None or self._source is None:
+            raise LayersUnavailableError(
+                f"{self.name}: layers unavailable ({problem}); texts, positions and statistics still work. "
+                f"Re-point the catalog with `eo-explorer relink {self.name} NEW_DATASET_FOLDER` "
+                f"or drop it with `eo-explorer unregister {self.name}`"
+            )
         return self._source
+
+    def layer_problem(self) -> str | None:
+        """Why the dataset folder (imagery) cannot be read, or None when it can. Checked again on each call
+        until it succeeds, so a folder that comes back (remounted disk) is picked up without reopening."""
+        if self._source is not None:
+            return None
+        if not self.root.exists():
+            return f"the dataset folder {self.root} is missing (moved or deleted)"
+        try:
+            self._source = open_source(self.root, format=self.format, name=self.name)
+        except (ExplorerError, OSError) as exc:
+            return f"the dataset folder {self.root} cannot be read: {exc}"
+        return None
+
+    @property
+    def status(self) -> str:
+        """"ok", or what is unavailable and why (``eo-explorer list`` shows it)."""
+        problem = self.layer_problem()
+        return "ok" if problem is None else f"layers unavailable: {problem}"
+
+    @cached_property
+    def layer_names(self) -> list[str]:
+        """Every layer kind some sample has (s2, s1, landcover, rgb...)."""
+        return sorted({str(k) for layers in self.samples["layers"] if layers is not None for k in layers})
+
+    @property
+    def unavailable_layers(self) -> dict[str, str]:
+        """Layer kind -> why it cannot be read now (empty when all can)."""
+        problem = self.layer_problem()
+        return {} if problem is None else dict.fromkeys(self.layer_names, problem)
 
     def layer_kinds(self, sample_id: str) -> list[str]:
         return [str(k) for k in self.sample(sample_id)["layers"]]
@@ -241,9 +293,12 @@ def build_catalog(
         "describe": source.describe(),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "problems": [
-            {"path": p.path, "reason": p.reason, "sample_id": p.sample_id} for p in problems[:10_000]
+            {"path": p.path, "reason": p.reason, "sample_id": p.sample_id, "kept": p.kept}
+            for p in problems[:10_000]
         ],
         "n_problems": len(problems),
+        "n_skipped": sum(not p.kept for p in problems),
+        "n_warnings": sum(p.kept for p in problems),
     }
     (scratch / "catalog.json").write_text(json.dumps(meta, indent=2))
     if target.exists():
@@ -416,6 +471,73 @@ def index(
         report.seconds_stats = time.perf_counter() - started
     registry.add(catalog.name, catalog.path, catalog.root, catalog.format)
     return report
+
+
+# --- registered catalogs: state, re-pointing, removal ------------------------------------------------------
+def registered_path(name_or_path: str | Path) -> Path:
+    """A catalog folder given by its registered dataset name or by its path."""
+    for entry in registry.load():
+        if entry.get("name") == str(name_or_path):
+            return Path(entry["path"])
+    path = Path(name_or_path).expanduser()
+    if is_catalog(path):
+        return path
+    names = ", ".join(e.get("name", "?") for e in registry.load()) or "none registered"
+    raise CatalogError(f"{name_or_path}: expected a registered catalog name ({names}) or a catalog folder")
+
+
+def entry_state(entry: dict[str, Any]) -> str:
+    """A registry entry's state, from catalog.json and the dataset folder only (cheap: no table is read)."""
+    path, name = Path(entry["path"]), entry.get("name", "?")
+    if not (path / "catalog.json").is_file():
+        return f"catalog missing: {path} (`eo-explorer unregister {name}`, or index the dataset again)"
+    try:
+        meta = json.loads((path / "catalog.json").read_text())
+    except (OSError, ValueError) as exc:
+        return f"catalog unreadable: {exc} (index the dataset again)"
+    root = Path(meta.get("root", ""))
+    if not root.exists():
+        return (
+            f"layers unavailable: dataset folder {root} missing; texts, positions and statistics work "
+            f"(`eo-explorer relink {name} NEW_FOLDER` or `eo-explorer unregister {name}`)"
+        )
+    return "ok"
+
+
+def relink(name_or_path: str | Path, new_root: str | Path) -> Catalog:
+    """Point a catalog at its dataset folder's new place (moved disk, renamed folder), without rebuilding.
+
+    The new folder must open with the catalog's reader; the registry entry (if any) follows.
+    """
+    path = registered_path(name_or_path)
+    meta_file = path / "catalog.json"
+    meta = json.loads(meta_file.read_text())
+    root = Path(new_root).expanduser().resolve()
+    if not root.exists():
+        raise MissingFileError(root, f"the new folder of dataset {meta['name']!r} ({meta['format']})")
+    reader = open_source(root, format=meta["format"], name=meta["name"])  # unreadable: the reader says why
+    if not type(reader).detect(root):
+        raise DataError(root, f"a {meta['format']} dataset folder for {meta['name']!r}", "another layout")
+    meta["root"] = str(root)
+    meta["fingerprint"] = fingerprint(root)
+    scratch = meta_file.with_name("catalog.json.new")
+    scratch.write_text(json.dumps(meta, indent=2))
+    scratch.replace(meta_file)
+    if any(e.get("name") == meta["name"] for e in registry.load()):
+        registry.add(meta["name"], path, root, meta["format"])
+    return Catalog(path)
+
+
+def unregister(name: str, delete: bool = False) -> Path | None:
+    """Remove a dataset from the registry (and its catalog folder with ``delete``); its catalog path, if any."""
+    path = next((Path(e["path"]) for e in registry.load() if e.get("name") == name), None)
+    if path is None:
+        names = ", ".join(e.get("name", "?") for e in registry.load()) or "none registered"
+        raise CatalogError(f"{name}: no registered catalog of that name ({names})")
+    registry.remove(name)
+    if delete and is_catalog(path):
+        shutil.rmtree(path)
+    return path
 
 
 def ensure_demo(directory: Path | None = None) -> list[Path]:

@@ -85,8 +85,9 @@ class DatasetSource(abc.ABC):
         """Facts for the comparison table that the tables cannot tell (modality, coverage, generation)."""
         return {}
 
-    def problem(self, path: str | Path, reason: str, sample_id: str | None = None) -> None:
-        self.problems.append(SampleProblem(str(path), reason, sample_id))
+    def problem(self, path: str | Path, reason: str, sample_id: str | None = None, kept: bool = False) -> None:
+        """Record a skipped sample/record, or with ``kept`` a warning about data kept in the catalog."""
+        self.problems.append(SampleProblem(str(path), reason, sample_id, kept))
 
 
 def empty_annotations() -> pa.Table:

@@ -403,7 +403,7 @@ class BigEarthNetTxtSource(DatasetSource):
         }
         for key, reason in reasons.items():
             if self.parse_stats.get(key):
-                self.problem(self.path, f"{self.parse_stats[key]} {reason}")
+                self.problem(self.path, f"{self.parse_stats[key]} {reason}", kept=key != "unknown_type")
 
     # --- layers ---------------------------------------------------------------------------------------------
     def read_layer(self, sample: Mapping[str, Any], kind: str) -> xr.DataArray:
