@@ -10,6 +10,7 @@ matching samples with one numpy gather.
 Files, in ``<catalog>/fulltext/``::
 
     texts.sqlite     FTS5 table ``texts(text)``, rowid = text id (unicode61 tokenizer, diacritics folded)
+    meta.json        n_samples, n_texts
     offsets.npy      samples of text ``t`` are ``sidx[offsets[t]:offsets[t + 1]]`` (sorted, unique)
     sidx.npy         int32 sample rows
     n_rows.npy       annotation rows carrying each text
@@ -23,6 +24,7 @@ Query language (user input is never passed raw to FTS5): words (all must match, 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -91,6 +93,7 @@ def build(annotations: pa.Table, n_samples: int, catalog_path: str | Path) -> Pa
     np.save(scratch / "offsets.npy", offsets)
     np.save(scratch / "sidx.npy", (pairs % max(n_samples, 1)).astype(np.int32))
     np.save(scratch / "n_rows.npy", n_rows)
+    (scratch / "meta.json").write_text(json.dumps({"n_samples": n_samples, "n_texts": n_texts}))
     del pairs, pair_text, codes, sidx
 
     db = sqlite3.connect(scratch / "texts.sqlite")
@@ -187,9 +190,11 @@ class FullTextIndex:
             raise FullTextError(
                 f"{self.db_path}: no full-text index; rebuild the catalog with `eo-explorer index`"
             )
-        self.offsets = np.load(self.folder / "offsets.npy", mmap_mode="r")
-        self.sample_rows = np.load(self.folder / "sidx.npy", mmap_mode="r")
-        self.n_rows = np.load(self.folder / "n_rows.npy", mmap_mode="r")
+        # In memory (tens of MB at full size): every query reads them through.
+        self.offsets = np.load(self.folder / "offsets.npy")
+        self.sample_rows = np.load(self.folder / "sidx.npy")
+        self.n_rows = np.load(self.folder / "n_rows.npy")
+        self.n_samples = int(json.loads((self.folder / "meta.json").read_text())["n_samples"])
         self._local = threading.local()
 
     @property
@@ -209,23 +214,32 @@ class FullTextIndex:
         """Ids of every distinct text matching ``query`` (sorted)."""
         expression = to_fts5(query)
         try:
-            rows = self._db().execute("SELECT rowid FROM texts WHERE texts MATCH ?", (expression,))
-            ids = np.fromiter((r[0] for r in rows), dtype=np.int64)
+            # One string of ids built in SQLite's C, parsed by numpy: 10x cheaper than a Python row per id.
+            (joined,) = self._db().execute(
+                "SELECT group_concat(rowid, ' ') FROM texts WHERE texts MATCH ?", (expression,)
+            ).fetchone()
+            ids = np.array(joined.split(), dtype=np.int64) if joined else np.zeros(0, dtype=np.int64)
         except sqlite3.Error as exc:
             raise FullTextError(f"{query!r}: cannot search for this ({exc})") from None
         return np.sort(ids)
 
     def samples_of(self, text_ids: np.ndarray) -> np.ndarray:
-        """Unique sample rows carrying any of ``text_ids``."""
+        """Unique sample rows carrying any of ``text_ids``.
+
+        A common word matches texts covering millions of (text, sample) pairs: mark the runs of the CSR with
+        a +1/-1 difference array and one cumulative sum, then scatter into a per-sample mask (no sort).
+        """
         if text_ids.size == 0:
             return np.zeros(0, dtype=np.int64)
         starts, stops = self.offsets[text_ids], self.offsets[text_ids + 1]
-        lengths = stops - starts
-        total = int(lengths.sum())
-        # Gather every run at once: position k of the output reads sample_rows[starts[run] + k - run_start].
-        run_start = np.repeat(np.cumsum(lengths) - lengths, lengths)
-        positions = np.repeat(starts, lengths) + (np.arange(total) - run_start)
-        return np.unique(np.asarray(self.sample_rows[positions], dtype=np.int64))
+        # Runs are disjoint and sorted (sorted ids, every text has a sample): starts are distinct, so are stops.
+        edges = np.zeros(self.sample_rows.size + 1, dtype=np.int8)
+        edges[starts] += 1
+        edges[stops] -= 1
+        inside = np.cumsum(edges[:-1], dtype=np.int8).view(bool)
+        mask = np.zeros(self.n_samples, dtype=bool)
+        mask[self.sample_rows[inside]] = True
+        return np.flatnonzero(mask)
 
     def ranked(self, query: str, limit: int = 50) -> pd.DataFrame:
         """The ``limit`` best-matching distinct texts, best first (BM25; ``score`` higher is better)."""
@@ -250,6 +264,10 @@ class FullTextIndex:
                 else np.zeros(0, np.int64),
             }
         )
+
+    def matching_samples(self, query: str) -> np.ndarray:
+        """Sample rows matching ``query``, without the ranked list (what a map filter needs)."""
+        return self.samples_of(self.text_ids(query))
 
     def search(self, query: str, limit: int = 50) -> SearchResult:
         ids = self.text_ids(query)

@@ -129,7 +129,7 @@ def search_samples(catalog: Catalog, query: str, regex: bool) -> np.ndarray:
     from ..fulltext import FullTextError
 
     try:
-        return catalog.fulltext.search(query, limit=1).sidx
+        return catalog.fulltext.matching_samples(query)
     except FullTextError as error:
         raise InvalidQuery(str(error)) from None
 

@@ -386,13 +386,50 @@ class BigEarthNetTxtSource(DatasetSource):
             columns["flags"] = repeated_list([], n)
         return columns
 
+    _ANNOTATION_COLUMNS = ["ID", "patch_id", "input", "output", "type", "category", "split"]
+
     def annotation_batches(self) -> Iterator[pa.Table]:
         self.parse_stats = Counter()
-        columns = ["ID", "patch_id", "input", "output", "type", "category", "split"]
-        for batch in self._parquet().iter_batches(batch_size=self.batch_rows, columns=columns):
+        batches = self._parquet().iter_batches(batch_size=self.batch_rows, columns=self._ANNOTATION_COLUMNS)
+        yield from self._parsed(batches)
+        self._report_parse_stats()
+
+    def _parsed(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
+        for batch in batches:
             table, stats = annotations_from_table(pa.Table.from_batches([batch]), self.name)
             self.parse_stats.update(stats)
             yield table
+
+    def annotation_partitions(self) -> list[Any] | None:
+        """Runs of row groups of about ``batch_rows`` rows; None for a file of one row group."""
+        metadata = self._parquet().metadata
+        if metadata.num_row_groups < 2:
+            return None
+        parts: list[list[int]] = [[]]
+        rows = 0
+        for group in range(metadata.num_row_groups):
+            if rows >= self.batch_rows:
+                parts.append([])
+                rows = 0
+            parts[-1].append(group)
+            rows += metadata.row_group(group).num_rows
+        return parts if len(parts) > 1 else None
+
+    def annotation_batches_of(self, partition: Any) -> Iterator[pa.Table]:
+        self.parse_stats = Counter()
+        batches = self._parquet().iter_batches(
+            batch_size=self.batch_rows, row_groups=list(partition), columns=self._ANNOTATION_COLUMNS
+        )
+        yield from self._parsed(batches)
+
+    def partition_report(self) -> Any:
+        return list(self.problems), dict(self.parse_stats)
+
+    def merge_partition_reports(self, reports: list[Any]) -> None:
+        self.parse_stats = Counter()
+        for problems, stats in reports:
+            self.problems.extend(problems)
+            self.parse_stats.update(stats)
         self._report_parse_stats()
 
     def _report_parse_stats(self) -> None:
