@@ -17,9 +17,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import startup_cache
 from ..catalog import Catalog
 from ..model import KIND_CAPTION
 
+_INDEX_CACHE_VERSION = 1  # bump when CatalogIndex's arrays change meaning
 EARTH_RADIUS = 6378137.0
 MAX_MERCATOR_LAT = 85.05112878
 ALL = "All"
@@ -63,6 +65,49 @@ class CatalogIndex:
 
     @classmethod
     def build(cls, catalog: Catalog) -> CatalogIndex:
+        """From the arrays cached in the catalog folder by an earlier process, else computed and cached."""
+        cached = startup_cache.load(catalog, "dashboard_index", _INDEX_CACHE_VERSION)
+        if cached is not None:
+            return cls.from_arrays(catalog, cached)
+        index = cls.compute(catalog)
+        startup_cache.save(catalog, "dashboard_index", _INDEX_CACHE_VERSION, index.to_arrays())
+        return index
+
+    def to_arrays(self) -> dict[str, pa.Array]:
+        return {
+            "x": pa.array(self.x),
+            "y": pa.array(self.y),
+            "split_codes": pa.array(np.asarray(self.split.codes, dtype=np.int32)),
+            "split_names": pa.array([str(c) for c in self.split.categories], pa.string()),
+            "country_codes": pa.array(np.asarray(self.country.codes, dtype=np.int32)),
+            "country_names": pa.array([str(c) for c in self.country.categories], pa.string()),
+            "label_names": pa.array(self.label_names, pa.string()),
+            "label_codes": pa.array(self.label_codes),
+            "label_owner": pa.array(self.label_owner),
+            "sample_ids": pa.array(self.sample_ids, pa.string()),
+        }
+
+    @classmethod
+    def from_arrays(cls, catalog: Catalog, a: dict[str, pa.Array]) -> CatalogIndex:
+        def categorical(name: str) -> pd.Categorical:
+            codes = a[f"{name}_codes"].to_numpy(zero_copy_only=False)
+            names = pd.Index(a[f"{name}_names"].to_pylist(), dtype=object)
+            return pd.Categorical.from_codes(codes, categories=names)
+
+        return cls(
+            catalog=catalog,
+            x=a["x"].to_numpy(zero_copy_only=False),
+            y=a["y"].to_numpy(zero_copy_only=False),
+            split=categorical("split"),
+            country=categorical("country"),
+            label_names=[str(n) for n in a["label_names"].to_pylist()],
+            label_codes=a["label_codes"].to_numpy(zero_copy_only=False),
+            label_owner=a["label_owner"].to_numpy(zero_copy_only=False),
+            sample_ids=a["sample_ids"].to_numpy(zero_copy_only=False),
+        )
+
+    @classmethod
+    def compute(cls, catalog: Catalog) -> CatalogIndex:
         samples = catalog.samples
         x, y = to_web_mercator(samples["lon"].to_numpy(dtype=float), samples["lat"].to_numpy(dtype=float))
         exploded = samples["labels"].explode()
