@@ -517,8 +517,10 @@ def _write_sorted_annotations_parallel(
         for i, part in enumerate(partitions)
     ]
     bar = _progress(source.annotation_count_hint(), f"indexing {source.name}") if progress else None
-    # spawn, not fork: the parent may hold Arrow's thread pools, which a forked child would inherit locked.
-    context = multiprocessing.get_context("spawn")
+    # fork where there is one: spawn would re-run a user's script that calls this without a __main__ guard,
+    # and Arrow re-creates its thread pools in a forked child (its at-fork handlers).
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     n_rows = n_orphans = 0
     reports = []
     counts = np.zeros(n_samples + 1, dtype=np.int64)
