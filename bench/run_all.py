@@ -24,6 +24,7 @@ BENCHES = {
         "Statistics at full size and on a 10,000-sample selection (issue: statistics)",
     ),
     "dashboard": ("bench_dashboard.py", "Dashboard server side at full size (issue: dashboard)"),
+    "fulltext": ("bench_fulltext.py", "Full-text search at full size (issue 12)"),
 }
 
 

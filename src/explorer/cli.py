@@ -96,6 +96,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "panel", "serve", str(app), "--port", str(args.port)]
     if args.show:
         cmd.append("--show")
+    if args.num_procs != 1:  # forked server processes sharing the port: for a lab sharing one machine
+        cmd += ["--num-procs", str(args.num_procs)]
     if args.paths:
         cmd += ["--args", *args.paths]
     return subprocess.call(cmd, env=os.environ.copy())
@@ -131,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=5006)
     serve.add_argument("--show", action="store_true")
+    serve.add_argument(
+        "--num-procs", type=int, default=1, help="server processes on the port (0: one per core); for many users"
+    )
     serve.set_defaults(func=_cmd_serve)
 
     _add_stats_commands(sub)
