@@ -27,13 +27,13 @@ import json, time, resource, os, threading, psutil
 os.environ["EO_EXPLORER_CACHE"] = {cache!r}
 from explorer.catalog import build_catalog
 peak = [0]
-def sample():  # RSS of this process and its build workers together, every 0.2 s
+def sample():  # PSS of this process and its build workers together (forked pages counted once), every 0.2 s
     me = psutil.Process()
     while True:
         total = 0
         for p in [me, *me.children(recursive=True)]:
             try:
-                total += p.memory_info().rss
+                total += p.memory_full_info().pss
             except psutil.NoSuchProcess:
                 pass
         peak[0] = max(peak[0], total)

@@ -222,3 +222,16 @@ def test_build_catalog__parallel_build_equals_sequential(tmp_path, monkeypatch):
     np.testing.assert_array_equal(parallel._offsets, serial._offsets)
     assert [str(p) for p in parallel_report.problems] == [str(p) for p in serial_report.problems]
     assert not list(parallel.path.glob("*.arrows")) and not (parallel.path / "sample_ids.arrow").exists()
+
+
+def test_bigearthnet_txt_samples__folding_partial_counts_changes_nothing(tmp_path, monkeypatch):
+    # Rows in random patch order make every batch hold every patch: partial tables are folded as they come.
+    from explorer.sources import bigearthnet_txt
+    from tests.data import bigearthnet as ben_data
+
+    folder = ben_data.make(tmp_path / "ben") / "bigearthnet-txt"
+    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "batch_rows", 5)
+    whole = bigearthnet_txt.BigEarthNetTxtSource(folder).samples()
+    monkeypatch.setattr(bigearthnet_txt, "_REDUCE_ROWS", 1)
+    folded = bigearthnet_txt.BigEarthNetTxtSource(folder).samples()
+    assert folded.equals(whole)

@@ -51,6 +51,7 @@ from .base import DatasetSource
 
 TXT_FILE = "BigEarthNet.txt.parquet"
 BATCH_ROWS = 500_000  # ~ 20 batches for the full 9.55 M rows: bounded memory, few Python steps
+_REDUCE_ROWS = 2_000_000  # partial per-patch rows kept before folding them into one table
 
 # The released file's exact columns and types (dataset card); writers of BigEarthNet.txt-shaped files (the demo,
 # bench/make_fullsize.py) use it. tests/data/bigearthnet.py keeps its own copy on purpose: an independent
@@ -352,12 +353,21 @@ class BigEarthNetTxtSource(DatasetSource):
                     {**{k: k for k in keys}, **{f"{f}_first": f for f in fields}, "count_all": "count"},
                 )
             )
+            if len(parts) > 1 and sum(p.num_rows for p in parts) > _REDUCE_ROWS:
+                # Rows in random patch order: every batch holds nearly every patch, so keeping one reduced
+                # part per batch would cost ~20x the patch table. Fold them together as we go.
+                parts = [self._reduce(parts, keys, fields)]
         if not parts:
             schema = parquet.schema_arrow
             return pa.table(
                 {c: pa.array([], schema.field(c).type) for c in keys + fields}
                 | {"count": pa.array([], pa.int64())}
             )
+        return self._reduce(parts, keys, fields)
+
+    @staticmethod
+    def _reduce(parts: list[pa.Table], keys: list[str], fields: list[str]) -> pa.Table:
+        """Partial (patch_id, split) tables -> one: first field values in part order, counts summed."""
         reduced = (
             pa.concat_tables(parts, promote_options="permissive")
             .group_by(keys, use_threads=False)
