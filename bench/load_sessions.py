@@ -122,6 +122,10 @@ def run_session(number: int, url: str, duration: float, log: SessionLog, seed: i
     log.connect_s = time.perf_counter() - started
     until = time.perf_counter() + duration  # each session filters for the whole duration once connected
     changes: list[float] = []
+    # A browser tells the server its page is ready; Panel defers some updates until then.
+    from bokeh.events import DocumentReady
+
+    session.document.callbacks.send_event(DocumentReady())
     select, button = _find(session.document)
 
     def on_change(event: Any) -> None:
