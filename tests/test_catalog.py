@@ -200,3 +200,38 @@ def test_annotations_of__numbers_stay_numeric_when_all_missing(cen_folder):
         assert frame[column].dtype == "float64" and frame[column].isna().all()  # captions carry no boxes
     expected = cat.annotations.filter(pc.equal(cat.annotations["sample_id"], sample_id)).to_pylist()
     assert frame["output"].tolist() == [row["output"] for row in expected]
+
+
+def test_build_catalog__parallel_build_equals_sequential(tmp_path, monkeypatch):
+    # BigEarthNet.txt written in row groups of 8 rows: many parts, read by two worker processes.
+    import pyarrow.parquet as pq
+
+    from explorer.sources import bigearthnet_txt
+    from tests.data import bigearthnet as ben_data
+
+    folder = ben_data.make(tmp_path / "ben") / "bigearthnet-txt"
+    monkeypatch.setattr(bigearthnet_txt, "BATCH_ROWS", 8)
+    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "batch_rows", 8)
+    monkeypatch.setattr(catalog, "_BUCKET_ROWS", 4)
+    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "annotation_count_hint", lambda self: 16)
+    assert pq.ParquetFile(folder / "BigEarthNet.txt.parquet").metadata.num_row_groups > 2
+    assert len(bigearthnet_txt.BigEarthNetTxtSource(folder).annotation_partitions() or []) > 2
+    serial, serial_report = catalog.build_catalog(folder, out=tmp_path / "serial", workers=1)
+    parallel, parallel_report = catalog.build_catalog(folder, out=tmp_path / "parallel", workers=2)
+    assert parallel.annotations.equals(serial.annotations)
+    np.testing.assert_array_equal(parallel._offsets, serial._offsets)
+    assert [str(p) for p in parallel_report.problems] == [str(p) for p in serial_report.problems]
+    assert not list(parallel.path.glob("*.arrows")) and not (parallel.path / "sample_ids.arrow").exists()
+
+
+def test_bigearthnet_txt_samples__folding_partial_counts_changes_nothing(tmp_path, monkeypatch):
+    # Rows in random patch order make every batch hold every patch: partial tables are folded as they come.
+    from explorer.sources import bigearthnet_txt
+    from tests.data import bigearthnet as ben_data
+
+    folder = ben_data.make(tmp_path / "ben") / "bigearthnet-txt"
+    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "batch_rows", 5)
+    whole = bigearthnet_txt.BigEarthNetTxtSource(folder).samples()
+    monkeypatch.setattr(bigearthnet_txt, "_REDUCE_ROWS", 1)
+    folded = bigearthnet_txt.BigEarthNetTxtSource(folder).samples()
+    assert folded.equals(whole)

@@ -7,6 +7,7 @@ Layout of a catalog folder::
     annotations.arrow   ANNOTATION_SCHEMA + ``sidx``, Arrow IPC, uncompressed, sorted by ``sidx``: memory-mapped,
                         so opening costs nothing and 9.6 M rows never enter Python
     ann_offsets.npy     annotations of sample ``i`` are rows ``offsets[i]:offsets[i + 1]``: one slice per lookup
+    fulltext/           full-text index of the texts (``explorer.fulltext``), opened on first search
     stats/              cached statistics (written by ``explorer.stats``)
 
 Building streams the reader's annotation batches to a scratch file, then sorts by sample in chunks through a
@@ -17,10 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,10 @@ import pyarrow.parquet as pq
 import xarray as xr
 
 from . import registry, world
-from .errors import CatalogError, ExplorerError, MissingFileError
+from .errors import CatalogError, DataError, ExplorerError, LayersUnavailableError, MissingFileError
+from .fulltext import FullTextIndex, ScanProgress, SearchResult, regex_scan
+from .fulltext import build as build_fulltext
+from .fulltext import exists as fulltext_exists
 from .model import ANNOTATION_SCHEMA, SAMPLE_SCHEMA, SampleProblem, conform
 from .settings import cache_dir, demo_dir
 from .sources import open_source
@@ -65,11 +71,28 @@ class BuildReport:
     problems: list[SampleProblem] = field(default_factory=list)
     seconds: float = 0.0
     seconds_stats: float = 0.0
+    seconds_fulltext: float = 0.0
+
+    @property
+    def skipped(self) -> list[SampleProblem]:
+        """Problems where samples, records or rows were left out of the catalog."""
+        return [p for p in self.problems if not p.kept]
+
+    @property
+    def warnings(self) -> list[SampleProblem]:
+        """Problems about data that is in the catalog anyway (an unparsed box, an unknown position)."""
+        return [p for p in self.problems if p.kept]
 
     def summary_line(self) -> str:
         line = f"{self.name}: {self.n_samples:,} samples, {self.n_annotations:,} annotations"
-        if self.problems:
-            line += f" ({len(self.problems):,} bad samples skipped)"
+        skipped, warnings = len(self.skipped), len(self.warnings)
+        parts = []
+        if skipped:
+            parts.append(f"{skipped:,} problem{'s' * (skipped != 1)} where data was skipped")
+        if warnings:
+            parts.append(f"{warnings:,} warning{'s' * (warnings != 1)} about data kept")
+        if parts:
+            line += f" ({'; '.join(parts)}: see above and catalog.json)"
         return line
 
 
@@ -99,6 +122,7 @@ class Catalog:
         self.annotations: pa.Table = pa.ipc.open_file(self._ann_source).read_all()
         self._index = pd.Index(self.samples["sample_id"])
         self._source: DatasetSource | None = None
+        self._fulltext: FullTextIndex | None = None
 
     def __reduce__(self) -> tuple[type[Catalog], tuple[str]]:
         # Dask ships catalogs to workers: send the path (each worker re-opens it, memory-mapped), not the map.
@@ -146,12 +170,70 @@ class Catalog:
             [self.annotations.slice(int(a), int(b - a)) for a, b in zip(starts, stops, strict=False)]
         )
 
+    # --- text search ---------------------------------------------------------------------------------------
+    @property
+    def has_fulltext(self) -> bool:
+        return fulltext_exists(self.path)
+
+    @property
+    def fulltext(self) -> FullTextIndex:
+        """The full-text index, opened on first use (FullTextError when the catalog was built without one)."""
+        if self._fulltext is None:
+            self._fulltext = FullTextIndex(self.path)
+        return self._fulltext
+
+    def search(self, query: str, limit: int = 50) -> SearchResult:
+        """Samples whose texts match ``query`` (words, "phrases", prefix*), with the best texts ranked by BM25."""
+        return self.fulltext.search(query, limit)
+
+    def regex_scan(
+        self, pattern: str, cancel: Any = None, chunk_rows: int = 500_000
+    ) -> Iterable[ScanProgress]:
+        """The slow path: a chunked regular-expression scan that reports progress and stops on ``cancel``."""
+        return regex_scan(self.annotations, pattern, cancel=cancel, chunk_rows=chunk_rows)
+
     # --- layers --------------------------------------------------------------------------------------------
     @property
     def source(self) -> DatasetSource:
-        if self._source is None:
-            self._source = open_source(self.root, format=self.format, name=self.name)
+        """The dataset's reader; LayersUnavailableError (saying why and what to do) when it cannot be opened."""
+        problem = self.layer_problem()
+        if problem is not None or self._source is None:
+            raise LayersUnavailableError(
+                f"{self.name}: layers unavailable ({problem}); texts, positions and statistics still work. "
+                f"Re-point the catalog with `eo-explorer relink {self.name} NEW_DATASET_FOLDER` "
+                f"or drop it with `eo-explorer unregister {self.name}`"
+            )
         return self._source
+
+    def layer_problem(self) -> str | None:
+        """Why the dataset folder (imagery) cannot be read, or None when it can. Checked again on each call
+        until it succeeds, so a folder that comes back (remounted disk) is picked up without reopening."""
+        if self._source is not None:
+            return None
+        if not self.root.exists():
+            return f"the dataset folder {self.root} is missing (moved or deleted)"
+        try:
+            self._source = open_source(self.root, format=self.format, name=self.name)
+        except (ExplorerError, OSError) as exc:
+            return f"the dataset folder {self.root} cannot be read: {exc}"
+        return None
+
+    @property
+    def status(self) -> str:
+        """"ok", or what is unavailable and why (``eo-explorer list`` shows it)."""
+        problem = self.layer_problem()
+        return "ok" if problem is None else f"layers unavailable: {problem}"
+
+    @cached_property
+    def layer_names(self) -> list[str]:
+        """Every layer kind some sample has (s2, s1, landcover, rgb...)."""
+        return sorted({str(k) for layers in self.samples["layers"] if layers is not None for k in layers})
+
+    @property
+    def unavailable_layers(self) -> dict[str, str]:
+        """Layer kind -> why it cannot be read now (empty when all can)."""
+        problem = self.layer_problem()
+        return {} if problem is None else dict.fromkeys(self.layer_names, problem)
 
     def read_layer(self, sample_id: str, kind: str) -> xr.DataArray:
         return self.source.read_layer(self.sample(sample_id), kind)
@@ -181,8 +263,14 @@ def build_catalog(
     name: str | None = None,
     out: str | Path | None = None,
     progress: bool = False,
+    with_fulltext: bool = True,
+    workers: int | None = None,
 ) -> tuple[Catalog, BuildReport]:
-    """Read a dataset folder through its reader and write its catalog. Bad samples are skipped and reported."""
+    """Read a dataset folder through its reader and write its catalog. Bad samples are skipped and reported.
+
+    Readers that split their annotations (``annotation_partitions``) are read by ``workers`` processes
+    (default: ``build_workers()``, every core).
+    """
     started = time.perf_counter()
     root = Path(path).expanduser().resolve()
     source = open_source(root, format=format, name=name)
@@ -197,11 +285,24 @@ def build_catalog(
 
     samples = _prepare_samples(source, root)
     sample_ids = samples.column("sample_id").combine_chunks()
-    n_annotations, n_orphans = _write_sorted_annotations(source, sample_ids, scratch, progress)
+    partitions = source.annotation_partitions()
+    workers = build_workers() if workers is None else workers
+    if partitions and workers > 1:
+        n_annotations, n_orphans = _write_sorted_annotations_parallel(
+            source, root, partitions, sample_ids, scratch, progress, min(workers, len(partitions))
+        )
+    else:
+        n_annotations, n_orphans = _write_sorted_annotations(source, sample_ids, scratch, progress)
     if n_orphans:
         source.problem(root, f"{n_orphans:,} annotations name samples the dataset does not list; skipped")
 
     pq.write_table(samples, scratch / "samples.parquet", compression="zstd")
+    seconds_fulltext = 0.0
+    if with_fulltext:
+        fulltext_started = time.perf_counter()
+        with pa.memory_map(str(scratch / "annotations.arrow"), "r") as mapped:
+            build_fulltext(pa.ipc.open_file(mapped).read_all(), samples.num_rows, scratch)
+        seconds_fulltext = time.perf_counter() - fulltext_started
     problems = list(source.problems)
     meta = {
         "version": CATALOG_VERSION,
@@ -215,9 +316,12 @@ def build_catalog(
         "describe": source.describe(),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "problems": [
-            {"path": p.path, "reason": p.reason, "sample_id": p.sample_id} for p in problems[:10_000]
+            {"path": p.path, "reason": p.reason, "sample_id": p.sample_id, "kept": p.kept}
+            for p in problems[:10_000]
         ],
         "n_problems": len(problems),
+        "n_skipped": sum(not p.kept for p in problems),
+        "n_warnings": sum(p.kept for p in problems),
     }
     (scratch / "catalog.json").write_text(json.dumps(meta, indent=2))
     if target.exists():
@@ -226,6 +330,7 @@ def build_catalog(
     report = BuildReport(
         source.name, samples.num_rows, n_annotations, problems, time.perf_counter() - started
     )
+    report.seconds_fulltext = seconds_fulltext
     return Catalog(target), report
 
 
@@ -256,69 +361,203 @@ def _prepare_samples(source: DatasetSource, root: Path) -> pa.Table:
     return table.append_column("sidx", pa.array(np.arange(table.num_rows, dtype=np.int32)))
 
 
+def _annotation_file_schema() -> pa.Schema:
+    # Whatever columns the model's schema has (it grows): the build never lists them itself.
+    return ANNOTATION_SCHEMA.append(pa.field("sidx", pa.int32()))
+
+
+def _bucket_count(source: DatasetSource) -> int:
+    return int(min(64, max(1, (source.annotation_count_hint() or 0) // _BUCKET_ROWS)))
+
+
+class _Buckets:
+    """Pass 1 of the external sort: appends annotation batches to the bucket file of their sample range."""
+
+    def __init__(self, paths: list[Path], sample_ids: pa.Array) -> None:
+        self.schema = _annotation_file_schema()
+        self.sample_ids = sample_ids
+        self.n_samples = len(sample_ids)
+        self.sinks = [pa.OSFile(str(p), "wb") for p in paths]
+        self.writers = [pa.ipc.new_stream(sink, self.schema) for sink in self.sinks]
+        self.n_rows = self.n_orphans = 0
+
+    def add(self, batch: pa.Table) -> int:
+        batch = conform(batch, ANNOTATION_SCHEMA)
+        sidx = pc.index_in(batch.column("sample_id"), value_set=self.sample_ids).to_numpy(zero_copy_only=False)
+        known = ~np.isnan(sidx) if sidx.dtype.kind == "f" else sidx >= 0
+        self.n_orphans += int((~known).sum())
+        if not known.all():
+            batch = batch.filter(pa.array(known))
+            sidx = sidx[known]
+        sidx = sidx.astype(np.int64)
+        batch = batch.append_column("sidx", pa.array(sidx.astype(np.int32)))
+        n_buckets = len(self.writers)
+        bucket = sidx * n_buckets // max(self.n_samples, 1)
+        if n_buckets == 1:
+            self.writers[0].write_table(batch, max_chunksize=256_000)
+        else:
+            # One stable sort by bucket, then zero-copy slices: one take per batch, not one per bucket.
+            order = np.argsort(bucket, kind="stable")
+            ordered = batch.take(pa.array(order))
+            bounds = np.searchsorted(bucket[order], np.arange(n_buckets + 1))
+            for b in range(n_buckets):
+                if bounds[b + 1] > bounds[b]:
+                    part = ordered.slice(int(bounds[b]), int(bounds[b + 1] - bounds[b]))
+                    self.writers[b].write_table(part, max_chunksize=256_000)
+        self.n_rows += batch.num_rows
+        return batch.num_rows
+
+    def close(self) -> None:
+        for writer, sink in zip(self.writers, self.sinks, strict=True):
+            writer.close()
+            sink.close()
+
+
+def _sorted_bucket(paths: list[Path]) -> tuple[pa.Table, np.ndarray]:
+    """Pass 2 for one bucket: its part files in order, sorted by sample (stable: file order within a sample)."""
+    tables = []
+    for path in paths:
+        with pa.OSFile(str(path), "rb") as handle:
+            tables.append(pa.ipc.open_stream(handle).read_all())
+        path.unlink()
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    keys = table.column("sidx").to_numpy()
+    if keys.size > 1 and np.any(np.diff(keys) < 0):  # already sorted (files grouped by patch): kept as is
+        order = np.argsort(keys, kind="stable")
+        table, keys = table.take(pa.array(order)), keys[order]
+    return table, keys
+
+
 def _write_sorted_annotations(
     source: DatasetSource, sample_ids: pa.Array, scratch: Path, progress: bool
 ) -> tuple[int, int]:
     """Stream annotations into ``annotations.arrow`` sorted by sample; returns (rows, orphan rows).
 
     External bucket sort: pass 1 appends each batch to the bucket of its sample range, pass 2 sorts one bucket
-    at a time (already-sorted buckets, the usual case for files grouped by patch, are copied as they are).
-    Memory stays near one bucket, whatever the dataset size.
+    at a time. Memory stays near one bucket, whatever the dataset size.
     """
-    schema = ANNOTATION_SCHEMA.append(pa.field("sidx", pa.int32()))
+    schema = _annotation_file_schema()
     n_samples = len(sample_ids)
-    hint = source.annotation_count_hint() or 0
-    n_buckets = int(min(64, max(1, hint // _BUCKET_ROWS)))
+    n_buckets = _bucket_count(source)
     bucket_paths = [scratch / f"annotations.bucket{b:02d}.arrows" for b in range(n_buckets)]
-    sinks = [pa.OSFile(str(p), "wb") for p in bucket_paths]
-    writers = [pa.ipc.new_stream(sink, schema) for sink in sinks]
-    last_key = np.full(n_buckets, -1, dtype=np.int64)
-    bucket_sorted = np.ones(n_buckets, dtype=bool)
-    n_rows = n_orphans = 0
-    bar = _progress(hint or None, f"indexing {source.name}") if progress else None
+    bar = _progress(source.annotation_count_hint(), f"indexing {source.name}") if progress else None
+    buckets = _Buckets(bucket_paths, sample_ids)
     try:
         for batch in source.annotation_batches():
-            batch = conform(batch, ANNOTATION_SCHEMA)
-            sidx = pc.index_in(batch.column("sample_id"), value_set=sample_ids).to_numpy(zero_copy_only=False)
-            known = ~np.isnan(sidx) if sidx.dtype.kind == "f" else sidx >= 0
-            n_orphans += int((~known).sum())
-            if not known.all():
-                batch = batch.filter(pa.array(known))
-                sidx = sidx[known]
-            sidx = sidx.astype(np.int64)
-            batch = batch.append_column("sidx", pa.array(sidx.astype(np.int32)))
-            bucket = sidx * n_buckets // max(n_samples, 1)
-            for b in np.unique(bucket):
-                rows = np.flatnonzero(bucket == b)
-                part = batch if rows.size == batch.num_rows else batch.take(pa.array(rows))
-                keys = sidx[rows]
-                if keys[0] < last_key[b] or (keys.size > 1 and np.any(np.diff(keys) < 0)):
-                    bucket_sorted[b] = False
-                last_key[b] = max(last_key[b], keys[-1])
-                writers[b].write_table(part, max_chunksize=256_000)
-            n_rows += batch.num_rows
+            added = buckets.add(batch)
             if bar is not None:
-                bar.update(batch.num_rows)
+                bar.update(added)
     finally:
-        for writer, sink in zip(writers, sinks, strict=True):
-            writer.close()
-            sink.close()
+        buckets.close()
         if bar is not None:
             bar.close()
 
     counts = np.zeros(n_samples + 1, dtype=np.int64)
     with pa.OSFile(str(scratch / "annotations.arrow"), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
-        for b, path in enumerate(bucket_paths):
-            with pa.OSFile(str(path), "rb") as handle:
-                table = pa.ipc.open_stream(handle).read_all()
-            keys = table.column("sidx").to_numpy()
-            if not bucket_sorted[b]:
-                order = np.argsort(keys, kind="stable")
-                table, keys = table.take(pa.array(order)), keys[order]
+        for path in bucket_paths:
+            table, keys = _sorted_bucket([path])
             counts[1:] += np.bincount(keys, minlength=n_samples)
             out.write_table(table, max_chunksize=256_000)
             del table
+    np.save(scratch / "ann_offsets.npy", np.cumsum(counts))
+    return buckets.n_rows, buckets.n_orphans
+
+
+# --- parallel build: parts of the reader's annotations in worker processes ---------------------------------
+def _scatter_part(job: tuple[Any, ...]) -> tuple[int, int, Any]:
+    """Worker: read one part of the annotations through a fresh reader and append it to its bucket files."""
+    root, format, name, partition, ids_path, paths = job
+    source = open_source(root, format=format, name=name)
+    with pa.memory_map(str(ids_path), "r") as mapped:
+        sample_ids = pa.ipc.open_file(mapped).read_all().column(0).combine_chunks()
+        buckets = _Buckets(paths, sample_ids)
+        try:
+            for batch in source.annotation_batches_of(partition):
+                buckets.add(batch)
+        finally:
+            buckets.close()
+    return buckets.n_rows, buckets.n_orphans, source.partition_report()
+
+
+def _sort_bucket_to_file(job: tuple[Any, ...]) -> np.ndarray:
+    """Worker: sort one bucket's part files into one Arrow file; the annotation count of every sample."""
+    paths, out_path, n_samples = job
+    table, keys = _sorted_bucket([p for p in paths if p.exists()])
+    with pa.OSFile(str(out_path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+        out.write_table(table, max_chunksize=256_000)
+    return np.bincount(keys, minlength=n_samples)
+
+
+def build_workers() -> int:
+    """Worker processes for a parallel build: every core, or ``EO_EXPLORER_BUILD_WORKERS``."""
+    value = os.environ.get("EO_EXPLORER_BUILD_WORKERS", "")
+    return max(1, int(value)) if value.isdigit() else max(1, os.cpu_count() or 1)
+
+
+def _write_sorted_annotations_parallel(
+    source: DatasetSource,
+    root: Path,
+    partitions: list[Any],
+    sample_ids: pa.Array,
+    scratch: Path,
+    progress: bool,
+    workers: int,
+) -> tuple[int, int]:
+    """``_write_sorted_annotations`` with both passes spread over worker processes.
+
+    Pass 1: each part (row groups) is parsed in a worker and appended to its own bucket files. Pass 2: each
+    bucket is sorted in a worker into its own file. Then the sorted buckets are copied, in order, into
+    ``annotations.arrow``. Peak memory: about one batch per worker in pass 1, one bucket per worker in pass 2.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    schema = _annotation_file_schema()
+    n_samples = len(sample_ids)
+    n_buckets = _bucket_count(source)
+    ids_path = scratch / "sample_ids.arrow"
+    with pa.OSFile(str(ids_path), "wb") as sink, pa.ipc.new_file(sink, pa.schema([("id", pa.string())])) as out:
+        out.write_table(pa.table({"id": sample_ids.cast(pa.string())}))
+    part_paths = [
+        [scratch / f"annotations.bucket{b:02d}.part{i:04d}.arrows" for b in range(n_buckets)]
+        for i in range(len(partitions))
+    ]
+    jobs = [
+        (root, source.format_name, source.name, part, ids_path, part_paths[i])
+        for i, part in enumerate(partitions)
+    ]
+    bar = _progress(source.annotation_count_hint(), f"indexing {source.name}") if progress else None
+    # fork where there is one: spawn would re-run a user's script that calls this without a __main__ guard,
+    # and Arrow re-creates its thread pools in a forked child (its at-fork handlers).
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    n_rows = n_orphans = 0
+    reports = []
+    counts = np.zeros(n_samples + 1, dtype=np.int64)
+    sorted_paths = [scratch / f"annotations.sorted{b:02d}.arrow" for b in range(n_buckets)]
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for rows, orphans, report in pool.map(_scatter_part, jobs):
+                n_rows += rows
+                n_orphans += orphans
+                reports.append(report)
+                if bar is not None:
+                    bar.update(rows)
+            sort_jobs = [
+                ([paths[b] for paths in part_paths], sorted_paths[b], n_samples) for b in range(n_buckets)
+            ]
+            for bucket_counts in pool.map(_sort_bucket_to_file, sort_jobs):
+                counts[1:] += bucket_counts
+    finally:
+        if bar is not None:
+            bar.close()
+    source.merge_partition_reports(reports)
+    with pa.OSFile(str(scratch / "annotations.arrow"), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
+        for path in sorted_paths:
+            with pa.memory_map(str(path), "r") as mapped:
+                out.write_table(pa.ipc.open_file(mapped).read_all(), max_chunksize=256_000)
             path.unlink()
+    ids_path.unlink()
     np.save(scratch / "ann_offsets.npy", np.cumsum(counts))
     return n_rows, n_orphans
 
@@ -389,6 +628,73 @@ def index(
         report.seconds_stats = time.perf_counter() - started
     registry.add(catalog.name, catalog.path, catalog.root, catalog.format)
     return report
+
+
+# --- registered catalogs: state, re-pointing, removal ------------------------------------------------------
+def registered_path(name_or_path: str | Path) -> Path:
+    """A catalog folder given by its registered dataset name or by its path."""
+    for entry in registry.load():
+        if entry.get("name") == str(name_or_path):
+            return Path(entry["path"])
+    path = Path(name_or_path).expanduser()
+    if is_catalog(path):
+        return path
+    names = ", ".join(e.get("name", "?") for e in registry.load()) or "none registered"
+    raise CatalogError(f"{name_or_path}: expected a registered catalog name ({names}) or a catalog folder")
+
+
+def entry_state(entry: dict[str, Any]) -> str:
+    """A registry entry's state, from catalog.json and the dataset folder only (cheap: no table is read)."""
+    path, name = Path(entry["path"]), entry.get("name", "?")
+    if not (path / "catalog.json").is_file():
+        return f"catalog missing: {path} (`eo-explorer unregister {name}`, or index the dataset again)"
+    try:
+        meta = json.loads((path / "catalog.json").read_text())
+    except (OSError, ValueError) as exc:
+        return f"catalog unreadable: {exc} (index the dataset again)"
+    root = Path(meta.get("root", ""))
+    if not root.exists():
+        return (
+            f"layers unavailable: dataset folder {root} missing; texts, positions and statistics work "
+            f"(`eo-explorer relink {name} NEW_FOLDER` or `eo-explorer unregister {name}`)"
+        )
+    return "ok"
+
+
+def relink(name_or_path: str | Path, new_root: str | Path) -> Catalog:
+    """Point a catalog at its dataset folder's new place (moved disk, renamed folder), without rebuilding.
+
+    The new folder must open with the catalog's reader; the registry entry (if any) follows.
+    """
+    path = registered_path(name_or_path)
+    meta_file = path / "catalog.json"
+    meta = json.loads(meta_file.read_text())
+    root = Path(new_root).expanduser().resolve()
+    if not root.exists():
+        raise MissingFileError(root, f"the new folder of dataset {meta['name']!r} ({meta['format']})")
+    reader = open_source(root, format=meta["format"], name=meta["name"])  # unreadable: the reader says why
+    if not type(reader).detect(root):
+        raise DataError(root, f"a {meta['format']} dataset folder for {meta['name']!r}", "another layout")
+    meta["root"] = str(root)
+    meta["fingerprint"] = fingerprint(root)
+    scratch = meta_file.with_name("catalog.json.new")
+    scratch.write_text(json.dumps(meta, indent=2))
+    scratch.replace(meta_file)
+    if any(e.get("name") == meta["name"] for e in registry.load()):
+        registry.add(meta["name"], path, root, meta["format"])
+    return Catalog(path)
+
+
+def unregister(name: str, delete: bool = False) -> Path | None:
+    """Remove a dataset from the registry (and its catalog folder with ``delete``); its catalog path, if any."""
+    path = next((Path(e["path"]) for e in registry.load() if e.get("name") == name), None)
+    if path is None:
+        names = ", ".join(e.get("name", "?") for e in registry.load()) or "none registered"
+        raise CatalogError(f"{name}: no registered catalog of that name ({names})")
+    registry.remove(name)
+    if delete and is_catalog(path):
+        shutil.rmtree(path)
+    return path
 
 
 def ensure_demo(directory: Path | None = None) -> list[Path]:
