@@ -12,6 +12,7 @@ import pytest
 
 import explorer
 from explorer import catalog, registry
+from explorer.catalog import sort as catalog_sort
 from explorer.cli import main as cli_main
 from explorer.errors import CatalogError, UnknownLayoutError
 from tests.data import chatearthnet as cen_data
@@ -147,7 +148,7 @@ def test_build_catalog__real_caption_sets_reproduce_published_pair_counts(shared
 def test_build_catalog__interrupted_build_leaves_previous_catalog(cen_folder, monkeypatch):
     cat, _ = catalog.build_catalog(cen_folder)
     monkeypatch.setattr(
-        catalog, "_write_sorted_annotations", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full"))
+        catalog_sort, "write_sorted_annotations", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full"))
     )
     with pytest.raises(OSError):
         catalog.build_catalog(cen_folder)
@@ -157,7 +158,7 @@ def test_build_catalog__interrupted_build_leaves_previous_catalog(cen_folder, mo
 
 def test_build_catalog__bucketed_sort_matches_naive_scan(cen_folder, monkeypatch):
     # Tiny buckets force the multi-bucket path with unsorted input (captions come file by file, not by sample).
-    monkeypatch.setattr(catalog, "_BUCKET_ROWS", 2)
+    monkeypatch.setattr(catalog_sort, "BUCKET_ROWS", 2)
     cat, report = catalog.build_catalog(cen_folder)
     assert report.n_annotations == cen_data.N_CAPTIONS
     keys = cat.annotations["sidx"].to_numpy()
@@ -212,7 +213,7 @@ def test_build_catalog__parallel_build_equals_sequential(tmp_path, monkeypatch):
     folder = ben_data.make(tmp_path / "ben") / "bigearthnet-txt"
     monkeypatch.setattr(bigearthnet_txt, "BATCH_ROWS", 8)
     monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "batch_rows", 8)
-    monkeypatch.setattr(catalog, "_BUCKET_ROWS", 4)
+    monkeypatch.setattr(catalog_sort, "BUCKET_ROWS", 4)
     monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "annotation_count_hint", lambda self: 16)
     assert pq.ParquetFile(folder / "BigEarthNet.txt.parquet").metadata.num_row_groups > 2
     assert len(bigearthnet_txt.BigEarthNetTxtSource(folder).annotation_partitions() or []) > 2

@@ -19,7 +19,7 @@ Detection is precise but cheap: a file must contain the format's key names withi
 and then (when under 8 MB, as the classic sets are) parse to the expected structure; larger files
 (GeoChat-Instruct is 263 MB) are judged by the structure their first bytes show.
 
-About 640 lines on purpose: six readers of ~50 lines each on one shared base (``CaptionSource``: detection,
+About 600 lines on purpose: six readers of ~50 lines each on one shared base (``CaptionSource``: detection,
 image lookup, the collected rows); apart, each would import the same private helpers from a sibling.
 """
 
