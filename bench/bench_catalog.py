@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DEFAULT_WORK, SHARED_METADATA, TABLE_HEAD, percentile_ms, row, run_child  # noqa: E402
+from common import DEFAULT_WORK, SHARED_METADATA, TABLE_HEAD, pandas_load_code, percentile_ms, row, run_child  # noqa: E402
 
 BUILD_CODE = """
 import json, time, resource, os, threading, psutil
@@ -52,15 +52,6 @@ cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 print(json.dumps({{"seconds": wall, "fulltext": report.seconds_fulltext, "rows": report.n_annotations,
                   "samples": report.n_samples, "cpu_seconds": cpu, "tree_peak_mib": peak[0] / 2**20, "anon_peak_mib": peak[1] / 2**20,
                   "peak_rss_mib": own.ru_maxrss / 1024}}))
-"""
-
-NAIVE_LOAD_CODE = """
-import json, time, resource
-import pandas as pd
-t = time.perf_counter()
-df = pd.read_parquet({parquet!r})
-print(json.dumps({{"seconds": time.perf_counter() - t, "rows": len(df),
-                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
 OPEN_CODE = """
@@ -158,7 +149,7 @@ def main(work: Path, order: str = "sorted", workers: int | None = None) -> list[
     lines = [TABLE_HEAD]
 
     build = run_child(BUILD_CODE.format(cache=cache, folder=str(folder), out=str(out), workers=workers))
-    naive = run_child(NAIVE_LOAD_CODE.format(parquet=str(folder / "BigEarthNet.txt.parquet")))
+    naive = run_child(pandas_load_code("read_parquet", str(folder / "BigEarthNet.txt.parquet")))
     lines.append(
         row(
             f"catalog build ({build['rows']:,} rows, {build['samples']:,} patches)",

@@ -36,7 +36,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
-from explorer.dashboard.browser import free_port, serve_command, wait_for_http  # noqa: E402
+sys.path.insert(0, str(REPO))  # tests.harness: the server harness shared with the tests
+from tests.harness.browser import free_port, serve_command, stop_server, wait_for_http  # noqa: E402
 
 MAX_SESSIONS = 50
 MAX_DURATION = 600.0
@@ -259,11 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         rss_after = tree_rss(process.pid) if process else 0
     finally:
         if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_server(process, timeout=20)
 
     first = np.array([v for log in logs for v in log.first_ms])
     settled = np.array([v for log in logs for v in log.settled_ms])

@@ -16,12 +16,7 @@ from explorer.model import SampleProblem
 from tests.data import bigearthnet as ben_data
 from tests.data import chatearthnet as cen_data
 
-
-@pytest.fixture(autouse=True)
-def _isolated_places(tmp_path, monkeypatch):
-    monkeypatch.setenv("EO_EXPLORER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("EO_EXPLORER_REGISTRY", str(tmp_path / "registry.json"))
-    monkeypatch.setenv("EO_EXPLORER_DEMO", str(tmp_path / "demo"))
+pytestmark = pytest.mark.usefixtures("isolated_places")
 
 
 @pytest.fixture
