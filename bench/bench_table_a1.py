@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DEFAULT_WORK, TABLE_HEAD, row, run_child  # noqa: E402
+from common import DEFAULT_WORK, TABLE_HEAD, pandas_load_code, row, run_child  # noqa: E402
 
 BUILD_CODE = """
 import json, os, time, resource
@@ -30,15 +30,6 @@ from explorer.catalog import build_catalog
 t = time.perf_counter()
 cat, report = build_catalog({folder!r}, out={out!r})
 print(json.dumps({{"seconds": time.perf_counter() - t, "rows": report.n_annotations, "samples": report.n_samples,
-                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
-"""
-
-PANDAS_CODE = """
-import json, time, resource
-import pandas as pd
-t = time.perf_counter()
-df = pd.read_csv({csv!r})
-print(json.dumps({{"seconds": time.perf_counter() - t, "rows": len(df),
                   "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
@@ -102,7 +93,9 @@ def main(argv: list[str] | None = None) -> None:
 def skyscript_rows(sky: Path, work: Path, env: dict[str, str]) -> list[str]:
     lines = []
     build = run_child(BUILD_CODE.format(folder=str(sky), out=str(work / "catalog-skyscript"), **env))
-    naive = run_child(PANDAS_CODE.format(csv=str(sky / "dataframe" / "SkyScript_train_unfiltered_5M.csv")))
+    naive = run_child(
+        pandas_load_code("read_csv", str(sky / "dataframe" / "SkyScript_train_unfiltered_5M.csv"))
+    )
     what = f"{build['samples']:,} images, {build['rows']:,} captions"
     lines.append(
         row(

@@ -57,6 +57,18 @@ def child_peak_code() -> str:
     return "import resource; _peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024"
 
 
+def pandas_load_code(reader: str, path: str | Path) -> str:
+    """Child code for the naive baseline: load a whole file into pandas (``pd.read_parquet``/``read_csv``)."""
+    return f"""
+import json, time, resource
+import pandas as pd
+t = time.perf_counter()
+df = pd.{reader}({str(path)!r})
+print(json.dumps({{"seconds": time.perf_counter() - t, "rows": len(df),
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
 def row(name: str, value: str, target: str, baseline: str, ratio: str) -> str:
     return f"| {name} | {value} | {target} | {baseline} | {ratio} |"
 

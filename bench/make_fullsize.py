@@ -1,12 +1,15 @@
 """Write the full-size benchmark input: BigEarthNet.txt's scale, with real BigEarthNet v2 patch names.
 
     python bench/make_fullsize.py OUT_DIR [--metadata ../shared/fixtures/bigearthnet_v2/metadata.parquet]
+                                          [--order sorted|random]
 
-OUT_DIR/bigearthnet-fullsize/ receives
+OUT_DIR/bigearthnet-fullsize/ (``--order random``: OUT_DIR/bigearthnet-fullsize-random/) receives
 * metadata.parquet: the real BigEarthNet v2.0 metadata (all 480,038 patches), copied as is;
 * BigEarthNet.txt.parquet: 9,553,962 synthetic rows over 464,044 of those patches in BigEarthNet.txt's exact
   schema and type mix (binary 3,625,160; mcq 3,259,184; bounding box 2,205,686; captioning 463,932), positions
-  from the tile grid. No imagery: the catalog and map benchmarks need none.
+  from the tile grid. No imagery: the catalog and map benchmarks need none. Rows are grouped by patch
+  (``sorted``, the default) or in random patch order (``random``): the released file's order is not guaranteed,
+  and the catalog build must not depend on it.
 OUT_DIR/chatearthnet-fullsize/json_files/ receives ChatEarthNet's six caption files with its exact counts
 (ChatGPT-3.5 98,092 / 16,348 / 49,048; ChatGPT-4V 6,000 / 1,000 / 3,000) on land tiles worldwide, without
 images. Together: about 637,000 samples for the map benchmark.
@@ -168,10 +171,19 @@ def _texts(rng: np.random.Generator, kinds: np.ndarray, countries: pa.Array, sea
     return inputs, outputs, pa.array(categories)
 
 
-def main(out: Path, metadata: Path, seed: int = 0) -> Path:
+ORDERS = ("sorted", "random")
+
+
+def fullsize_folder(out: Path, order: str = "sorted") -> Path:
+    return out / ("bigearthnet-fullsize" if order == "sorted" else f"bigearthnet-fullsize-{order}")
+
+
+def main(out: Path, metadata: Path, seed: int = 0, order: str = "sorted") -> Path:
+    if order not in ORDERS:
+        raise ValueError(f"order {order!r}: expected one of {', '.join(ORDERS)}")
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
-    folder = out / "bigearthnet-fullsize"
+    folder = fullsize_folder(out, order)
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(metadata, folder / "metadata.parquet")
     meta = pq.read_table(metadata, columns=["patch_id", "s1_name", "country"])
@@ -191,8 +203,12 @@ def main(out: Path, metadata: Path, seed: int = 0) -> Path:
     cap_patch = np.sort(rng.choice(N_PATCHES, TYPE_COUNTS["captioning"], replace=False))
     patch_of_row = np.concatenate([other_patch, cap_patch])
     kind_of_row = np.concatenate([kinds_all, np.full(len(cap_patch), "captioning", dtype=object)])
-    order = np.argsort(patch_of_row, kind="stable")
-    patch_of_row, kind_of_row = patch_of_row[order], kind_of_row[order].astype(str)
+    by_patch = np.argsort(patch_of_row, kind="stable")
+    patch_of_row, kind_of_row = patch_of_row[by_patch], kind_of_row[by_patch].astype(str)
+    row_ids = np.arange(total, dtype=np.int64)
+    if order == "random":  # same rows and IDs, shuffled across the whole file (own stream: texts stay seeded)
+        shuffle = np.random.default_rng(seed + 2).permutation(total)
+        patch_of_row, kind_of_row, row_ids = patch_of_row[shuffle], kind_of_row[shuffle], row_ids[shuffle]
     patch_split = SPLITS[rng.choice(4, N_PATCHES, p=SPLIT_P / SPLIT_P.sum())]
     patch_season = SEASONS[rng.integers(0, 4, N_PATCHES)]
     patch_climate = CLIMATES[rng.integers(0, len(CLIMATES), N_PATCHES)]
@@ -209,7 +225,7 @@ def main(out: Path, metadata: Path, seed: int = 0) -> Path:
             inputs, outputs, categories = _texts(rng, kind_of_row[rows], countries, seasons)
             table = pa.table(
                 {
-                    "ID": pa.array(np.arange(rows.start, rows.stop, dtype=np.int64)),
+                    "ID": pa.array(row_ids[rows]),
                     "s1_name": meta.column("s1_name").take(take),
                     "patch_id": meta.column("patch_id").take(take),
                     "input": inputs,
@@ -228,7 +244,7 @@ def main(out: Path, metadata: Path, seed: int = 0) -> Path:
             writer.write_table(table, row_group_size=250_000)
     size = (folder / "BigEarthNet.txt.parquet").stat().st_size / 2**20
     print(
-        f"wrote {folder}: {total:,} rows over {N_PATCHES:,} patches ({size:.0f} MiB) in {time.perf_counter() - started:.0f} s"
+        f"wrote {folder}: {total:,} rows over {N_PATCHES:,} patches, {order} order ({size:.0f} MiB) in {time.perf_counter() - started:.0f} s"
     )
     return folder
 
@@ -319,6 +335,9 @@ if __name__ == "__main__":
         default=Path(__file__).resolve().parents[2] / "shared/fixtures/bigearthnet_v2/metadata.parquet",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--order", choices=ORDERS, default="sorted", help="row order of BigEarthNet.txt")
+    parser.add_argument("--no-chatearthnet", action="store_true", help="write BigEarthNet.txt only")
     args = parser.parse_args()
-    main(args.out, args.metadata, args.seed)
-    make_chatearthnet(args.out, args.seed)
+    main(args.out, args.metadata, args.seed, args.order)
+    if not args.no_chatearthnet:
+        make_chatearthnet(args.out, args.seed)

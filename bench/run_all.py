@@ -26,6 +26,7 @@ BENCHES = {
     "dashboard": ("bench_dashboard.py", "Dashboard server side at full size (issue: dashboard)"),
     "table_a1": ("bench_table_a1.py", "SkyScript and RS5M layouts at full size (issue #9)"),
     "evaluate": ("bench_evaluate.py", "Caption metrics on 10,000 test captions (issue: evaluate)"),
+    "fulltext": ("bench_fulltext.py", "Full-text search at full size (issue 12)"),
 }
 
 

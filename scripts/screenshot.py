@@ -81,11 +81,7 @@ def main() -> None:
         shoot(url, Path(options.out), Path(options.stats_out), options.width, options.height)
         print(f"wrote {options.out} and {options.stats_out}")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        harness.stop_server(process)
 
 
 if __name__ == "__main__":

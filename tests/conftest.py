@@ -27,3 +27,12 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("small-demo")
     write_demo(out, n_chatearthnet=12, n_bigearthnet=12)
     return out
+
+
+@pytest.fixture
+def isolated_places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Cache, registry and demo folder under this test's tmp_path, never $HOME or another test's."""
+    monkeypatch.setenv("EO_EXPLORER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("EO_EXPLORER_REGISTRY", str(tmp_path / "registry.json"))
+    monkeypatch.setenv("EO_EXPLORER_DEMO", str(tmp_path / "demo"))
+    return tmp_path

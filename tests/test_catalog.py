@@ -12,16 +12,12 @@ import pytest
 
 import explorer
 from explorer import catalog, registry
+from explorer.catalog import sort as catalog_sort
 from explorer.cli import main as cli_main
 from explorer.errors import CatalogError, UnknownLayoutError
 from tests.data import chatearthnet as cen_data
 
-
-@pytest.fixture(autouse=True)
-def _isolated_places(tmp_path, monkeypatch):
-    monkeypatch.setenv("EO_EXPLORER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("EO_EXPLORER_REGISTRY", str(tmp_path / "registry.json"))
-    monkeypatch.setenv("EO_EXPLORER_DEMO", str(tmp_path / "demo"))
+pytestmark = pytest.mark.usefixtures("isolated_places")
 
 
 @pytest.fixture
@@ -147,7 +143,7 @@ def test_build_catalog__real_caption_sets_reproduce_published_pair_counts(shared
 def test_build_catalog__interrupted_build_leaves_previous_catalog(cen_folder, monkeypatch):
     cat, _ = catalog.build_catalog(cen_folder)
     monkeypatch.setattr(
-        catalog, "_write_sorted_annotations", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full"))
+        catalog_sort, "write_sorted_annotations", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full"))
     )
     with pytest.raises(OSError):
         catalog.build_catalog(cen_folder)
@@ -157,7 +153,7 @@ def test_build_catalog__interrupted_build_leaves_previous_catalog(cen_folder, mo
 
 def test_build_catalog__bucketed_sort_matches_naive_scan(cen_folder, monkeypatch):
     # Tiny buckets force the multi-bucket path with unsorted input (captions come file by file, not by sample).
-    monkeypatch.setattr(catalog, "_BUCKET_ROWS", 2)
+    monkeypatch.setattr(catalog_sort, "BUCKET_ROWS", 2)
     cat, report = catalog.build_catalog(cen_folder)
     assert report.n_annotations == cen_data.N_CAPTIONS
     keys = cat.annotations["sidx"].to_numpy()
@@ -200,3 +196,38 @@ def test_annotations_of__numbers_stay_numeric_when_all_missing(cen_folder):
         assert frame[column].dtype == "float64" and frame[column].isna().all()  # captions carry no boxes
     expected = cat.annotations.filter(pc.equal(cat.annotations["sample_id"], sample_id)).to_pylist()
     assert frame["output"].tolist() == [row["output"] for row in expected]
+
+
+def test_build_catalog__parallel_build_equals_sequential(tmp_path, monkeypatch):
+    # BigEarthNet.txt written in row groups of 8 rows: many parts, read by two worker processes.
+    import pyarrow.parquet as pq
+
+    from explorer.sources import bigearthnet_txt
+    from tests.data import bigearthnet as ben_data
+
+    folder = ben_data.make(tmp_path / "ben") / "bigearthnet-txt"
+    monkeypatch.setattr(bigearthnet_txt, "BATCH_ROWS", 8)
+    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "batch_rows", 8)
+    monkeypatch.setattr(catalog_sort, "BUCKET_ROWS", 4)
+    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "annotation_count_hint", lambda self: 16)
+    assert pq.ParquetFile(folder / "BigEarthNet.txt.parquet").metadata.num_row_groups > 2
+    assert len(bigearthnet_txt.BigEarthNetTxtSource(folder).annotation_partitions() or []) > 2
+    serial, serial_report = catalog.build_catalog(folder, out=tmp_path / "serial", workers=1)
+    parallel, parallel_report = catalog.build_catalog(folder, out=tmp_path / "parallel", workers=2)
+    assert parallel.annotations.equals(serial.annotations)
+    np.testing.assert_array_equal(parallel._offsets, serial._offsets)
+    assert [str(p) for p in parallel_report.problems] == [str(p) for p in serial_report.problems]
+    assert not list(parallel.path.glob("*.arrows")) and not (parallel.path / "sample_ids.arrow").exists()
+
+
+def test_bigearthnet_txt_samples__folding_partial_counts_changes_nothing(tmp_path, monkeypatch):
+    # Rows in random patch order make every batch hold every patch: partial tables are folded as they come.
+    from explorer.sources import bigearthnet_txt
+    from tests.data import bigearthnet as ben_data
+
+    folder = ben_data.make(tmp_path / "ben") / "bigearthnet-txt"
+    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "batch_rows", 5)
+    whole = bigearthnet_txt.BigEarthNetTxtSource(folder).samples()
+    monkeypatch.setattr(bigearthnet_txt, "_REDUCE_ROWS", 1)
+    folded = bigearthnet_txt.BigEarthNetTxtSource(folder).samples()
+    assert folded.equals(whole)

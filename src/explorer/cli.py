@@ -1,4 +1,4 @@
-"""``eo-explorer``: demo | index | list | stats | figures | audit | evaluate | serve."""
+"""``eo-explorer``: demo | index | list | relink | unregister | stats | figures | audit | evaluate | serve."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
             failed += 1
             continue
         for problem in report.problems[:20]:
-            print(f"  skipped: {problem}", file=sys.stderr)
+            print(f"  {'warning' if problem.kept else 'skipped'}: {problem}", file=sys.stderr)
         if len(report.problems) > 20:
             print(f"  ... and {len(report.problems) - 20:,} more (see catalog.json)", file=sys.stderr)
         print(report.summary_line())
@@ -56,9 +56,38 @@ def _cmd_list(args: argparse.Namespace) -> int:
     entries = registry.load()
     if not entries:
         print(f"no catalogs registered in {registry_path()} (the dashboard will open the built-in demo)")
+    from .catalog import entry_state
+
     for entry in entries:
-        print(f"{entry['name']}\t{entry['format']}\t{entry['root']}\t{entry['path']}")
+        print(f"{entry['name']}\t{entry['format']}\t{entry['root']}\t{entry['path']}\t{entry_state(entry)}")
     return 0
+
+
+def _cmd_relink(args: argparse.Namespace) -> int:
+    from .catalog import relink
+
+    catalog = relink(args.catalog, args.new_path)
+    print(f"{catalog.name}: dataset folder is now {catalog.root} ({catalog.status})")
+    return 0
+
+
+def _cmd_unregister(args: argparse.Namespace) -> int:
+    from .catalog import unregister
+
+    path = unregister(args.name, delete=args.delete)
+    print(f"{args.name}: unregistered" + (f"; deleted {path}" if args.delete else f"; catalog left at {path}"))
+    return 0
+
+
+def _add_registry_commands(sub: argparse._SubParsersAction) -> None:
+    relink = sub.add_parser("relink", help="point a catalog at its dataset folder's new place (no rebuild)")
+    relink.add_argument("catalog", metavar="CATALOG", help="registered dataset name or catalog folder")
+    relink.add_argument("new_path", metavar="NEWPATH", help="the dataset folder's new place")
+    relink.set_defaults(func=_cmd_relink)
+    unregister = sub.add_parser("unregister", help="remove a dataset from the registry")
+    unregister.add_argument("name", metavar="NAME")
+    unregister.add_argument("--delete", action="store_true", help="delete its catalog folder too")
+    unregister.set_defaults(func=_cmd_unregister)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -69,6 +98,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "panel", "serve", str(app), "--port", str(args.port)]
     if args.show:
         cmd.append("--show")
+    if args.num_procs != 1:  # forked server processes sharing the port: for a lab sharing one machine
+        cmd += ["--num-procs", str(args.num_procs)]
     if args.paths:
         cmd += ["--args", *args.paths]
     return subprocess.call(cmd, env=os.environ.copy())
@@ -114,11 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=5006)
     serve.add_argument("--show", action="store_true")
+    serve.add_argument(
+        "--num-procs", type=int, default=1, help="server processes on the port (0: one per core); for many users"
+    )
     serve.set_defaults(func=_cmd_serve)
 
     _add_stats_commands(sub)
     _add_audit_command(sub)
     _add_evaluate_command(sub)
+    _add_registry_commands(sub)
     return parser
 
 

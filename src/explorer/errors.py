@@ -77,3 +77,7 @@ class UnknownLayoutError(ExplorerError, ValueError):
 
 class CatalogError(ExplorerError):
     """A catalog folder is missing, stale or was written by an incompatible version."""
+
+
+class LayersUnavailableError(CatalogError):
+    """A catalog opens (texts, positions, statistics) but its dataset folder, hence its imagery, cannot be read."""

@@ -8,8 +8,9 @@ one colour everywhere (``dataset_color``), land-cover classes use their legend c
 ``STAT_PANELS`` names the figures the dashboard's statistic panels export (``export_panel``), drawn from the same
 frames as the panels (``explorer.frames``).
 
-About 520 lines: one short function per figure family plus the panel registry that names them; splitting the
-registry off would make ``all_figures`` and ``export_panel`` import each other.
+About 550 lines: one short function per figure family on shared helpers, plus the writers and the panel registry
+built from them. Moving the writers and registry out means a ``figures/`` package (the dashboard and
+``eo-explorer figures`` import them from here, and both are being changed elsewhere): left until those land.
 """
 
 from __future__ import annotations

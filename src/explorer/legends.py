@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = [
+    "BIGEARTHNET_COUNTRIES",
+    "BIGEARTHNET_SEASONS",
     "CHATEARTHNET",
     "CORINE19",
     "CORINE19_CLASSES",
@@ -168,5 +170,21 @@ CORINE19 = _legend(
 )
 
 CORINE19_CLASSES = CORINE19.names
+
+#: BigEarthNet v2.0's ten countries (FORMATS.md section 3), as its metadata and BigEarthNet.txt write them.
+BIGEARTHNET_COUNTRIES = (
+    "Austria",
+    "Belgium",
+    "Finland",
+    "Ireland",
+    "Kosovo",
+    "Lithuania",
+    "Luxembourg",
+    "Portugal",
+    "Serbia",
+    "Switzerland",
+)
+#: The four seasons BigEarthNet.txt's season questions choose from, as it writes them.
+BIGEARTHNET_SEASONS = ("Spring", "Summer", "Autumn", "Winter")
 
 LEGENDS = {legend.name: legend for legend in (WORLDCOVER, CHATEARTHNET, CORINE19)}

@@ -201,11 +201,13 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 @dataclass(frozen=True)
 class SampleProblem:
-    """A sample (or file) a reader had to skip, kept so a build can report it instead of dying."""
+    """A sample, record or file a reader had to skip (``kept`` False), or a warning about data it kept anyway
+    (``kept`` True), recorded so a build can report it truthfully instead of dying."""
 
     path: str
     reason: str
     sample_id: str | None = None
+    kept: bool = False
 
     def __str__(self) -> str:
         who = f"{self.sample_id}: " if self.sample_id else ""

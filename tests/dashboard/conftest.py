@@ -22,6 +22,7 @@ from tests.harness.browser import (
     free_port,
     launch_chromium,
     serve_command,
+    stop_server,
     wait_for_http,
 )
 
@@ -107,12 +108,7 @@ def server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
             print(log_path.read_text(errors="replace")[-5000:])
             raise
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+            stop_server(process)
 
 
 @pytest.fixture(scope="session")

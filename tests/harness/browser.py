@@ -91,3 +91,13 @@ def wait_for_http(
             pass
         time.sleep(interval)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def stop_server(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """Terminate the server, and kill it if it has not exited within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)

@@ -3,23 +3,15 @@ from pathlib import Path
 import pytest
 
 from explorer.errors import CorruptFileError
-from explorer.model import ANNOTATION_SCHEMA, SAMPLE_SCHEMA
 from explorer.sources import detect_format, open_source
 from explorer.sources.remoteclip import RemoteClipSource
 from tests.data import remoteclip as data
+from tests.sources.helpers import read_tables
 
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data.make(tmp_path_factory.mktemp("remoteclip"))
-
-
-def tables(source: RemoteClipSource) -> tuple[dict[str, dict], list[dict]]:
-    samples = source.samples()
-    assert samples.schema == SAMPLE_SCHEMA
-    batches = list(source.annotation_batches())
-    assert all(b.schema == ANNOTATION_SCHEMA for b in batches)
-    return {r["sample_id"]: r for r in samples.to_pylist()}, [r for b in batches for r in b.to_pylist()]
 
 
 def test_detect__folder_subfolder_and_file(root: Path) -> None:
@@ -29,7 +21,7 @@ def test_detect__folder_subfolder_and_file(root: Path) -> None:
 
 def test_samples__prefix_as_subset_split_from_folder(root: Path) -> None:
     source = RemoteClipSource(root)
-    samples, texts = tables(source)
+    samples, texts = read_tables(source)
     assert source.name == "RemoteCLIP"
     assert len(samples) == 6 and len(texts) == len(data.RET3_TRAIN + data.DET10 + data.RET3_TEST)
     assert (
@@ -49,7 +41,7 @@ def test_samples__prefix_as_subset_split_from_folder(root: Path) -> None:
 
 def test_read_layer__image_from_the_zip(root: Path) -> None:
     source = open_source(root)
-    samples, _ = tables(source)
+    samples, _ = read_tables(source)
     airport = samples["rsitmd_airport_1"]
     assert (
         airport["layers"] == ["s2"]

@@ -9,23 +9,15 @@ import pytest
 from PIL import Image
 
 from explorer.errors import CorruptFileError
-from explorer.model import ANNOTATION_SCHEMA, SAMPLE_SCHEMA
 from explorer.sources import detect_format, open_source
 from explorer.sources.rs5m import Rs5mSource, shard_samples
 from tests.data import rs5m as data
+from tests.sources.helpers import read_tables
 
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data.make(tmp_path_factory.mktemp("rs5m"))
-
-
-def tables(source: Rs5mSource) -> tuple[dict[str, dict], list[dict]]:
-    samples = source.samples()
-    assert samples.schema == SAMPLE_SCHEMA
-    batches = list(source.annotation_batches())
-    assert all(b.schema == ANNOTATION_SCHEMA for b in batches)
-    return {r["sample_id"]: r for r in samples.to_pylist()}, [r for b in batches for r in b.to_pylist()]
 
 
 def test_detect__folder_and_single_shard(root: Path) -> None:
@@ -42,7 +34,7 @@ def test_shards__both_key_layouts_one_sample_each(root: Path) -> None:
 
 
 def test_samples__split_subset_and_images_left_in_the_tar(root: Path) -> None:
-    samples, texts = tables(Rs5mSource(root))
+    samples, texts = read_tables(Rs5mSource(root))
     assert len(samples) == 5 and len(texts) == 5
     fmow = samples["fmow_stadium_211_3_msrgb"]
     assert fmow["split"] == "train" and fmow["subset"] == "fmow" and fmow["layers"] == ["s2"]
@@ -53,7 +45,7 @@ def test_samples__split_subset_and_images_left_in_the_tar(root: Path) -> None:
 
 
 def test_samples__positions_only_where_metadata_has_them(root: Path) -> None:
-    samples, _ = tables(Rs5mSource(root))
+    samples, _ = read_tables(Rs5mSource(root))
     fmow = samples["fmow_stadium_211_3_msrgb"]
     assert (fmow["lat"], fmow["lon"], fmow["position"]) == (40.7, -73.8, "published")
     assert fmow["country"] == "United States" and fmow["date"] == "6"
@@ -64,7 +56,7 @@ def test_samples__positions_only_where_metadata_has_them(root: Path) -> None:
 
 def test_read_layer__image_bytes_read_from_the_shard(root: Path) -> None:
     source = open_source(root)
-    samples, _ = tables(source)
+    samples, _ = read_tables(source)
     layer = source.read_layer(samples["ben_12345"], "s2")
     assert layer.shape == (3, data.IMAGE_SIZE, data.IMAGE_SIZE)
     first = next(iter(shard_samples(root / "train" / "rs3-train-0000.tar")))
@@ -100,7 +92,7 @@ def test_real_rs3_dump__captions_and_subsets(shared_fixtures: Path, tmp_path: Pa
     real = shared_fixtures / "captions" / "rs5m" / "rs3_dump.csv"
     assert detect_format(real) == "rs5m"
     source = Rs5mSource(real)
-    samples, texts = tables(source)
+    samples, texts = read_tables(source)
     assert len(texts) == 10_000 and len(samples) == len({t["sample_id"] for t in texts})
     counts = collections.Counter(row["subset"] for row in samples.values())
     assert counts == {"millionaid": 4807, "fmow": 3469, "ben": 1724}

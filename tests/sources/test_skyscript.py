@@ -5,24 +5,16 @@ import numpy as np
 import pytest
 
 from explorer.errors import CorruptFileError
-from explorer.model import ANNOTATION_SCHEMA, SAMPLE_SCHEMA
 from explorer.sources import detect_format, open_source
 from explorer.sources._pickle import load_plain
 from explorer.sources.skyscript import SkyScriptSource
 from tests.data import skyscript as data
+from tests.sources.helpers import read_tables
 
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data.make(tmp_path_factory.mktemp("skyscript"))
-
-
-def rows(source: SkyScriptSource) -> tuple[dict[str, dict], list[dict]]:
-    samples = source.samples()
-    assert samples.schema == SAMPLE_SCHEMA
-    batches = list(source.annotation_batches())
-    assert all(batch.schema == ANNOTATION_SCHEMA for batch in batches)
-    return {r["sample_id"]: r for r in samples.to_pylist()}, [r for b in batches for r in b.to_pylist()]
 
 
 def test_detect__folder_and_single_csv(root: Path) -> None:
@@ -37,7 +29,7 @@ def test_samples__one_file_per_split_and_names_decoded(root: Path) -> None:
         "SkyScript_val_5K_filtered_by_CLIP_openai_language_polished.csv",
     ]
     assert source.describe()["skipped_files"] == ["SkyScript_train_top30pct_filtered_by_CLIP_openai.csv"]
-    samples, _ = rows(source)
+    samples, _ = read_tables(source)
     assert len(samples) == 6 and source.name == "SkyScript"
     bus = samples["n8454739999_US_21"]
     assert bus["split"] == "train" and bus["image"] == "images2/n8454739999_US_21.jpg"
@@ -49,7 +41,7 @@ def test_samples__one_file_per_split_and_names_decoded(root: Path) -> None:
 
 
 def test_samples__position_footprint_date_tags_from_pickles(root: Path) -> None:
-    samples, _ = rows(SkyScriptSource(root))
+    samples, _ = read_tables(SkyScriptSource(root))
     bus = samples["n8454739999_US_21"]
     assert bus["lon"] == pytest.approx(-122.415) and bus["lat"] == pytest.approx(37.775)
     assert bus["footprint"] == [-122.42, 37.77, -122.41, 37.78] and bus["position"] == "published"
@@ -67,7 +59,7 @@ def test_samples__position_footprint_date_tags_from_pickles(root: Path) -> None:
 def test_pickle__malicious_one_refused_and_nothing_ran(root: Path) -> None:
     marker = root / data.MARKER
     source = SkyScriptSource(root)
-    samples, _ = rows(source)
+    samples, _ = read_tables(source)
     assert not marker.exists()
     assert [p.sample_id for p in source.problems] == [data.MALICIOUS]  # the only refused pickle
     refused = source.problems
@@ -84,7 +76,7 @@ def test_pickle__malicious_one_refused_and_nothing_ran(root: Path) -> None:
 
 
 def test_annotations__both_caption_columns_and_extra_columns(root: Path) -> None:
-    _, texts = rows(SkyScriptSource(root))
+    _, texts = read_tables(SkyScriptSource(root))
     assert len(texts) == 2 * (len(data.TRAIN) + len(data.VAL))
     assert len({t["ann_id"] for t in texts}) == len(texts)
     lake = [t for t in texts if t["sample_id"] == "a987654321_L8_20"]
@@ -99,7 +91,7 @@ def test_annotations__both_caption_columns_and_extra_columns(root: Path) -> None
 
 def test_read_layer__jpeg_as_rgb(root: Path) -> None:
     source = open_source(root)
-    samples, _ = rows(source)
+    samples, _ = read_tables(source)
     layer = source.read_layer(samples["n8454739999_US_21"], "s2")
     assert layer.shape == (3, 64, 64) and list(layer["band"].values) == ["R", "G", "B"]
 
@@ -127,7 +119,14 @@ def test_truncated_csv__error_names_file_and_row(root: Path, tmp_path: Path) -> 
 
 @pytest.mark.parametrize("protocol", [0, 2, 5])
 def test_load_plain__plain_data_in_any_protocol_builtins_refused(tmp_path: Path, protocol: int) -> None:
-    plain = {"box": (1.0, 2.0, 3.0, 4.0), "tags": [{"a": "b"}], "n": None, "ok": True, "s": {1}, "f": frozenset()}
+    plain = {
+        "box": (1.0, 2.0, 3.0, 4.0),
+        "tags": [{"a": "b"}],
+        "n": None,
+        "ok": True,
+        "s": {1},
+        "f": frozenset(),
+    }
     (tmp_path / "plain.pickle").write_bytes(pickle.dumps(plain, protocol=protocol))
     assert load_plain(tmp_path / "plain.pickle") == plain
 

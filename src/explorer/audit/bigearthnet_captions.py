@@ -18,7 +18,7 @@ from ..legends import CORINE19
 from . import corine_text as ct
 from .corine_map import CorineMap
 from .rules import AREA_TOLERANCE, PIXEL_AREA_SQM, PRESENCE
-from .verdicts import AGREE, DISPUTE, NOT_EVALUABLE, VerdictRows
+from .verdicts import AGREE, DISPUTE, VerdictRows
 
 _AREA_AFTER = re.compile(r"\s*\(\s*~?\s*(\d[\d,]*)\s*(?:sqm|m2|m²)\s*\)", re.I)
 _PROMINENT = re.compile(r"^[^.]*?\)?\s*(?:is|are) the (?:most prominent|dominant|predominant)", re.I)
@@ -45,16 +45,7 @@ def check_caption(
             said = captured.group(group)
             span = {"field": "output", "span_start": captured.start(group), "span_end": captured.end(group)}
             if truth is None:
-                out.add(
-                    row,
-                    rule,
-                    "metadata",
-                    True,
-                    NOT_EVALUABLE,
-                    released=said,
-                    from_map="not in the metadata",
-                    **span,
-                )
+                out.not_evaluable(row, rule, said, "not in the metadata", "metadata", **span)
             else:
                 out.add(
                     row,
@@ -70,16 +61,7 @@ def check_caption(
         name = CORINE19.names[cls]
         span = {"field": "output", "span_start": start, "span_end": end, "class_name": name}
         if cmap is None:
-            out.add(
-                row,
-                "caption-class",
-                "-",
-                True,
-                NOT_EVALUABLE,
-                released=name,
-                from_map="no reference map",
-                **span,
-            )
+            out.not_evaluable(row, "caption-class", name, "no reference map", **span)
             continue
         for number, (variant, threshold) in enumerate(PRESENCE):
             out.add(
@@ -126,16 +108,7 @@ def check_caption(
             "class_name": CORINE19.names[cls],
         }
         if cmap is None:
-            out.add(
-                row,
-                "caption-most-prominent",
-                "-",
-                True,
-                NOT_EVALUABLE,
-                released=CORINE19.names[cls],
-                from_map="no reference map",
-                **span,
-            )
+            out.not_evaluable(row, "caption-most-prominent", CORINE19.names[cls], "no reference map", **span)
             continue
         top = int(cmap.counts.argmax())
         out.add(

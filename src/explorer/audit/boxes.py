@@ -20,7 +20,7 @@ from ..legends import CORINE19
 from . import corine_text as ct
 from .corine_map import CorineMap, box_iou
 from .rules import BOX_IOU_AGREE, BOX_PRECISION, CONNECTIVITY
-from .verdicts import AGREE, DISPUTE, NOT_EVALUABLE, VerdictRows
+from .verdicts import AGREE, DISPUTE, VerdictRows
 
 
 def _released_box(row: Mapping[str, Any]) -> tuple[float, float, float, float] | None:
@@ -46,17 +46,7 @@ def check_box(row: Mapping[str, Any], cmap: CorineMap | None, out: VerdictRows) 
     released = _released_box(row)
 
     def not_evaluable(reason: str, class_name: str | None = None) -> None:
-        out.add(
-            row,
-            rule,
-            "-",
-            True,
-            NOT_EVALUABLE,
-            released=row.get("output"),
-            from_map=reason,
-            class_name=class_name,
-            **span,
-        )
+        out.not_evaluable(row, rule, row.get("output"), reason, class_name=class_name, **span)
 
     if released is None:
         return not_evaluable("the released box did not parse")

@@ -36,7 +36,7 @@ import numpy as np
 
 from ..legends import CHATEARTHNET, WORLDCOVER, WORLDCOVER_TO_CHATEARTHNET
 from .mentions import Reading
-from .verdicts import AGREE, DISPUTE, NOT_EVALUABLE, VerdictRows
+from .verdicts import AGREE, DISPUTE, VerdictRows
 
 THRESHOLD = 20
 MAX_CLASSES = 3
@@ -120,16 +120,7 @@ def check_caption(
     for m in reading.mentions:
         span = {"field": "output", "span_start": m.start, "span_end": m.end, "class_name": m.cls}
         if facts is None:
-            out.add(
-                row,
-                "class-mention",
-                "-",
-                True,
-                NOT_EVALUABLE,
-                released=m.cls,
-                from_map="no land-cover map",
-                **span,
-            )
+            out.not_evaluable(row, "class-mention", m.cls, "no land-cover map", **span)
             continue
         n = facts.count(m.cls)
         for number, (variant, threshold) in enumerate(((">=1px", 1), (">=20px", THRESHOLD))):
@@ -185,16 +176,7 @@ def check_caption(
     for cls, start, end in reading.negated:
         span = {"field": "output", "span_start": start, "span_end": end, "class_name": cls}
         if facts is None:
-            out.add(
-                row,
-                "negated-mention",
-                "-",
-                True,
-                NOT_EVALUABLE,
-                released=f"no {cls}",
-                from_map="no land-cover map",
-                **span,
-            )
+            out.not_evaluable(row, "negated-mention", f"no {cls}", "no land-cover map", **span)
             continue
         n = facts.count(cls)
         out.add(

@@ -10,23 +10,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..legends import CORINE19
+from ..legends import BIGEARTHNET_COUNTRIES, BIGEARTHNET_SEASONS, CORINE19
 
-SEASONS = ("spring", "summer", "autumn", "winter")
+SEASONS = tuple(s.lower() for s in BIGEARTHNET_SEASONS)
 SEASON_ALIASES = {"fall": "autumn"}
-#: BigEarthNet v2.0's ten countries (FORMATS.md section 3).
-COUNTRIES = (
-    "Austria",
-    "Belgium",
-    "Finland",
-    "Ireland",
-    "Kosovo",
-    "Lithuania",
-    "Luxembourg",
-    "Portugal",
-    "Serbia",
-    "Switzerland",
-)
+COUNTRIES = BIGEARTHNET_COUNTRIES
 DIRECTIONS = ("north", "south", "east", "west")
 _LETTER = re.compile(r"^\s*\(?([a-dA-D])\b")
 _YES_NO = re.compile(r"^\s*(yes|no)\b", re.IGNORECASE)

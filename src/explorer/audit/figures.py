@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, cast
 
 import matplotlib as mpl
 import numpy as np
@@ -17,14 +16,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..catalog import Catalog
-from ..figures import STYLE, dataset_color
+from ..constants import FIGURE_DPI
+from ..figure_files import new_figure, write_figure_set
+from ..figures import dataset_color
 from .run import load_verdicts
 from .summary import chair, load_sample_counts, split_agreement, summary, variant_agreement
-
-
-def _figure(width: float, height: float) -> Figure:
-    with mpl.rc_context(cast(Any, STYLE)):
-        return Figure(figsize=(width, height), layout="constrained")
 
 
 def dispute_rate_figure(verdicts: pd.DataFrame) -> Figure:
@@ -32,7 +28,7 @@ def dispute_rate_figure(verdicts: pd.DataFrame) -> Figure:
     table = summary(verdicts, ["dataset", "rule"]).dropna(subset=["dispute_rate"])
     rules = sorted(table["rule"].unique())
     datasets = list(pd.unique(table["dataset"]))
-    fig = _figure(6.5, 0.2 * max(len(rules), 4) * max(len(datasets), 1) ** 0.5 + 1)
+    fig = new_figure(6.5, 0.2 * max(len(rules), 4) * max(len(datasets), 1) ** 0.5 + 1)
     ax = fig.add_subplot()
     height = 0.8 / max(len(datasets), 1)
     for k, name in enumerate(datasets):
@@ -51,7 +47,7 @@ def variant_figure(verdicts: pd.DataFrame, dataset: str) -> Figure:
     """Agreement of each rule under each variant: which unpublished rule the data follows."""
     table = variant_agreement(verdicts)
     table = table[(table["dataset"] == dataset) & table.groupby("rule")["variant"].transform("nunique").gt(1)]
-    fig = _figure(6.5, 0.3 * max(len(table), 3) + 1)
+    fig = new_figure(6.5, 0.3 * max(len(table), 3) + 1)
     ax = fig.add_subplot()
     if table.empty:
         ax.text(0.5, 0.5, "no rule with variants", ha="center", va="center", transform=ax.transAxes)
@@ -72,7 +68,7 @@ def split_figure(verdicts: pd.DataFrame, dataset: str) -> Figure:
     """Agreement per rule and split: the manually verified ``bench`` split beside the others."""
     table = split_agreement(verdicts)
     table = table[table["dataset"] == dataset].set_index("rule").drop(columns=["dataset"])
-    fig = _figure(6.5, 0.3 * max(len(table), 3) + 1)
+    fig = new_figure(6.5, 0.3 * max(len(table), 3) + 1)
     ax = fig.add_subplot()
     splits = [s for s in ("bench", "train", "validation", "val", "test") if s in table] + [
         s for s in table if s not in ("bench", "train", "validation", "val", "test")
@@ -98,7 +94,7 @@ def split_figure(verdicts: pd.DataFrame, dataset: str) -> Figure:
 def chair_figure(verdicts: pd.DataFrame) -> Figure:
     """CHAIR-i and CHAIR-s per dataset and caption source (ChatGPT-3.5 vs -4V)."""
     table = chair(verdicts)
-    fig = _figure(5.0, 3.0)
+    fig = new_figure(5.0, 3.0)
     ax = fig.add_subplot()
     labels = [f"{d}\n{s}" for d, s in zip(table["dataset"], table["source"], strict=True)]
     x = np.arange(len(table))
@@ -117,7 +113,7 @@ def chair_figure(verdicts: pd.DataFrame) -> Figure:
 
 def dispute_map_figure(counts: pd.DataFrame, dataset: str) -> Figure:
     """Samples on a lon/lat plot coloured by their dispute rate (grey: nothing checkable)."""
-    fig = _figure(6.5, 4.0)
+    fig = new_figure(6.5, 4.0)
     ax = fig.add_subplot()
     known = counts.dropna(subset=["lat", "lon"])
     checked = known[known["checked"] > 0]
@@ -150,18 +146,6 @@ def write_audit_figures(
     catalogs: Sequence[Catalog],
     out_dir: str | Path,
     formats: Sequence[str] = ("png", "svg", "pdf"),
-    dpi: int = 300,
+    dpi: int = FIGURE_DPI,
 ) -> list[Path]:
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    with mpl.rc_context(cast(Any, STYLE)):
-        for stem, fig in audit_figures(catalogs):
-            for fmt in formats:
-                path = out / f"{stem}.{fmt}"
-                metadata = (
-                    {"Date": None} if fmt == "svg" else {"CreationDate": None} if fmt == "pdf" else None
-                )
-                fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata)
-                paths.append(path)
-    return paths
+    return write_figure_set(audit_figures(catalogs), out_dir, formats, dpi)

@@ -87,15 +87,7 @@ def check_s1_s2_dates(
         return
     s2, s1 = ct.acquisition_date(s2_name), ct.acquisition_date(s1_name)
     if s2 is None or s1 is None:
-        out.add(
-            context,
-            "s1-s2-date-gap",
-            "-",
-            True,
-            NOT_EVALUABLE,
-            released=s1_name,
-            from_map="no date in a product name",
-        )
+        out.not_evaluable(context, "s1-s2-date-gap", s1_name, "no date in a product name")
         return
     days = abs((date(*s2) - date(*s1)).days)
     for number, (variant, limit) in enumerate(S1_S2_MAX_DAYS):

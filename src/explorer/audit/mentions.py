@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..text.spatial import PATTERN_DIR, load_patterns
+from ..text.spatial import PATTERN_DIR, load_patterns, span_ruler_pipeline
 
 COMPONENT = "audit_terms"
 SYNONYM_FILE = PATTERN_DIR / "audit" / "chatearthnet_synonyms.jsonl"
@@ -75,22 +75,9 @@ def _data_patterns(path: Any) -> list[dict[str, Any]]:
 
 @lru_cache(maxsize=1)
 def nlp() -> Any:
-    import spacy
-
-    pipeline: Any = spacy.blank("en")
-    pipeline.add_pipe("sentencizer")
-    ruler: Any = pipeline.add_pipe(
-        "span_ruler",
-        name=COMPONENT,
-        config={
-            "spans_key": COMPONENT,
-            "phrase_matcher_attr": "LOWER",
-            "spans_filter": {"@misc": "spacy.first_longest_spans_filter.v1"},
-        },
-    )
     reused = [p for p in load_patterns() if p["label"] in ("POSITION", "SIZE")]
-    ruler.add_patterns(reused + _data_patterns(SYNONYM_FILE) + _data_patterns(NEGATION_FILE))
-    return pipeline
+    patterns = reused + _data_patterns(SYNONYM_FILE) + _data_patterns(NEGATION_FILE)
+    return span_ruler_pipeline(COMPONENT, patterns, sentences=True)
 
 
 def read_caption(text: str | None) -> Reading:

@@ -99,6 +99,19 @@ class VerdictRows:
         if values:
             raise ValueError(f"unknown verdict fields {sorted(values)}")
 
+    def not_evaluable(
+        self,
+        context: Mapping[str, Any],
+        rule: str,
+        released: Any,
+        reason: str,
+        variant: str = "-",
+        /,
+        **values: Any,
+    ) -> None:
+        """A primary claim that cannot be checked (``reason`` goes in ``from_map``): the audit never guesses."""
+        self.add(context, rule, variant, True, NOT_EVALUABLE, released=released, from_map=reason, **values)
+
     def extend(self, other: VerdictRows) -> None:
         for name, values in other.columns.items():
             self.columns[name].extend(values)

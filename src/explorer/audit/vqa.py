@@ -312,17 +312,7 @@ def check_question(
     released = ct.letter(answer) if is_mcq else ct.yes_no(answer)
 
     def not_evaluable(reason: str, variant: str = "-") -> None:
-        out.add(
-            row,
-            rule,
-            variant,
-            True,
-            NOT_EVALUABLE,
-            released=answer,
-            from_map=reason,
-            class_name=class_name,
-            **span,
-        )
+        out.not_evaluable(row, rule, answer, reason, variant, class_name=class_name, **span)
 
     if released is None:
         return not_evaluable("the answer is not " + ("a letter a-d" if is_mcq else "yes/no"))
@@ -349,61 +339,30 @@ def check_question(
     if category == "area":  # one rule per form: their variants are alternatives only within a form
         rule = AREA_RULES[variants[0]]
     for number, variant in enumerate(variants):
-        primary = number == 0
         if binary is not None:
             truth, says = binary(variant)
             if truth is None:
-                out.add(
-                    row,
-                    rule,
-                    variant,
-                    primary,
-                    NOT_EVALUABLE,
-                    released=released,
-                    from_map=says,
-                    class_name=class_name,
-                    **span,
-                )
-                continue
-            verdict = AGREE if (released == "yes") == truth else DISPUTE
-            out.add(
-                row,
-                rule,
-                variant,
-                primary,
-                verdict,
-                released=released,
-                from_map=f"{'yes' if truth else 'no'} ({says})",
-                class_name=class_name,
-                **span,
-            )
+                verdict, from_map = NOT_EVALUABLE, says
+            else:
+                verdict = AGREE if (released == "yes") == truth else DISPUTE
+                from_map = f"{'yes' if truth else 'no'} ({says})"
         else:
             assert choice is not None
             letters, says = choice(variant)
             if letters is None:
-                out.add(
-                    row,
-                    rule,
-                    variant,
-                    primary,
-                    NOT_EVALUABLE,
-                    released=released,
-                    from_map=says,
-                    class_name=class_name,
-                    **span,
-                )
-                continue
-            verdict = AGREE if letters == [released] else DISPUTE
-            shown = ",".join(letters) or "no option"
-            out.add(
-                row,
-                rule,
-                variant,
-                primary,
-                verdict,
-                released=released,
-                from_map=f"{shown} ({says})",
-                class_name=class_name,
-                **span,
-            )
+                verdict, from_map = NOT_EVALUABLE, says
+            else:
+                verdict = AGREE if letters == [released] else DISPUTE
+                from_map = f"{','.join(letters) or 'no option'} ({says})"
+        out.add(
+            row,
+            rule,
+            variant,
+            number == 0,
+            verdict,
+            released=released,
+            from_map=from_map,
+            class_name=class_name,
+            **span,
+        )
     return None

@@ -16,12 +16,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import startup_cache
 from ..catalog import Catalog
 from ..constants import NONE_LABEL
 from ..model import KIND_CAPTION
 from ..palette import dataset_color
 from .resources import shared
 
+_INDEX_CACHE_VERSION = 1  # bump when CatalogIndex's arrays change meaning
 EARTH_RADIUS = 6378137.0
 MAX_MERCATOR_LAT = 85.05112878
 ALL = "All"
@@ -65,6 +67,49 @@ class CatalogIndex:
 
     @classmethod
     def build(cls, catalog: Catalog) -> CatalogIndex:
+        """From the arrays cached in the catalog folder by an earlier process, else computed and cached."""
+        cached = startup_cache.load(catalog, "dashboard_index", _INDEX_CACHE_VERSION)
+        if cached is not None:
+            return cls.from_arrays(catalog, cached)
+        index = cls.compute(catalog)
+        startup_cache.save(catalog, "dashboard_index", _INDEX_CACHE_VERSION, index.to_arrays())
+        return index
+
+    def to_arrays(self) -> dict[str, pa.Array]:
+        return {
+            "x": pa.array(self.x),
+            "y": pa.array(self.y),
+            "split_codes": pa.array(np.asarray(self.split.codes, dtype=np.int32)),
+            "split_names": pa.array([str(c) for c in self.split.categories], pa.string()),
+            "country_codes": pa.array(np.asarray(self.country.codes, dtype=np.int32)),
+            "country_names": pa.array([str(c) for c in self.country.categories], pa.string()),
+            "label_names": pa.array(self.label_names, pa.string()),
+            "label_codes": pa.array(self.label_codes),
+            "label_owner": pa.array(self.label_owner),
+            "sample_ids": pa.array(self.sample_ids, pa.string()),
+        }
+
+    @classmethod
+    def from_arrays(cls, catalog: Catalog, a: dict[str, pa.Array]) -> CatalogIndex:
+        def categorical(name: str) -> pd.Categorical:
+            codes = a[f"{name}_codes"].to_numpy(zero_copy_only=False)
+            names = pd.Index(a[f"{name}_names"].to_pylist(), dtype=object)
+            return pd.Categorical.from_codes(codes, categories=names)
+
+        return cls(
+            catalog=catalog,
+            x=a["x"].to_numpy(zero_copy_only=False),
+            y=a["y"].to_numpy(zero_copy_only=False),
+            split=categorical("split"),
+            country=categorical("country"),
+            label_names=[str(n) for n in a["label_names"].to_pylist()],
+            label_codes=a["label_codes"].to_numpy(zero_copy_only=False),
+            label_owner=a["label_owner"].to_numpy(zero_copy_only=False),
+            sample_ids=a["sample_ids"].to_numpy(zero_copy_only=False),
+        )
+
+    @classmethod
+    def compute(cls, catalog: Catalog) -> CatalogIndex:
         samples = catalog.samples
         x, y = to_web_mercator(samples["lon"].to_numpy(dtype=float), samples["lat"].to_numpy(dtype=float))
         exploded = samples["labels"].explode()
@@ -97,7 +142,7 @@ class CatalogIndex:
         if key in self._search_cache:
             self._search_cache.move_to_end(key)
             return self._search_cache[key]
-        result = search_annotations(self.catalog.annotations, query, regex)
+        result = search_samples(self.catalog, query, regex)
         self._search_cache[key] = result
         while len(self._search_cache) > 16:
             self._search_cache.popitem(last=False)
@@ -121,6 +166,19 @@ def search_annotations(annotations: pa.Table, query: str, regex: bool) -> np.nda
     hit = pc.fill_null(pc.or_kleene(in_input, in_caption), False)
     sidx = pc.filter(annotations["sidx"], hit).to_numpy()
     return np.unique(sidx).astype(np.int64)
+
+
+def search_samples(catalog: Catalog, query: str, regex: bool) -> np.ndarray:
+    """Unique sidx matching ``query``: through the catalog's full-text index (words, "phrases", prefix*) when
+    it has one, else (and for regular expressions) by scanning every text."""
+    if regex or not catalog.has_fulltext:
+        return search_annotations(catalog.annotations, query, regex)
+    from ..fulltext import FullTextError
+
+    try:
+        return catalog.fulltext.matching_samples(query)
+    except FullTextError as error:
+        raise InvalidQuery(str(error)) from None
 
 
 def index_of(catalog: Catalog) -> CatalogIndex:

@@ -15,22 +15,11 @@ from itertools import combinations
 import numpy as np
 from scipy import ndimage
 
-from ..legends import CORINE19
+from ..legends import BIGEARTHNET_COUNTRIES, BIGEARTHNET_SEASONS, CORINE19
 
 NAMES = CORINE19.names
-SEASONS = ("Spring", "Summer", "Autumn", "Winter")
-COUNTRIES = (
-    "Austria",
-    "Belgium",
-    "Finland",
-    "Ireland",
-    "Kosovo",
-    "Lithuania",
-    "Luxembourg",
-    "Portugal",
-    "Serbia",
-    "Switzerland",
-)
+SEASONS = BIGEARTHNET_SEASONS
+COUNTRIES = BIGEARTHNET_COUNTRIES
 # Koeppen-Geiger zones in words (Beck et al. 2018 legend), as BigEarthNet.txt writes them.
 CLIMATE_ZONES = (
     "Temperate, no dry season, warm summer",

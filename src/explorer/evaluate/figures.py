@@ -10,26 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from ..catalog import Catalog
-from ..figures import STYLE
+from ..constants import FIGURE_DPI
+from ..figure_files import new_figure, write_figure_set
 from ..palette import PALETTE
 from .store import Evaluations
 from .table import METRIC_LABELS, TABLE2_ORDER, long_table, splits
 
 #: metrics on a 0-1 scale (CIDEr-D runs to 10 and gets its own axis)
 UNIT_METRICS = tuple(m for m in TABLE2_ORDER if m != "CIDEr")
-
-
-def _figure(width: float, height: float) -> Figure:
-    with mpl.rc_context(cast(Any, STYLE)):
-        return Figure(figsize=(width, height), layout="constrained")
 
 
 def model_color(index: int) -> str:
@@ -41,7 +35,7 @@ def table2_figure(groups: Mapping[str, pd.DataFrame], split: str) -> Figure:
     frame = long_table(groups)
     frame = frame[(frame["split"] == split) & (frame["subset_kind"] == "all")].set_index("model")
     unit = [m for m in UNIT_METRICS if m in frame.columns and frame[m].notna().any()]
-    fig = _figure(7.5, 3.2)
+    fig = new_figure(7.5, 3.2)
     left, right = fig.subplots(1, 2, width_ratios=[max(len(unit), 1), 1.4])
     models = list(frame.index)
     width = 0.8 / max(len(models), 1)
@@ -68,7 +62,7 @@ def score_distribution_figure(
     metrics = [m for m in (metrics or available) if m in available]
     columns = min(4, max(len(metrics), 1))
     rows = int(np.ceil(len(metrics) / columns)) if metrics else 1
-    fig = _figure(2.1 * columns, 2.2 * rows)
+    fig = new_figure(2.1 * columns, 2.2 * rows)
     axes = np.atleast_1d(fig.subplots(rows, columns)).ravel()
     models = list(frames)
     for ax, metric in zip(axes, metrics, strict=False):
@@ -93,7 +87,7 @@ def subset_figure(
     """One metric across the subsets of one kind (largest ``top`` subsets), one bar per model."""
     frame = long_table(groups)
     frame = frame[(frame["split"] == split) & (frame["subset_kind"] == subset_kind)]
-    fig = _figure(7.0, 3.2)
+    fig = new_figure(7.0, 3.2)
     ax = fig.add_subplot()
     if frame.empty or metric not in frame.columns:
         ax.text(
@@ -139,27 +133,17 @@ def write_evaluation_figures(
     captions: Mapping[str, pd.DataFrame],
     out_dir: str | Path,
     formats: Sequence[str] = ("png", "svg", "pdf"),
-    dpi: int = 300,
+    dpi: int = FIGURE_DPI,
 ) -> list[Path]:
     """Render every evaluation figure in every format into ``out_dir``; return the written paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}  # reruns give identical files
-    paths: list[Path] = []
-    with mpl.rc_context(cast(Any, STYLE)):
-        for stem, fig in evaluation_figures(groups, captions):
-            for fmt in formats:
-                path = out / f"{stem}.{fmt}"
-                fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata.get(fmt))
-                paths.append(path)
-    return paths
+    return write_figure_set(evaluation_figures(groups, captions), out_dir, formats, dpi)
 
 
 def write_stored_figures(
     catalogs: Sequence[Catalog],
     out_dir: str | Path,
     formats: Sequence[str] = ("png", "svg", "pdf"),
-    dpi: int = 300,
+    dpi: int = FIGURE_DPI,
 ) -> list[Path]:
     """The figures of every evaluation stored with these catalogs (latest run per model), one file set per
     catalog prefixed with its name: what ``eo-explorer figures`` adds when catalogs have been evaluated."""

@@ -73,6 +73,25 @@ class DatasetSource(abc.ABC):
         """Annotations in ``ANNOTATION_SCHEMA``, in batches. ``ann_id`` is unique within the dataset."""
         return iter(())
 
+    # Parallel builds: a reader whose annotations split into independent parts (row groups of one file)
+    # lists picklable part descriptors; the catalog reads the parts in worker processes, each through a fresh
+    # reader, and hands each worker's report back to this reader. None: read sequentially.
+    def annotation_partitions(self) -> list[Any] | None:
+        return None
+
+    def annotation_batches_of(self, partition: Any) -> Iterator[pa.Table]:
+        """The annotation batches of one part listed by ``annotation_partitions``."""
+        raise NotImplementedError(f"{self.format_name} does not split its annotations")
+
+    def partition_report(self) -> Any:
+        """What a worker's reader learnt while reading its part (picklable): its problems by default."""
+        return list(self.problems)
+
+    def merge_partition_reports(self, reports: list[Any]) -> None:
+        """Take in every worker's ``partition_report``, in part order."""
+        for report in reports:
+            self.problems.extend(report)
+
     def annotation_count_hint(self) -> int | None:
         """Rows ``annotation_batches`` will yield, when cheap to know (drives the progress bar)."""
         return None
@@ -93,5 +112,7 @@ class DatasetSource(abc.ABC):
         """Facts for the comparison table that the tables cannot tell (modality, coverage, generation)."""
         return {}
 
-    def problem(self, path: str | Path, reason: str, sample_id: str | None = None) -> None:
-        self.problems.append(SampleProblem(str(path), reason, sample_id))
+    def problem(self, path: str | Path, reason: str, sample_id: str | None = None, kept: bool = False) -> None:
+        """Record a skipped sample/record, or with ``kept`` a warning about data kept in the catalog."""
+        self.problems.append(SampleProblem(str(path), reason, sample_id, kept))
+

@@ -51,6 +51,7 @@ from .base import DatasetSource
 
 TXT_FILE = "BigEarthNet.txt.parquet"
 BATCH_ROWS = 500_000  # ~ 20 batches for the full 9.55 M rows: bounded memory, few Python steps
+_REDUCE_ROWS = 2_000_000  # partial per-patch rows kept before folding them into one table
 
 # The released file's exact columns and types (dataset card); writers of BigEarthNet.txt-shaped files (the demo,
 # bench/make_fullsize.py) use it. tests/data/bigearthnet.py keeps its own copy on purpose: an independent
@@ -352,12 +353,21 @@ class BigEarthNetTxtSource(DatasetSource):
                     {**{k: k for k in keys}, **{f"{f}_first": f for f in fields}, "count_all": "count"},
                 )
             )
+            if len(parts) > 1 and sum(p.num_rows for p in parts) > _REDUCE_ROWS:
+                # Rows in random patch order: every batch holds nearly every patch, so keeping one reduced
+                # part per batch would cost ~20x the patch table. Fold them together as we go.
+                parts = [self._reduce(parts, keys, fields)]
         if not parts:
             schema = parquet.schema_arrow
             return pa.table(
                 {c: pa.array([], schema.field(c).type) for c in keys + fields}
                 | {"count": pa.array([], pa.int64())}
             )
+        return self._reduce(parts, keys, fields)
+
+    @staticmethod
+    def _reduce(parts: list[pa.Table], keys: list[str], fields: list[str]) -> pa.Table:
+        """Partial (patch_id, split) tables -> one: first field values in part order, counts summed."""
         reduced = (
             pa.concat_tables(parts, promote_options="permissive")
             .group_by(keys, use_threads=False)
@@ -386,13 +396,50 @@ class BigEarthNetTxtSource(DatasetSource):
             columns["flags"] = repeated_list([], n)
         return columns
 
+    _ANNOTATION_COLUMNS = ["ID", "patch_id", "input", "output", "type", "category", "split"]
+
     def annotation_batches(self) -> Iterator[pa.Table]:
         self.parse_stats = Counter()
-        columns = ["ID", "patch_id", "input", "output", "type", "category", "split"]
-        for batch in self._parquet().iter_batches(batch_size=self.batch_rows, columns=columns):
+        batches = self._parquet().iter_batches(batch_size=self.batch_rows, columns=self._ANNOTATION_COLUMNS)
+        yield from self._parsed(batches)
+        self._report_parse_stats()
+
+    def _parsed(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
+        for batch in batches:
             table, stats = annotations_from_table(pa.Table.from_batches([batch]), self.name)
             self.parse_stats.update(stats)
             yield table
+
+    def annotation_partitions(self) -> list[Any] | None:
+        """Runs of row groups of about ``batch_rows`` rows; None for a file of one row group."""
+        metadata = self._parquet().metadata
+        if metadata.num_row_groups < 2:
+            return None
+        parts: list[list[int]] = [[]]
+        rows = 0
+        for group in range(metadata.num_row_groups):
+            if rows >= self.batch_rows:
+                parts.append([])
+                rows = 0
+            parts[-1].append(group)
+            rows += metadata.row_group(group).num_rows
+        return parts if len(parts) > 1 else None
+
+    def annotation_batches_of(self, partition: Any) -> Iterator[pa.Table]:
+        self.parse_stats = Counter()
+        batches = self._parquet().iter_batches(
+            batch_size=self.batch_rows, row_groups=list(partition), columns=self._ANNOTATION_COLUMNS
+        )
+        yield from self._parsed(batches)
+
+    def partition_report(self) -> Any:
+        return list(self.problems), dict(self.parse_stats)
+
+    def merge_partition_reports(self, reports: list[Any]) -> None:
+        self.parse_stats = Counter()
+        for problems, stats in reports:
+            self.problems.extend(problems)
+            self.parse_stats.update(stats)
         self._report_parse_stats()
 
     def _report_parse_stats(self) -> None:
@@ -403,7 +450,7 @@ class BigEarthNetTxtSource(DatasetSource):
         }
         for key, reason in reasons.items():
             if self.parse_stats.get(key):
-                self.problem(self.path, f"{self.parse_stats[key]} {reason}")
+                self.problem(self.path, f"{self.parse_stats[key]} {reason}", kept=key != "unknown_type")
 
     # --- layers ---------------------------------------------------------------------------------------------
     def read_layer(self, sample: Mapping[str, Any], kind: str) -> xr.DataArray:

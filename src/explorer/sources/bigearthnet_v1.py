@@ -177,7 +177,7 @@ class BigEarthNetV1Source(DatasetSource):
                 labels.append(_labels(record))
                 code, *box = footprint(record)
             except ValueError as exc:
-                self.problem(path, f"{exc}; patch listed without labels/position", entry.name)
+                self.problem(path, f"{exc}; patch listed without labels/position", entry.name, kept=True)
                 if len(labels) < len(names):
                     labels.append(None)
                 epsg.append(0)
@@ -217,12 +217,12 @@ class BigEarthNetV1Source(DatasetSource):
             try:
                 s2 = read_patch_json(path).get("corresponding_s2_patch")
             except ValueError as exc:
-                self.problem(path, f"{exc}; S1 patch not paired", entry.name)
+                self.problem(path, f"{exc}; S1 patch not paired", entry.name, kept=True)
                 continue
             if isinstance(s2, str) and s2:
                 pairs[s2] = entry.name
             else:
-                self.problem(path, "no 'corresponding_s2_patch'; S1 patch not paired", entry.name)
+                self.problem(path, "no 'corresponding_s2_patch'; S1 patch not paired", entry.name, kept=True)
         return pairs
 
     # --- layers ---------------------------------------------------------------------------------------------

@@ -218,9 +218,13 @@ class BigEarthNetV2Source(DatasetSource):
         bad = np.flatnonzero(~parsed)
         for index in bad[:_MAX_PROBLEMS]:
             pid = patch_ids[int(index)].as_py()
-            self.problem(self.metadata_path, "patch_id not of the form ..._T<tile>_<x>_<y>: no position", pid)
+            self.problem(
+                self.metadata_path, "patch_id not of the form ..._T<tile>_<x>_<y>: no position", pid, kept=True
+            )
         if len(bad) > _MAX_PROBLEMS:
-            self.problem(self.metadata_path, f"{len(bad) - _MAX_PROBLEMS} more patch_ids without a position")
+            self.problem(
+                self.metadata_path, f"{len(bad) - _MAX_PROBLEMS} more patch_ids without a position", kept=True
+            )
 
     def available_layers(self) -> list[str]:
         """Layers decided once per dataset from what exists (a missing file surfaces when it is read)."""

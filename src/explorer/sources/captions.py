@@ -19,7 +19,7 @@ Detection is precise but cheap: a file must contain the format's key names withi
 and then (when under 8 MB, as the classic sets are) parse to the expected structure; larger files
 (GeoChat-Instruct is 263 MB) are judged by the structure their first bytes show.
 
-About 640 lines on purpose: six readers of ~50 lines each on one shared base (``CaptionSource``: detection,
+About 600 lines on purpose: six readers of ~50 lines each on one shared base (``CaptionSource``: detection,
 image lookup, the collected rows); apart, each would import the same private helpers from a sibling.
 """
 
@@ -34,9 +34,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pyarrow as pa
 import xarray as xr
-from PIL import Image
 
-from ..errors import CorruptFileError, DataError, MissingFileError, SchemaError
+from ..errors import DataError, MissingFileError, SchemaError
 from ..model import (
     ANNOTATION_SCHEMA,
     KIND_CAPTION,
@@ -46,7 +45,7 @@ from ..model import (
     table_from_columns,
 )
 from . import register
-from ._io import IMAGE_ERRORS, list_column, read_json
+from ._io import list_column, read_json, rgb_layer
 from .base import DatasetSource
 
 PARSE_LIMIT = 8 * 2**20  # parse to confirm the structure below this size; peek above it
@@ -319,20 +318,7 @@ class CaptionSource(DatasetSource):
         path = self.folder / str(sample.get("image") or "")
         if not path.is_file() or not sample.get("image"):
             raise MissingFileError(path, f"the image of {sample.get('sample_id')} under images/ or imgs/")
-        try:
-            with Image.open(path) as image:
-                image.load()
-                array = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
-        except IMAGE_ERRORS as exc:
-            raise CorruptFileError(path, "a readable RGB image", f"{type(exc).__name__}: {exc}") from exc
-        height, width = array.shape[:2]
-        return xr.DataArray(
-            np.moveaxis(array, -1, 0),
-            dims=("band", "y", "x"),
-            coords={"band": RGB_BANDS, "y": np.arange(height), "x": np.arange(width)},
-            name=LAYER_S2,
-            attrs={"scale": "8-bit", "sample_id": str(sample.get("sample_id"))},
-        )
+        return rgb_layer(path, str(sample.get("sample_id")), path)
 
     def describe(self) -> dict[str, Any]:
         key = self.name.lower()

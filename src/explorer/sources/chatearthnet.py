@@ -273,7 +273,7 @@ class ChatEarthNetSource(DatasetSource):
         try:
             return is_flat_png(path)
         except IMAGE_ERRORS as exc:
-            self.problem(path, f"unreadable PNG while looking for placeholders: {exc}", path.stem)
+            self.problem(path, f"unreadable PNG while looking for placeholders: {exc}", path.stem, kept=True)
             return False
 
     def _positions(self, sample_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -292,6 +292,7 @@ class ChatEarthNetSource(DatasetSource):
                 self.root / CAPTION_DIR,
                 "image name is not <col>_<row>_patch<R><C>; position unknown",
                 str(sample_id),
+                kept=True,
             )
         return lon, lat, placed
 
@@ -441,7 +442,9 @@ def find_placeholder_images(source: ChatEarthNetSource, sample_ids: list[str] | 
         try:
             flat = is_flat_png(path)
         except IMAGE_ERRORS as exc:
-            source.problem(path, f"unreadable PNG while looking for placeholders: {exc}", str(sample_id))
+            source.problem(
+                path, f"unreadable PNG while looking for placeholders: {exc}", str(sample_id), kept=True
+            )
             continue
         if flat:
             uniform.append(str(sample_id))

@@ -42,12 +42,12 @@ def as_dataset(item: Any) -> Dataset:
         return Dataset(str(item[0]), item[1], item[2], facts)
     if isinstance(item, DatasetLike):
         describe: dict[str, Any] = {}
-        source = getattr(item, "source", None)
         try:
+            source = getattr(item, "source", None)  # opening it fails when the dataset folder is gone
             if source is not None and hasattr(source, "describe"):
                 describe = dict(source.describe())
-        except ExplorerError:
-            describe = {}  # the catalog's dataset folder may be gone; the tables still tell most
+        except ExplorerError:  # the catalog's dataset folder may be gone: what the build recorded still holds
+            describe = dict((getattr(item, "meta", None) or {}).get("describe") or {})
         return Dataset(str(item.name), item.samples, item.annotations, describe, origin=item)
     raise TypeError(
         f"expected a Catalog-like object or a (name, samples, annotations) tuple, got {type(item)}"

@@ -117,29 +117,44 @@ def class_color(text: str) -> str | None:
 
 
 # --- spaCy pipeline (character offsets, one text at a time) -----------------------------------------------
-@lru_cache(maxsize=1)
-def nlp() -> Any:
-    """The cached pipeline: a blank English tokenizer and one span_ruler named ``spatial_terms``."""
+def span_ruler_pipeline(
+    component: str,
+    patterns: list[dict[str, Any]],
+    *,
+    sentences: bool = False,
+    split_markup: bool = False,
+    validate: bool = False,
+) -> Any:
+    """A blank English pipeline with one case-insensitive span_ruler named ``component`` (first longest span
+    wins): the one builder for the spatial terms and the audit's mentions. ``sentences`` adds a sentencizer;
+    ``split_markup`` splits BigEarthNet.txt's markup off like punctuation; ``validate`` checks the patterns."""
     import spacy  # imported here: spaCy takes a second to import and most statistics never need it
     from spacy.util import compile_infix_regex
 
     pipeline: Any = spacy.blank("en")
-    # BigEarthNet.txt wraps phrases in markup ("<ref>...</ref>", "<point>"): split it off like punctuation, so
-    # that "crops</ref>" still yields "crops" (the project's tokenisation rule does the same).
-    infixes = [*list(pipeline.Defaults.infixes or []), r"</?|/?>"]
-    pipeline.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    ruler: Any = pipeline.add_pipe(
-        "span_ruler",
-        name=COMPONENT,
-        config={
-            "spans_key": COMPONENT,
-            "phrase_matcher_attr": "LOWER",
-            "spans_filter": {"@misc": "spacy.first_longest_spans_filter.v1"},
-            "validate": True,
-        },
-    )
-    ruler.add_patterns(list(load_patterns()))
+    if split_markup:
+        # BigEarthNet.txt wraps phrases in markup ("<ref>...</ref>", "<point>"): split it off like punctuation,
+        # so that "crops</ref>" still yields "crops" (the project's tokenisation rule does the same).
+        infixes = [*list(pipeline.Defaults.infixes or []), r"</?|/?>"]
+        pipeline.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    if sentences:
+        pipeline.add_pipe("sentencizer")
+    config: dict[str, Any] = {
+        "spans_key": component,
+        "phrase_matcher_attr": "LOWER",
+        "spans_filter": {"@misc": "spacy.first_longest_spans_filter.v1"},
+    }
+    if validate:
+        config["validate"] = True
+    ruler: Any = pipeline.add_pipe("span_ruler", name=component, config=config)
+    ruler.add_patterns(patterns)
     return pipeline
+
+
+@lru_cache(maxsize=1)
+def nlp() -> Any:
+    """The cached pipeline: a blank English tokenizer and one span_ruler named ``spatial_terms``."""
+    return span_ruler_pipeline(COMPONENT, list(load_patterns()), split_markup=True, validate=True)
 
 
 def _terms_of(doc: Any) -> list[Term]:

@@ -1,0 +1,183 @@
+"""Building a catalog: read a dataset folder through its reader and write the catalog folder (``folder``).
+
+Samples are conformed, de-duplicated and given countries here; annotations are sorted by sample in ``sort``
+(an external bucket sort, in worker processes when the reader splits its annotations); the full-text index is
+built from the sorted file. Bad samples are skipped and reported, never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .. import registry, world
+from ..fulltext import build as build_fulltext
+from ..model import SAMPLE_SCHEMA, SampleProblem, conform
+from ..settings import cache_dir
+from ..sources import open_source
+from ..sources.base import DatasetSource
+from . import sort
+from .folder import CATALOG_VERSION, SYNTHETIC_MARKER, Catalog
+
+
+@dataclass
+class BuildReport:
+    name: str
+    n_samples: int
+    n_annotations: int
+    problems: list[SampleProblem] = field(default_factory=list)
+    seconds: float = 0.0
+    seconds_stats: float = 0.0
+    seconds_fulltext: float = 0.0
+
+    @property
+    def skipped(self) -> list[SampleProblem]:
+        """Problems where samples, records or rows were left out of the catalog."""
+        return [p for p in self.problems if not p.kept]
+
+    @property
+    def warnings(self) -> list[SampleProblem]:
+        """Problems about data that is in the catalog anyway (an unparsed box, an unknown position)."""
+        return [p for p in self.problems if p.kept]
+
+    def summary_line(self) -> str:
+        line = f"{self.name}: {self.n_samples:,} samples, {self.n_annotations:,} annotations"
+        skipped, warnings = len(self.skipped), len(self.warnings)
+        parts = []
+        if skipped:
+            parts.append(f"{skipped:,} problem{'s' * (skipped != 1)} where data was skipped")
+        if warnings:
+            parts.append(f"{warnings:,} warning{'s' * (warnings != 1)} about data kept")
+        if parts:
+            line += f" ({'; '.join(parts)}: see above and catalog.json)"
+        return line
+
+
+def fingerprint(root: Path) -> str:
+    """Cheap change detector: names, sizes and mtimes of the files at the top two levels (not every image)."""
+    digest = hashlib.sha1()
+    entries = [root] if root.is_file() else sorted(root.iterdir())
+    for entry in entries:
+        children = sorted(entry.iterdir()) if entry.is_dir() else [entry]
+        for item in [entry, *children[:200]]:
+            stat = item.stat()
+            digest.update(f"{item.relative_to(root.parent)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()
+
+
+def default_catalog_path(root: Path, name: str) -> Path:
+    key = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:10]
+    return cache_dir() / "catalogs" / f"{name}-{key}"
+
+
+def build_catalog(
+    path: str | Path,
+    format: str | None = None,
+    name: str | None = None,
+    out: str | Path | None = None,
+    progress: bool = False,
+    with_fulltext: bool = True,
+    workers: int | None = None,
+) -> tuple[Catalog, BuildReport]:
+    """Read a dataset folder through its reader and write its catalog. Bad samples are skipped and reported.
+
+    Readers that split their annotations (``annotation_partitions``) are read by ``workers`` processes
+    (default: ``sort.build_workers()``, every core).
+    """
+    started = time.perf_counter()
+    root = Path(path).expanduser().resolve()
+    source = open_source(root, format=format, name=name)
+    unique = registry.distinct_name(source.name, root)  # another folder registered under this name
+    if unique != source.name:
+        source = open_source(root, format=source.format_name, name=unique)
+    target = Path(out) if out else default_catalog_path(root, source.name)
+    scratch = target.with_name(target.name + ".building")
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    scratch.mkdir(parents=True)
+
+    samples = _prepare_samples(source, root)
+    sample_ids = samples.column("sample_id").combine_chunks()
+    partitions = source.annotation_partitions()
+    workers = sort.build_workers() if workers is None else workers
+    if partitions and workers > 1:
+        n_annotations, n_orphans = sort.write_sorted_annotations_parallel(
+            source, root, partitions, sample_ids, scratch, progress, min(workers, len(partitions))
+        )
+    else:
+        n_annotations, n_orphans = sort.write_sorted_annotations(source, sample_ids, scratch, progress)
+    if n_orphans:
+        source.problem(root, f"{n_orphans:,} annotations name samples the dataset does not list; skipped")
+
+    pq.write_table(samples, scratch / "samples.parquet", compression="zstd")
+    seconds_fulltext = 0.0
+    if with_fulltext:
+        fulltext_started = time.perf_counter()
+        with pa.memory_map(str(scratch / "annotations.arrow"), "r") as mapped:
+            build_fulltext(pa.ipc.open_file(mapped).read_all(), samples.num_rows, scratch)
+        seconds_fulltext = time.perf_counter() - fulltext_started
+    problems = list(source.problems)
+    meta = {
+        "version": CATALOG_VERSION,
+        "name": source.name,
+        "format": source.format_name,
+        "root": str(root),
+        "fingerprint": fingerprint(root),
+        "n_samples": samples.num_rows,
+        "n_annotations": n_annotations,
+        "synthetic": (root / SYNTHETIC_MARKER).exists() if root.is_dir() else False,
+        "describe": source.describe(),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "problems": [
+            {"path": p.path, "reason": p.reason, "sample_id": p.sample_id, "kept": p.kept}
+            for p in problems[:10_000]
+        ],
+        "n_problems": len(problems),
+        "n_skipped": sum(not p.kept for p in problems),
+        "n_warnings": sum(p.kept for p in problems),
+    }
+    (scratch / "catalog.json").write_text(json.dumps(meta, indent=2))
+    if target.exists():
+        shutil.rmtree(target)
+    scratch.rename(target)
+    report = BuildReport(
+        source.name, samples.num_rows, n_annotations, problems, time.perf_counter() - started
+    )
+    report.seconds_fulltext = seconds_fulltext
+    return Catalog(target), report
+
+
+def _prepare_samples(source: DatasetSource, root: Path) -> pa.Table:
+    table = conform(source.samples(), SAMPLE_SCHEMA)
+    # One sample id once: a later duplicate is a data problem, not a reason to fail.
+    ids = pd.Series(table.column("sample_id").to_numpy(zero_copy_only=False))
+    duplicated = ids.duplicated().to_numpy()
+    if duplicated.any():
+        for sid in ids[duplicated].head(100):
+            source.problem(root, "sample listed twice; kept the first", str(sid))
+        table = table.filter(pa.array(~duplicated))
+    # Countries for datasets that do not name them, from the shipped world outline.
+    country = table.column("country")
+    if country.null_count == table.num_rows and table.num_rows:
+        lon = table.column("lon").to_numpy(zero_copy_only=False)
+        lat = table.column("lat").to_numpy(zero_copy_only=False)
+        table = table.set_column(
+            table.schema.get_field_index("country"),
+            "country",
+            pa.array(world.country_of(lon, lat), type=pa.string()),
+        )
+    if (root / SYNTHETIC_MARKER).exists():
+        flagged = [list(f or []) + ["synthetic"] for f in table.column("flags").to_pylist()]
+        table = table.set_column(
+            table.schema.get_field_index("flags"), "flags", pa.array(flagged, type=pa.list_(pa.string()))
+        )
+    return table.append_column("sidx", pa.array(np.arange(table.num_rows, dtype=np.int32)))

@@ -1,0 +1,231 @@
+"""The external sort of a build: annotations into ``annotations.arrow`` ordered by sample, with their offsets.
+
+Readers emit annotations in any order (files grouped by patch, or random); the catalog needs them grouped by
+sample so one sample's annotations are one slice. Pass 1 appends each batch to the bucket file of its sample
+range, pass 2 sorts one bucket at a time: peak memory stays near one bucket, far below the size of the text.
+``write_sorted_annotations_parallel`` runs both passes in worker processes when the reader splits its
+annotations (``annotation_partitions``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..model import ANNOTATION_SCHEMA, conform
+from ..sources import open_source
+from ..sources.base import DatasetSource
+
+BUCKET_ROWS = 500_000  # rows per sort bucket: bounds build memory to a few hundred MB of text
+
+
+def _annotation_file_schema() -> pa.Schema:
+    # Whatever columns the model's schema has (it grows): the build never lists them itself.
+    return ANNOTATION_SCHEMA.append(pa.field("sidx", pa.int32()))
+
+
+def _bucket_count(source: DatasetSource) -> int:
+    return int(min(64, max(1, (source.annotation_count_hint() or 0) // BUCKET_ROWS)))
+
+
+class _Buckets:
+    """Pass 1 of the external sort: appends annotation batches to the bucket file of their sample range."""
+
+    def __init__(self, paths: list[Path], sample_ids: pa.Array) -> None:
+        self.schema = _annotation_file_schema()
+        self.sample_ids = sample_ids
+        self.n_samples = len(sample_ids)
+        self.sinks = [pa.OSFile(str(p), "wb") for p in paths]
+        self.writers = [pa.ipc.new_stream(sink, self.schema) for sink in self.sinks]
+        self.n_rows = self.n_orphans = 0
+
+    def add(self, batch: pa.Table) -> int:
+        batch = conform(batch, ANNOTATION_SCHEMA)
+        sidx = pc.index_in(batch.column("sample_id"), value_set=self.sample_ids).to_numpy(zero_copy_only=False)
+        known = ~np.isnan(sidx) if sidx.dtype.kind == "f" else sidx >= 0
+        self.n_orphans += int((~known).sum())
+        if not known.all():
+            batch = batch.filter(pa.array(known))
+            sidx = sidx[known]
+        sidx = sidx.astype(np.int64)
+        batch = batch.append_column("sidx", pa.array(sidx.astype(np.int32)))
+        n_buckets = len(self.writers)
+        bucket = sidx * n_buckets // max(self.n_samples, 1)
+        if n_buckets == 1:
+            self.writers[0].write_table(batch, max_chunksize=256_000)
+        else:
+            # One stable sort by bucket, then zero-copy slices: one take per batch, not one per bucket.
+            order = np.argsort(bucket, kind="stable")
+            ordered = batch.take(pa.array(order))
+            bounds = np.searchsorted(bucket[order], np.arange(n_buckets + 1))
+            for b in range(n_buckets):
+                if bounds[b + 1] > bounds[b]:
+                    part = ordered.slice(int(bounds[b]), int(bounds[b + 1] - bounds[b]))
+                    self.writers[b].write_table(part, max_chunksize=256_000)
+        self.n_rows += batch.num_rows
+        return batch.num_rows
+
+    def close(self) -> None:
+        for writer, sink in zip(self.writers, self.sinks, strict=True):
+            writer.close()
+            sink.close()
+
+
+def _sorted_bucket(paths: list[Path]) -> tuple[pa.Table, np.ndarray]:
+    """Pass 2 for one bucket: its part files in order, sorted by sample (stable: file order within a sample)."""
+    tables = []
+    for path in paths:
+        with pa.OSFile(str(path), "rb") as handle:
+            tables.append(pa.ipc.open_stream(handle).read_all())
+        path.unlink()
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    keys = table.column("sidx").to_numpy()
+    if keys.size > 1 and np.any(np.diff(keys) < 0):  # already sorted (files grouped by patch): kept as is
+        order = np.argsort(keys, kind="stable")
+        table, keys = table.take(pa.array(order)), keys[order]
+    return table, keys
+
+
+def write_sorted_annotations(
+    source: DatasetSource, sample_ids: pa.Array, scratch: Path, progress: bool
+) -> tuple[int, int]:
+    """Stream annotations into ``annotations.arrow`` sorted by sample; returns (rows, orphan rows).
+
+    External bucket sort: pass 1 appends each batch to the bucket of its sample range, pass 2 sorts one bucket
+    at a time. Memory stays near one bucket, whatever the dataset size.
+    """
+    schema = _annotation_file_schema()
+    n_samples = len(sample_ids)
+    n_buckets = _bucket_count(source)
+    bucket_paths = [scratch / f"annotations.bucket{b:02d}.arrows" for b in range(n_buckets)]
+    bar = _progress(source.annotation_count_hint(), f"indexing {source.name}") if progress else None
+    buckets = _Buckets(bucket_paths, sample_ids)
+    try:
+        for batch in source.annotation_batches():
+            added = buckets.add(batch)
+            if bar is not None:
+                bar.update(added)
+    finally:
+        buckets.close()
+        if bar is not None:
+            bar.close()
+
+    counts = np.zeros(n_samples + 1, dtype=np.int64)
+    with pa.OSFile(str(scratch / "annotations.arrow"), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
+        for path in bucket_paths:
+            table, keys = _sorted_bucket([path])
+            counts[1:] += np.bincount(keys, minlength=n_samples)
+            out.write_table(table, max_chunksize=256_000)
+            del table
+    np.save(scratch / "ann_offsets.npy", np.cumsum(counts))
+    return buckets.n_rows, buckets.n_orphans
+
+
+# --- parallel: parts of the reader's annotations in worker processes -----------------------------------------
+def _scatter_part(job: tuple[Any, ...]) -> tuple[int, int, Any]:
+    """Worker: read one part of the annotations through a fresh reader and append it to its bucket files."""
+    root, format, name, partition, ids_path, paths = job
+    source = open_source(root, format=format, name=name)
+    with pa.memory_map(str(ids_path), "r") as mapped:
+        sample_ids = pa.ipc.open_file(mapped).read_all().column(0).combine_chunks()
+        buckets = _Buckets(paths, sample_ids)
+        try:
+            for batch in source.annotation_batches_of(partition):
+                buckets.add(batch)
+        finally:
+            buckets.close()
+    return buckets.n_rows, buckets.n_orphans, source.partition_report()
+
+
+def _sort_bucket_to_file(job: tuple[Any, ...]) -> np.ndarray:
+    """Worker: sort one bucket's part files into one Arrow file; the annotation count of every sample."""
+    paths, out_path, n_samples = job
+    table, keys = _sorted_bucket([p for p in paths if p.exists()])
+    with pa.OSFile(str(out_path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+        out.write_table(table, max_chunksize=256_000)
+    return np.bincount(keys, minlength=n_samples)
+
+
+def build_workers() -> int:
+    """Worker processes for a parallel build: every core, or ``EO_EXPLORER_BUILD_WORKERS``."""
+    value = os.environ.get("EO_EXPLORER_BUILD_WORKERS", "")
+    return max(1, int(value)) if value.isdigit() else max(1, os.cpu_count() or 1)
+
+
+def write_sorted_annotations_parallel(
+    source: DatasetSource,
+    root: Path,
+    partitions: list[Any],
+    sample_ids: pa.Array,
+    scratch: Path,
+    progress: bool,
+    workers: int,
+) -> tuple[int, int]:
+    """``write_sorted_annotations`` with both passes spread over worker processes.
+
+    Pass 1: each part (row groups) is parsed in a worker and appended to its own bucket files. Pass 2: each
+    bucket is sorted in a worker into its own file. Then the sorted buckets are copied, in order, into
+    ``annotations.arrow``. Peak memory: about one batch per worker in pass 1, one bucket per worker in pass 2.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    schema = _annotation_file_schema()
+    n_samples = len(sample_ids)
+    n_buckets = _bucket_count(source)
+    ids_path = scratch / "sample_ids.arrow"
+    with pa.OSFile(str(ids_path), "wb") as sink, pa.ipc.new_file(sink, pa.schema([("id", pa.string())])) as out:
+        out.write_table(pa.table({"id": sample_ids.cast(pa.string())}))
+    part_paths = [
+        [scratch / f"annotations.bucket{b:02d}.part{i:04d}.arrows" for b in range(n_buckets)]
+        for i in range(len(partitions))
+    ]
+    jobs = [
+        (root, source.format_name, source.name, part, ids_path, part_paths[i])
+        for i, part in enumerate(partitions)
+    ]
+    bar = _progress(source.annotation_count_hint(), f"indexing {source.name}") if progress else None
+    # fork where there is one: spawn would re-run a user's script that calls this without a __main__ guard,
+    # and Arrow re-creates its thread pools in a forked child (its at-fork handlers).
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    n_rows = n_orphans = 0
+    reports = []
+    counts = np.zeros(n_samples + 1, dtype=np.int64)
+    sorted_paths = [scratch / f"annotations.sorted{b:02d}.arrow" for b in range(n_buckets)]
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for rows, orphans, report in pool.map(_scatter_part, jobs):
+                n_rows += rows
+                n_orphans += orphans
+                reports.append(report)
+                if bar is not None:
+                    bar.update(rows)
+            sort_jobs = [
+                ([paths[b] for paths in part_paths], sorted_paths[b], n_samples) for b in range(n_buckets)
+            ]
+            for bucket_counts in pool.map(_sort_bucket_to_file, sort_jobs):
+                counts[1:] += bucket_counts
+    finally:
+        if bar is not None:
+            bar.close()
+    source.merge_partition_reports(reports)
+    with pa.OSFile(str(scratch / "annotations.arrow"), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
+        for path in sorted_paths:
+            with pa.memory_map(str(path), "r") as mapped:
+                out.write_table(pa.ipc.open_file(mapped).read_all(), max_chunksize=256_000)
+            path.unlink()
+    ids_path.unlink()
+    np.save(scratch / "ann_offsets.npy", np.cumsum(counts))
+    return n_rows, n_orphans
+
+
+def _progress(total: int | None, desc: str) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="rows", unit_scale=True, leave=False)
