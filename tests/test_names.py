@@ -50,15 +50,15 @@ def test_index__second_folder_registered_under_a_distinct_name(two_copies: tuple
     catalog.index(first, progress=False, with_stats=False)
     catalog.index(second, progress=False, with_stats=False)
     entries = registry.load()
-    assert [e["name"] for e in entries] == ["UCM", "UCM (converted/ucm)"]
+    assert [e["name"] for e in entries] == ["UCM", "UCM (converted-ucm)"]
     assert [e["root"] for e in entries] == [str(first.resolve()), str(second.resolve())]
     opened = catalog.open_registered()
-    assert [c.name for c in opened] == ["UCM", "UCM (converted/ucm)"]
-    assert set(opened[1].samples["dataset"]) == {"UCM (converted/ucm)"}  # the tables carry the name too
+    assert [c.name for c in opened] == ["UCM", "UCM (converted-ucm)"]
+    assert set(opened[1].samples["dataset"]) == {"UCM (converted-ucm)"}  # the tables carry the name too
     _dashboard_path(opened)
     # Re-indexing a folder keeps its name and its single entry.
     catalog.index(second, progress=False, with_stats=False)
-    assert [e["name"] for e in registry.load()] == ["UCM", "UCM (converted/ucm)"]
+    assert [e["name"] for e in registry.load()] == ["UCM", "UCM (converted-ucm)"]
 
 
 def test_open_many__same_name_catalogs_renamed_after_their_folder(
@@ -71,5 +71,5 @@ def test_open_many__same_name_catalogs_renamed_after_their_folder(
     ]
     assert [c.name for c in built] == ["UCM", "UCM"]
     opened = catalog.open_many([c.path for c in built])
-    assert [c.name for c in opened] == ["UCM", "UCM (converted/ucm)"]
+    assert [c.name for c in opened] == ["UCM", "UCM (converted-ucm)"]
     _dashboard_path(opened)

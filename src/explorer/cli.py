@@ -330,9 +330,24 @@ def _cmd_figures(args: argparse.Namespace) -> int:
         print(f"{len(formats)} files (comparison_paper x {', '.join(formats)}) written to {args.out}")
         return 0
     paths = figures.write_figures(result, Path(args.out), formats=tuple(formats), dpi=FIGURE_DPI)
+    paths += _audit_and_evaluation_figures(args, Path(args.out), tuple(formats))
     count = len(paths) // len(formats)
     print(f"{len(paths)} figure files ({count} figures x {', '.join(formats)}) written to {args.out}")
     return 0
+
+
+def _audit_and_evaluation_figures(args: argparse.Namespace, out: Path, formats: tuple[str, ...]) -> list[Path]:
+    """The figures of the stored audits and evaluations of these catalogs (none for a catalog never audited or
+    evaluated): paper figures come from the same command whatever produced the numbers."""
+    from .audit.figures import write_audit_figures
+    from .audit.run import is_audited
+    from .catalog import open_many, open_registered
+    from .evaluate.figures import write_stored_figures
+
+    catalogs = open_many(args.catalogs) if args.catalogs else open_registered()
+    audited = [c for c in catalogs if is_audited(c)]
+    paths = write_audit_figures(audited, out, formats) if audited else []
+    return paths + write_stored_figures(catalogs, out, formats)
 
 
 def _add_audit_command(sub: argparse._SubParsersAction) -> None:

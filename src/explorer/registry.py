@@ -29,7 +29,7 @@ def distinct_name(name: str, root: Path) -> str:
     """``name``, or a variant a user can tell apart when another dataset folder is registered under it.
 
     Two copies of UCM, two RSICD conversions, one dataset indexed from two places: each keeps its own entry,
-    the later one named after its folder (``UCM (copies/ucm)``). Re-indexing a folder keeps the name it had.
+    the later one named after its folder (``UCM (copies-ucm)``). Re-indexing a folder keeps the name it had.
     """
     entries = load()
     root_text = str(root)
@@ -44,10 +44,10 @@ def unique_name(name: str, root: Path, taken: set[str]) -> str:
     """``name`` if free, else suffixed with the folder (then its parent, then a number) until free."""
     if name not in taken:
         return name
-    for folder in (f"{root.parent.name}/{root.name}", str(root)):
-        candidate = f"{name} ({folder})"
-        if candidate not in taken:
-            return candidate
+    # No path separator in a name: names become file and folder names (figures, audit and evaluation outputs).
+    candidate = f"{name} ({root.parent.name}-{root.name})"
+    if candidate not in taken:
+        return candidate
     number = 2
     while f"{name} ({number})" in taken:
         number += 1

@@ -43,6 +43,12 @@ def test_cli_audit__demo_prints_the_summary(
     for rule in ("class-in-region", "proportion-word", "presence", "box-reference", "caption-area"):
         assert rule in out
     assert "audited in" in out
+    # eo-explorer figures then draws the stored audit beside the statistics
+    figures = tmp_path / "figures"
+    assert main(["figures", *map(str, folders), "--formats", "png", "--no-pixels", "--out", str(figures)]) == 0
+    stems = {p.stem for p in figures.glob("*.png")}
+    assert {"audit_dispute_rate", "audit_map_bigearthnet-demo", "audit_map_chatearthnet-demo"} <= stems
+    assert "caption_length_counts" in stems
 
 
 def test_load_verdicts__unaudited_catalog_says_what_to_run(tmp_path: Path, planted: dict[str, Any]) -> None:

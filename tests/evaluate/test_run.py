@@ -121,6 +121,12 @@ def test_cli_evaluate__writes_table2_and_scores(tmp_path, chat_catalog, small_de
     assert "\\toprule" in (out / "table2_test.tex").read_text()
     assert (out / "scores" / "near.captions.parquet").is_file()
     assert "near" in capsys.readouterr().out
+    # eo-explorer figures then draws the stored evaluation beside the statistics
+    figures = tmp_path / "figures"
+    args = ["figures", str(chat_catalog.path), "--formats", "png", "--no-pixels", "--out", str(figures)]
+    assert main(args) == 0
+    drawn = {p.stem for p in (figures / f"evaluate_{chat_catalog.name}").glob("*.png")}
+    assert drawn, sorted(p.name for p in figures.iterdir())
 
 
 def test_cli_evaluate__model_without_predictions_is_an_error(tmp_path, chat_catalog):

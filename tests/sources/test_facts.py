@@ -47,7 +47,7 @@ def test_facts__match_table_a1_of_the_review_response(shared_fixtures: Path) -> 
     [
         ("UCM", "karpathy", "ucm"),
         ("sydney", "karpathy", "sydney"),
-        ("RSICD (converted/rsicd)", "coco-captions", "rsicd"),
+        ("RSICD (converted-rsicd)", "coco-captions", "rsicd"),
         ("anything", "skyscript", "skyscript"),
         ("GeoChat_Instruct", "llava", "geochat"),
         ("FIT-RS", "fitrs-bench", "fitrs"),

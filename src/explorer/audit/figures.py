@@ -19,6 +19,7 @@ from ..catalog import Catalog
 from ..constants import FIGURE_DPI
 from ..figure_files import new_figure, write_figure_set
 from ..figures import dataset_color
+from ..frames import slug as file_slug
 from .run import load_verdicts
 from .summary import chair, load_sample_counts, split_agreement, summary, variant_agreement
 
@@ -133,7 +134,7 @@ def audit_figures(catalogs: Sequence[Catalog]) -> Iterable[tuple[str, Figure]]:
     verdicts = pd.concat(frames, ignore_index=True)
     yield "audit_dispute_rate", dispute_rate_figure(verdicts)
     for catalog, frame in zip(catalogs, frames, strict=True):
-        slug = catalog.name.lower().replace(" ", "-")
+        slug = file_slug(catalog.name)
         yield f"audit_variants_{slug}", variant_figure(frame, catalog.name)
         if frame["split"].nunique() > 1:
             yield f"audit_splits_{slug}", split_figure(frame, catalog.name)

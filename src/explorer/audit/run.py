@@ -310,6 +310,12 @@ def _bar(total: int) -> Any:
     return tqdm(total=total, desc="auditing", unit="chunk", leave=False)
 
 
+def is_audited(catalog: Catalog) -> bool:
+    """Whether ``eo-explorer audit`` has stored verdicts for this catalog."""
+    folder = audit_folder(catalog) / VERDICT_DIR
+    return folder.is_dir() and any(folder.glob("*.parquet"))
+
+
 def _parts(catalog: Catalog) -> list[Path]:
     from ..errors import CatalogError
 

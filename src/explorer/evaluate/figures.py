@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from ..catalog import Catalog
 from ..constants import FIGURE_DPI
 from ..figure_files import new_figure, write_figure_set
+from ..frames import slug
 from ..palette import PALETTE
 from .store import Evaluations
 from .table import METRIC_LABELS, TABLE2_ORDER, long_table, splits
@@ -155,6 +156,6 @@ def write_stored_figures(
             continue
         groups = {m: store.groups(m) for m in models}
         captions = {m: store.scores(m) for m in models}
-        folder = Path(out_dir) / f"evaluate_{catalog.name}"
+        folder = Path(out_dir) / f"evaluate_{slug(catalog.name)}"
         paths += write_evaluation_figures(groups, captions, folder, formats=formats, dpi=dpi)
     return paths
