@@ -27,8 +27,8 @@ DATA_TO_PAGE_JS = f"""([x, y]) => {{
   return [rect.left + view.frame.x_scale.compute(x), rect.top + view.frame.y_scale.compute(y)];
 }}"""
 BOX_COUNT_JS = """() => [...Bokeh.documents[0].all_models]
-  .filter(m => m.type === 'ColumnDataSource' && m.data && m.data.left !== undefined && m.data.top !== undefined)
-  .filter(m => m.data.left.length === 1).length"""
+  .filter(m => m.type === 'ColumnDataSource' && m.data && m.data.xs !== undefined && m.data.ys !== undefined)
+  .filter(m => m.data.xs.length === 1 && m.data.xs[0].length === 4).length"""  # one rotated box per viewer
 
 
 def open_app(page: Any, server: str, **query: str) -> None:
