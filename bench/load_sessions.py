@@ -168,9 +168,16 @@ async def calibrate(page: Any) -> list[Action]:
 
 
 async def run_session(
-    browser: Any, url: str, duration: float, actions: list[Action], log: SessionLog, seed: int
+    browser: Any,
+    url: str,
+    duration: float,
+    actions: list[Action],
+    log: SessionLog,
+    seed: int,
+    delay: float = 0.0,
 ) -> None:
     rng = random.Random(seed)
+    await asyncio.sleep(delay)  # --ramp: users arrive one after another, not all in the same second
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
     await context.add_init_script(DEEP_TEXT_JS)
     stage = "connect"
@@ -248,7 +255,9 @@ def start_server(paths: list[str], num_procs: int, work: Path) -> tuple[subproce
     return process, url, log_path
 
 
-async def drive(url: str, sessions: int, duration: float, pid: int | None) -> dict[str, Any]:
+async def drive(
+    url: str, sessions: int, duration: float, pid: int | None, ramp: float = 0.0, settle: float = SETTLE
+) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -275,7 +284,9 @@ async def drive(url: str, sessions: int, duration: float, pid: int | None) -> di
             peak = rss_base
             if actions:
                 tasks = [
-                    asyncio.create_task(run_session(browser, url, duration, actions, logs[i], seed=i + 1))
+                    asyncio.create_task(
+                        run_session(browser, url, duration, actions, logs[i], seed=i + 1, delay=i * ramp)
+                    )
                     for i in range(sessions)
                 ]
                 while not all(t.done() for t in tasks):
@@ -285,7 +296,7 @@ async def drive(url: str, sessions: int, duration: float, pid: int | None) -> di
             await context.close()  # the warm page too: "after" is with no session open
         finally:
             await browser.close()
-    await asyncio.sleep(SETTLE)
+    await asyncio.sleep(settle)
     rss_after = tree_rss(pid) if pid else 0
     return {
         "warm": warm,
@@ -320,7 +331,7 @@ def report(result: dict[str, Any], sessions: int, duration: float, num_procs: in
         print(
             f"server RSS: {base / mib:.0f} MiB with one warm page, peak {peak / mib:.0f} MiB, "
             f"{(peak - base) / mib / sessions:.1f} MiB per extra session, "
-            f"{after / mib:.0f} MiB {SETTLE:.0f} s after all sessions closed ({(after - base) / mib:+.0f} MiB)"
+            f"{after / mib:.0f} MiB {result.get('settle', SETTLE):.0f} s after all sessions closed ({(after - base) / mib:+.0f} MiB)"
         )
     for error in errors[:20]:
         print(f"  error: {error}")
@@ -339,6 +350,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--num-procs", type=int, default=1, help="server processes (panel serve --num-procs)")
     parser.add_argument("--url", help="drive this running server (127.0.0.1 only) instead of starting one")
     parser.add_argument("--short", action="store_true", help="3 sessions for 20 s on the demo: the CI form")
+    parser.add_argument("--ramp", type=float, default=0.0, help="seconds between two sessions' starts")
+    parser.add_argument(
+        "--settle", type=float, default=SETTLE, help="seconds after closing before the last RSS"
+    )
     parser.add_argument("--work", type=Path, default=None, help="folder for the demo, cache and server log")
     args = parser.parse_args(argv)
     if args.short:
@@ -367,7 +382,9 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             process, url, log_path = start_server(paths, args.num_procs, work)
             print(f"server up in {time.perf_counter() - started:.1f} s at {url} (log: {log_path})")
-        result = asyncio.run(drive(url, sessions, duration, process.pid if process else None))
+        result = asyncio.run(
+            drive(url, sessions, duration, process.pid if process else None, args.ramp, args.settle)
+        )
     finally:
         if process is not None:
             process.terminate()
