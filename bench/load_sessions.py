@@ -305,6 +305,7 @@ async def drive(
         "base": rss_base,
         "peak": peak,
         "after": rss_after,
+        "settle": settle,
     }
 
 
