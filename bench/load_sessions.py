@@ -1,24 +1,30 @@
-"""Many users on one server: N concurrent Bokeh client sessions filtering and stepping for a while.
+"""Many users on one server: N headless Chromium pages filtering and stepping through samples for a while.
 
-    python bench/load_sessions.py --short                      # 3 sessions, ~30 s, demo data; exit 1 on any error
+    python bench/load_sessions.py --short                      # 3 sessions, 20 s, demo data; exit 1 on any error
     python bench/load_sessions.py --sessions 20 --duration 300 [--num-procs 2] [PATH ...]
 
 Starts ``panel serve app/`` on 127.0.0.1 only (a free port; never another interface) with the given dataset or
-catalog folders (default: a small generated demo), or drives an already running local server with
-``--url http://127.0.0.1:PORT/app``. Each session is a real Bokeh client session (``bokeh.client``): the
-server builds a full dashboard for it, exactly as for a browser tab. Each one then loops until the time is
-up: pick a value of the country filter (the Select titled "country"), wait until the server has pushed the
-resulting changes, press "next" when the page has such a button. Bounded: at most 50 sessions and 10 minutes.
+catalog folders (default: a small generated demo in ``--work``), or drives an already running local server with
+``--url http://127.0.0.1:PORT/app``. Each session is a real page in Debian's Chromium (one browser, one context
+per session, driven by Playwright; see tests/harness/browser.py): the server builds a full dashboard for it,
+exactly as for a user's tab. Python Bokeh client sessions were tried first and dropped: Panel only releases a
+session's updates once a browser page has run its on-load, so a filter set from ``bokeh.client`` never came back.
 
-Prints filter latency p50/p95 (set the filter -> first change pushed by the server; and -> the last change
-before 0.3 s of quiet), errors, server RSS per extra session, and RSS after the sessions closed. For larger
-labs, ``--num-procs K`` forks K server processes sharing the port (each opens the memory-mapped catalogs
-once; the OS page cache is shared between them): see bench/README.md.
+Each session connects (``document.body.dataset.eoConnected === '1'``), then loops until the time is up: apply a
+filter (a caption search word or a country), wait until the match count in the page changes (filter latency),
+press "Next ▶" and wait until the open sample's id changes (sample latency), then reset the filter (a second
+filter measurement). Filters whose count equals the unfiltered count are dropped in a calibration on the first
+page, so every action has a visible answer to wait for. Errors: timeouts, JavaScript page errors, server error
+alerts ("Traceback", "Internal Server Error"). Bounded: at most 50 sessions and 10 minutes.
+
+Prints p50/p95 of both latencies, errors, server RSS with one warm page, per extra session at the peak, and after
+all sessions closed (after a settle), and exits 1 on any error.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
 import random
@@ -26,7 +32,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,126 +40,173 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
-sys.path.insert(0, str(REPO))  # tests.harness: the server harness shared with the tests
-from tests.harness.browser import free_port, serve_command, stop_server, wait_for_http  # noqa: E402
+from tests.harness.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    chromium_missing,
+    free_port,
+    serve_command,
+    stop_server,
+    wait_for_http,
+)
 
 MAX_SESSIONS = 50
 MAX_DURATION = 600.0
-QUIET = 0.3  # seconds without a server change: the update is complete
-TIMEOUT = 15.0  # a filter answered later than this is an error
+TIMEOUT = 60.0  # an answer later than this (s) is an error: never answered, not slow (slow shows in the p95)
+CONNECT_TIMEOUT = 120.0  # connecting many pages at once on a shared machine takes a while
+SETTLE = 5.0  # seconds after the pages closed before the "after" RSS (unused sessions are checked every 1 s)
+WORDS = ["forest", "water", "river", "urban", "field", "road", "lake", "crop", "grass", "sea", "building"]
+ALL = "All"
+
+# Panel renders every widget in open shadow roots: document.querySelector does not see them, so look through them.
+DEEP_TEXT_JS = """
+window.__eoFound = {};
+window.__eoDeep = (selector) => {
+  const cached = window.__eoFound[selector];
+  if (cached && cached.isConnected) return cached.textContent.trim();  // polling stays cheap between updates
+  const find = (root) => {
+    const hit = root.querySelector(selector);
+    if (hit) return hit;
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) { const inner = find(el.shadowRoot); if (inner) return inner; }
+    }
+    return null;
+  };
+  const el = find(document);
+  window.__eoFound[selector] = el;
+  return el === null ? null : el.textContent.trim();
+};
+"""
+COUNT = ".eo-count b"  # the match count ("" when the filters match nothing and a message shows instead)
+SAMPLE = ".eo-sample-id"
+CHANGED_JS = "([selector, before]) => (window.__eoDeep(selector) || '') !== before"
 
 
 @dataclass
 class SessionLog:
     number: int
     connect_s: float = 0.0
-    first_ms: list[float] = field(default_factory=list)
-    settled_ms: list[float] = field(default_factory=list)
-    steps: int = 0
+    filter_ms: list[float] = field(default_factory=list)
+    sample_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
-def _options(select: Any) -> list[str]:
-    values = []
-    for option in select.options or []:
-        values.append(option[0] if isinstance(option, list | tuple) else option)
-    return [str(v) for v in values]
+@dataclass(frozen=True)
+class Action:
+    """One filter a session can apply: a caption search word or a value of the country select."""
+
+    kind: str  # "query" or "country"
+    value: str
 
 
-def _find(document: Any) -> tuple[Any, Any]:
-    """The country filter (a Select titled 'country') and a 'next' button, if the page has them."""
-    from bokeh.models import Button, Select
-
-    select = next(
-        (
-            m
-            for m in document.models
-            if isinstance(m, Select) and "country" in str(m.title or "").lower() and len(_options(m)) > 1
-        ),
-        None,
-    )
-    button = next(
-        (
-            m
-            for m in document.models
-            if isinstance(m, Button) and str(m.label or "").strip().lower().startswith(("next", "▶", "→", "›"))
-        ),
-        None,
-    )
-    return select, button
+async def deep_text(page: Any, selector: str) -> str:
+    return str(await page.evaluate("(s) => window.__eoDeep(s) || ''", selector))
 
 
-def _wait_for_server(session: Any, changes: list[float], before: int, started: float) -> tuple[float, float]:
-    """Round-trip until the server pushed a change and then kept quiet; (first, settled) latency in ms."""
-    deadline = started + TIMEOUT
-    while time.perf_counter() < deadline:
-        session._connection.force_roundtrip()  # delivers every patch the server sent before replying
-        if len(changes) > before and time.perf_counter() - changes[-1] >= QUIET:
-            return (changes[before] - started) * 1000, (changes[-1] - started) * 1000
-        time.sleep(0.02)
-    raise TimeoutError(f"no complete server update within {TIMEOUT:.0f} s")
-
-
-def register_models() -> None:
-    """Import every Bokeh model class a dashboard page uses, so the client can deserialise the document."""
-    import importlib
-    import pkgutil
-
-    import panel.models
-
-    for module in pkgutil.iter_modules(panel.models.__path__):
-        with contextlib.suppress(ImportError):
-            importlib.import_module(f"panel.models.{module.name}")
-    import explorer.dashboard.app  # noqa: F401 - the explorer's own components (their data models)
-
-
-def run_session(number: int, url: str, duration: float, log: SessionLog, seed: int) -> None:
-    from bokeh.client import pull_session
-    from bokeh.events import ButtonClick
-
-    rng = random.Random(seed)
+async def wait_changed(page: Any, selector: str, before: str, timeout: float = TIMEOUT) -> float:
+    """Milliseconds from now until the text at ``selector`` differs from ``before`` (polled every 20 ms)."""
     started = time.perf_counter()
-    try:
-        session = pull_session(url=url)
-    except Exception as exc:  # noqa: BLE001 - every failure of a session is counted, never hidden
-        log.errors.append(f"connect: {type(exc).__name__}: {exc}")
-        return
+    await page.wait_for_function(CHANGED_JS, arg=[selector, before], polling=20, timeout=timeout * 1000)
+    return (time.perf_counter() - started) * 1000
+
+
+async def apply(page: Any, action: Action, reset: bool = False) -> None:
+    if action.kind == "query":
+        await page.locator(".eo-query input").fill("" if reset else action.value)
+        await page.locator(".eo-query input").press("Enter")
+    else:
+        await page.get_by_label("Country", exact=True).select_option(ALL if reset else action.value)
+
+
+async def open_page(context: Any, url: str, log: SessionLog) -> Any:
+    page = await context.new_page()
+    page.on("pageerror", lambda error: log.errors.append(f"pageerror: {error}"))
+    started = time.perf_counter()
+    await page.goto(url, timeout=CONNECT_TIMEOUT * 1000)
+    await page.wait_for_function(
+        "() => document.body.dataset.eoConnected === '1'", polling=100, timeout=CONNECT_TIMEOUT * 1000
+    )
+    await page.wait_for_function(
+        "() => window.__eoDeep('.eo-count b') !== null && !!window.__eoDeep('.eo-sample-id')",
+        polling=100,
+        timeout=CONNECT_TIMEOUT * 1000,
+    )
     log.connect_s = time.perf_counter() - started
-    until = time.perf_counter() + duration  # each session filters for the whole duration once connected
-    changes: list[float] = []
-    # A browser tells the server its page is ready; Panel defers some updates until then.
-    from bokeh.events import DocumentReady
+    return page
 
-    session.document.callbacks.send_event(DocumentReady())
-    select, button = _find(session.document)
 
-    def on_change(event: Any) -> None:
-        if getattr(event, "setter", None) is session and getattr(event, "model", None) is not select:
-            changes.append(time.perf_counter())
+async def server_alerts(page: Any) -> list[str]:
+    found = []
+    for text in ("Traceback", "Internal Server Error"):
+        if await page.get_by_text(text).count():
+            found.append(f"the page shows {text!r}")
+    return found
 
-    session.document.on_change(on_change)
+
+async def calibrate(page: Any) -> list[Action]:
+    """The filters whose count differs from the unfiltered one on this server (so each has an answer to wait for)."""
+    candidates = [Action("query", w) for w in WORDS]
+    country = page.get_by_label("Country", exact=True)
+    if await country.count():
+        options = await country.locator("option").all_inner_texts()
+        candidates += [Action("country", o.strip()) for o in options if o.strip() and o.strip() != ALL][:8]
+    usable: list[Action] = []
+    total = await deep_text(page, COUNT)
+    for action in candidates:
+        if sum(a.kind == action.kind for a in usable) >= 2:  # two of each kind is variety enough
+            continue
+        await apply(page, action)
+        with contextlib.suppress(Exception):  # no change within 5 s: the filter keeps every sample
+            await wait_changed(page, COUNT, total, timeout=5.0)
+            usable.append(action)
+        await apply(page, action, reset=True)
+        await page.wait_for_function(
+            "(t) => window.__eoDeep('.eo-count b') === t", arg=total, timeout=TIMEOUT * 1000
+        )
+    return usable
+
+
+async def run_session(
+    browser: Any,
+    url: str,
+    duration: float,
+    actions: list[Action],
+    log: SessionLog,
+    seed: int,
+    delay: float = 0.0,
+) -> None:
+    rng = random.Random(seed)
+    await asyncio.sleep(delay)  # --ramp: users arrive one after another, not all in the same second
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    await context.add_init_script(DEEP_TEXT_JS)
+    stage = "connect"
     try:
-        if select is None:
-            raise RuntimeError("no country filter (a Select titled 'country') in the page")
-        values = _options(select)
-        while time.perf_counter() < until:
-            value = rng.choice([v for v in values if v != select.value] or values)
-            before = len(changes)
-            begin = time.perf_counter()
-            select.value = value
-            first, settled = _wait_for_server(session, changes, before, begin)
-            log.first_ms.append(first)
-            log.settled_ms.append(settled)
-            if button is not None and time.perf_counter() < until:
-                before = len(changes)
-                session.document.callbacks.send_event(ButtonClick(button))
-                _wait_for_server(session, changes, before, time.perf_counter())
-                log.steps += 1
-    except Exception as exc:  # noqa: BLE001
-        log.errors.append(f"{type(exc).__name__}: {exc}")
+        page = await open_page(context, url, log)
+        until = time.perf_counter() + duration  # each session works for the whole duration once connected
+        while time.perf_counter() < until and not log.errors:
+            action = rng.choice(actions)
+            for reset in (False, True):
+                before = await deep_text(page, COUNT)
+                started = time.perf_counter()
+                await apply(page, action, reset)
+                stage = f"{'reset' if reset else 'filter'} {action.kind}={action.value}: count {before!r} unchanged"
+                await wait_changed(page, COUNT, before)
+                log.filter_ms.append((time.perf_counter() - started) * 1000)
+                if reset:
+                    break
+                sample = await deep_text(page, SAMPLE)
+                started = time.perf_counter()
+                stage = f"next: sample {sample!r} unchanged"
+                await page.get_by_role("button", name="Next ▶").click()
+                await wait_changed(page, SAMPLE, sample)
+                log.sample_ms.append((time.perf_counter() - started) * 1000)
+        log.errors += await server_alerts(page)
+    except Exception as exc:  # noqa: BLE001 - every failure of a session is counted, never hidden
+        log.errors.append(f"{stage}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
     finally:
-        session.close()
+        await context.close()
 
 
 def tree_rss(pid: int) -> int:
@@ -178,7 +230,7 @@ def demo_paths(work: Path) -> list[str]:
 
     folder = work / "load-demo"
     if not (folder / "bigearthnet-demo").exists():
-        write_demo(folder, n_chatearthnet=12, n_bigearthnet=12)
+        write_demo(folder, n_chatearthnet=20, n_bigearthnet=20)
     return [str(folder / "chatearthnet-demo"), str(folder / "bigearthnet-demo")]
 
 
@@ -204,90 +256,141 @@ def start_server(paths: list[str], num_procs: int, work: Path) -> tuple[subproce
     return process, url, log_path
 
 
+async def drive(
+    url: str, sessions: int, duration: float, pid: int | None, ramp: float = 0.0, settle: float = SETTLE
+) -> dict[str, Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            # One page first: it pays the first-use costs and finds the usable filters; the others are marginal.
+            warm = SessionLog(-1)
+            context = await browser.new_context(viewport={"width": 1400, "height": 900})
+            await context.add_init_script(DEEP_TEXT_JS)
+            actions: list[Action] = []
+            try:
+                page = await open_page(context, url, warm)
+                actions = await calibrate(page)
+                if not actions:
+                    warm.errors.append("no filter changes the match count on this server")
+            except Exception as exc:  # noqa: BLE001
+                warm.errors.append(
+                    f"warm-up: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                )
+            rss_base = tree_rss(pid) if pid else 0
+            logs = [SessionLog(i) for i in range(sessions)]
+            peak = rss_base
+            if actions:
+                tasks = [
+                    asyncio.create_task(
+                        run_session(browser, url, duration, actions, logs[i], seed=i + 1, delay=i * ramp)
+                    )
+                    for i in range(sessions)
+                ]
+                while not all(t.done() for t in tasks):
+                    if pid:
+                        peak = max(peak, tree_rss(pid))
+                    await asyncio.sleep(0.5)
+            await context.close()  # the warm page too: "after" is with no session open
+        finally:
+            await browser.close()
+    await asyncio.sleep(settle)
+    rss_after = tree_rss(pid) if pid else 0
+    return {
+        "warm": warm,
+        "logs": logs,
+        "actions": actions,
+        "base": rss_base,
+        "peak": peak,
+        "after": rss_after,
+        "settle": settle,
+    }
+
+
+def report(result: dict[str, Any], sessions: int, duration: float, num_procs: int) -> int:
+    logs: list[SessionLog] = result["logs"]
+    filters = np.array([v for log in logs for v in log.filter_ms])
+    samples = np.array([v for log in logs for v in log.sample_ms])
+    errors = [f"session {log.number}: {e}" for log in [result["warm"], *logs] for e in log.errors]
+    connects = [log.connect_s for log in logs if log.connect_s]
+    print(f"sessions {sessions}, duration {duration:.0f} s, server processes {num_procs}")
+    print(f"filters used: {', '.join(f'{a.kind}={a.value}' for a in result['actions']) or 'none'}")
+    print(f"filters {filters.size}, steps {samples.size}, errors {len(errors)}")
+    if connects:
+        print(f"session connect: median {np.median(connects):.2f} s, max {max(connects):.2f} s")
+    for name, values in (("filter -> count shown", filters), ("next -> sample id shown", samples)):
+        if values.size:
+            print(
+                f"{name}: p50 {np.percentile(values, 50):.0f} ms, p95 {np.percentile(values, 95):.0f} ms, "
+                f"max {values.max():.0f} ms"
+            )
+    if result["base"]:
+        mib = 2**20
+        base, peak, after = result["base"], result["peak"], result["after"]
+        print(
+            f"server RSS: {base / mib:.0f} MiB with one warm page, peak {peak / mib:.0f} MiB, "
+            f"{(peak - base) / mib / sessions:.1f} MiB per extra session, "
+            f"{after / mib:.0f} MiB {result.get('settle', SETTLE):.0f} s after all sessions closed ({(after - base) / mib:+.0f} MiB)"
+        )
+    for error in errors[:20]:
+        print(f"  error: {error}")
+    return 1 if errors or filters.size < sessions else 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="*", help="dataset or catalog folders to serve (default: a small demo)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "paths", nargs="*", help="dataset or catalog folders to serve (default: a small demo)"
+    )
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--duration", type=float, default=300.0, help="seconds of filtering and stepping")
     parser.add_argument("--num-procs", type=int, default=1, help="server processes (panel serve --num-procs)")
     parser.add_argument("--url", help="drive this running server (127.0.0.1 only) instead of starting one")
-    parser.add_argument("--short", action="store_true", help="3 sessions for 30 s on the demo: the CI form")
+    parser.add_argument("--short", action="store_true", help="3 sessions for 20 s on the demo: the CI form")
+    parser.add_argument("--ramp", type=float, default=0.0, help="seconds between two sessions' starts")
+    parser.add_argument(
+        "--settle", type=float, default=SETTLE, help="seconds after closing before the last RSS"
+    )
     parser.add_argument("--work", type=Path, default=None, help="folder for the demo, cache and server log")
     args = parser.parse_args(argv)
     if args.short:
-        args.sessions, args.duration = 3, 30.0
+        args.sessions, args.duration = 3, 20.0
     sessions = max(1, min(args.sessions, MAX_SESSIONS))
     duration = max(1.0, min(args.duration, MAX_DURATION))
     if args.url and not args.url.startswith(("http://127.0.0.1:", "http://localhost:")):
         parser.error("--url must be a loopback address (http://127.0.0.1:PORT/...)")
+    missing = chromium_missing()
+    if missing:
+        print(f"cannot run: {missing}")
+        return 2
 
     # A SIGTERM (CI timeout) unwinds through the finally below, so the server is never left running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    register_models()
     work = args.work or Path(tempfile.mkdtemp(prefix="eo-load-"))
     work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("EO_EXPLORER_CACHE", str(work / "cache"))  # never $HOME or another user's registry
+    os.environ.setdefault("EO_EXPLORER_REGISTRY", str(work / "registry.json"))
     process = None
-    if args.url:
-        url = args.url
-    else:
-        paths = args.paths or demo_paths(work)
-        started = time.perf_counter()
-        process, url, log_path = start_server(paths, args.num_procs, work)
-        print(f"server up in {time.perf_counter() - started:.1f} s at {url} (log: {log_path})")
     try:
-        # One session first: its RSS cost includes first-use costs, the others are the marginal ones.
-        warm = SessionLog(-1)
-        run_session(-1, url, 1.0, warm, seed=0)
-        time.sleep(1.0)
-        rss_base = tree_rss(process.pid) if process else 0
-        logs = [SessionLog(i) for i in range(sessions)]
-        until = time.perf_counter() + duration + 120  # connecting under load may take a while
-        threads = [
-            threading.Thread(target=run_session, args=(i, url, duration, logs[i], i + 1), daemon=True)
-            for i in range(sessions)
-        ]
-        peak = rss_base
-        for thread in threads:
-            thread.start()
-        while any(t.is_alive() for t in threads):
-            if process:
-                peak = max(peak, tree_rss(process.pid))
-            time.sleep(0.5)
-            if time.perf_counter() > until + 2 * TIMEOUT + 30:
-                logs[0].errors.append("sessions did not finish in time")
-                break
-        time.sleep(3.0)  # the server destroys closed sessions on its next unused-session check (1 s)
-        rss_after = tree_rss(process.pid) if process else 0
+        if args.url:
+            url = args.url
+        else:
+            paths = args.paths or demo_paths(work)
+            started = time.perf_counter()
+            process, url, log_path = start_server(paths, args.num_procs, work)
+            print(f"server up in {time.perf_counter() - started:.1f} s at {url} (log: {log_path})")
+        result = asyncio.run(
+            drive(url, sessions, duration, process.pid if process else None, args.ramp, args.settle)
+        )
     finally:
         if process is not None:
             stop_server(process, timeout=20)
-
-    first = np.array([v for log in logs for v in log.first_ms])
-    settled = np.array([v for log in logs for v in log.settled_ms])
-    errors = [f"session {log.number}: {e}" for log in [warm, *logs] for e in log.errors]
-    connects = [log.connect_s for log in logs if log.connect_s]
-    mib = 2**20
-    print(f"sessions {sessions}, duration {duration:.0f} s, server processes {args.num_procs}")
-    print(f"filters {first.size}, steps {sum(log.steps for log in logs)}, errors {len(errors)}")
-    if connects:
-        print(f"session connect: median {np.median(connects):.2f} s, max {max(connects):.2f} s")
-    if first.size:
-        print(
-            f"filter -> first server change: p50 {np.percentile(first, 50):.0f} ms, p95 {np.percentile(first, 95):.0f} ms"
-        )
-        print(
-            f"filter -> update complete (0.3 s quiet excluded): p50 {np.percentile(settled, 50):.0f} ms, "
-            f"p95 {np.percentile(settled, 95):.0f} ms"
-        )
-    if process is not None:
-        print(
-            f"server RSS: {rss_base / mib:.0f} MiB with one warm session, peak {peak / mib:.0f} MiB, "
-            f"{(peak - rss_base) / mib / sessions:.1f} MiB per extra session, "
-            f"{rss_after / mib:.0f} MiB after the sessions closed ({(rss_after - rss_base) / mib:+.0f} MiB)"
-        )
-    for error in errors[:20]:
-        print(f"  error: {error}")
-    return 1 if errors or first.size == 0 else 0
+    return report(result, sessions, duration, args.num_procs)
 
 
 if __name__ == "__main__":
