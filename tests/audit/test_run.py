@@ -19,7 +19,7 @@ def test_run_audit__local_cluster_matches_in_process(planted: dict[str, Any], tm
 
     catalog, _ = build_catalog(Path(planted["root"]) / "data" / audit_planted.BEN, out=tmp_path / "cat")
     cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
-    with cluster, Client(cluster) as client:
+    with cluster, Client(cluster, set_as_default=False) as client:  # as the CLI's own cluster is
         run = audit.run_audit(catalog, client=client, chunk_samples=3, progress=False)
     assert run.maps[catalog.name] == len(catalog.samples) - 1  # one map was removed
     assert len(list((tmp_path / "cat" / "audit" / "verdicts").glob("part-*.parquet"))) == -(

@@ -295,7 +295,7 @@ def _execute(
         futures = [
             client.submit(audit_chunk, str(c.path), a, b, check_images, pure=False) for c, a, b in tasks
         ]
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):  # our client is not the default one
             yield future.result()
             if bar is not None:
                 bar.update()
