@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test session gets its own cache, registry and demo folder: a user's catalogs (for example the
+    demo that `make app` registered under ./data) never leak into the tests, nor the tests' into them. Tests
+    that need a place of their own still set these per test (``isolated_places``)."""
+    places = Path(tempfile.mkdtemp(prefix="eo-explorer-tests-"))
+    os.environ["EO_EXPLORER_CACHE"] = str(places / "cache")
+    os.environ["EO_EXPLORER_REGISTRY"] = str(places / "registry.json")
+    os.environ["EO_EXPLORER_DEMO"] = str(places / "demo")
 
 
 @pytest.fixture(scope="session")

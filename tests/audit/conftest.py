@@ -17,9 +17,12 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("planted")
     expected = audit_planted.make(root / "data")
     catalogs: list[Catalog] = []
-    for name in (audit_planted.CEN, audit_planted.BEN):
-        catalog, _ = build_catalog(root / "data" / name, out=root / "catalogs" / name)
-        catalogs.append(catalog)
+    # A registry of their own: a catalog of the same name registered by another test would rename these.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EO_EXPLORER_REGISTRY", str(root / "registry.json"))
+        for name in (audit_planted.CEN, audit_planted.BEN):
+            catalog, _ = build_catalog(root / "data" / name, out=root / "catalogs" / name)
+            catalogs.append(catalog)
     run = run_audit(catalogs, scheduler="sync", progress=False)
     return {"expected": expected, "catalogs": {c.name: c for c in catalogs}, "run": run, "root": root}
 
