@@ -74,7 +74,7 @@ def check_box(row: Mapping[str, Any], cmap: CorineMap | None, out: VerdictRows) 
         pick = (r, col)
     for number, (variant, connectivity) in enumerate(CONNECTIVITY):
         components = cmap.components(cls, connectivity)
-        k = int(components.sizes.argmax()) + 1 if pick is None else int(components.labels[pick])
+        k = int(components.sizes.argmax()) + 1 if pick is None else components.label_at(*pick)
         box = components.box(k, cmap.shape)
         iou = box_iou(released, box)
         slack = BOX_PRECISION + 1.0 / min(width, height)

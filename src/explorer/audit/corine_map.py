@@ -1,8 +1,9 @@
 """What the BigEarthNet.txt claims need from one CORINE reference map, computed once per map and per variant.
 
 Class indices follow ``legends.CORINE19`` (19 classes; codes outside them are unlabelled, index -1).
-Connected components are computed lazily, per class and connectivity, and cached: a patch with 20 questions
-labels each class at most twice (4- and 8-connectivity), whatever the number of questions.
+Connected components are computed lazily, once per connectivity for ALL classes (``regions.label_all``: one
+sweep joining neighbours of equal class), so a patch with 20 questions labels its map at most twice (4- and
+8-connectivity), whatever the number of questions and classes; a class's components are a view of that.
 """
 
 from __future__ import annotations
@@ -10,34 +11,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from ..legends import CORINE19
+from .regions import label_all, touching
 
 N_CLASSES = len(CORINE19.names)
-_STRUCTURE = {4: ndimage.generate_binary_structure(2, 1), 8: np.ones((3, 3), dtype=bool)}
+
+
+@dataclass
+class Labelling:
+    """Components of every class under one connectivity (``regions.label_all``)."""
+
+    labels: np.ndarray  # 0 = unlabelled pixel, k = component k (1-based), raster order of first pixel
+    classes: np.ndarray  # class of component k at index k - 1
+    sizes: np.ndarray  # pixels of component k at index k - 1
+    boxes: np.ndarray  # (row0, row1, col0, col1), exclusive ends, of component k at index k - 1
 
 
 @dataclass
 class Components:
-    labels: np.ndarray  # 0 = not the class, k = component k (1-based)
-    sizes: np.ndarray  # pixels of component k at index k - 1
-    _slices: list[tuple[slice, slice]] | None = None
+    """The components of one class, numbered 1..n in raster order (as ``scipy.ndimage.label`` of its mask)."""
 
-    @property
-    def slices(self) -> list[tuple[slice, slice]]:
-        """Extents of the components, found on first use (only boxes need them)."""
-        if self._slices is None:
-            self._slices = (
-                [(s[0], s[1]) for s in ndimage.find_objects(self.labels)] if self.sizes.size else []
-            )
-        return self._slices
+    ids: np.ndarray  # their labels in the map-wide labelling
+    sizes: np.ndarray  # pixels of component k at index k - 1
+    boxes: np.ndarray  # (row0, row1, col0, col1) of component k at index k - 1
+    _labels: np.ndarray  # the map-wide labelling
+
+    def label_at(self, row: int, col: int) -> int:
+        """The component (1-based) covering pixel (row, col); 0 when that pixel is not of this class."""
+        found = int(np.searchsorted(self.ids, self._labels[row, col]))
+        return found + 1 if found < self.ids.size and self.ids[found] == self._labels[row, col] else 0
 
     def box(self, k: int, shape: tuple[int, int]) -> tuple[float, float, float, float]:
         """Normalised (x0, y0, x1, y1) of component k (1-based), origin top-left, pixel edges."""
-        rows, cols = self.slices[k - 1]
+        row0, row1, col0, col1 = (int(v) for v in self.boxes[k - 1])
         height, width = shape
-        return cols.start / width, rows.start / height, cols.stop / width, rows.stop / height
+        return col0 / width, row0 / height, col1 / width, row1 / height
 
 
 class CorineMap:
@@ -47,56 +56,63 @@ class CorineMap:
         codes = np.asarray(codes)
         if codes.ndim == 3:
             codes = codes[0]
-        self.index = CORINE19.class_index(codes).astype(np.int16)
+        self.index = np.ascontiguousarray(CORINE19.class_index(codes).astype(np.int16))
         self.shape: tuple[int, int] = (int(self.index.shape[0]), int(self.index.shape[1]))
         valid = self.index >= 0
         self.counts = np.bincount(self.index[valid].ravel(), minlength=N_CLASSES)
         self.labelled = int(self.counts.sum())
         self.total = int(self.index.size)
+        self._labellings: dict[int, Labelling] = {}
         self._components: dict[tuple[int, int], Components] = {}
         self._adjacent: dict[int, set[tuple[int, int]]] = {}
-        self._centroids: dict[int, tuple[float, float]] = {}
+        self._centroids: np.ndarray | None = None
 
     def present(self, cls: int, min_pixels: int = 1) -> bool:
         return bool(self.counts[cls] >= min_pixels)
 
+    def labelling(self, connectivity: int) -> Labelling:
+        if connectivity not in self._labellings:
+            labels, _, classes, sizes, boxes = label_all(self.index, connectivity == 8)
+            self._labellings[connectivity] = Labelling(labels, classes, sizes, boxes)
+        return self._labellings[connectivity]
+
     def components(self, cls: int, connectivity: int) -> Components:
         key = (cls, connectivity)
         if key not in self._components:
-            labelled = ndimage.label(self.index == cls, structure=_STRUCTURE[connectivity])
-            labels, n = np.asarray(labelled[0]), int(labelled[1])
-            sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
-            self._components[key] = Components(labels, sizes)
+            whole = self.labelling(connectivity)
+            mine = np.flatnonzero(whole.classes == cls)
+            self._components[key] = Components(mine + 1, whole.sizes[mine], whole.boxes[mine], whole.labels)
         return self._components[key]
 
     def n_regions(self, cls: int, connectivity: int) -> int:
-        return int(self.components(cls, connectivity).sizes.size) if self.counts[cls] else 0
+        if not self.counts[cls]:
+            return 0
+        return int(np.count_nonzero(self.labelling(connectivity).classes == cls))
 
     def adjacent(self, neighbourhood: int) -> set[tuple[int, int]]:
         """Pairs (i, j), i < j, of classes that touch (4: across an edge; 8: also across a corner)."""
         if neighbourhood not in self._adjacent:
-            index = self.index
-            pairs = [(index[:, :-1], index[:, 1:]), (index[:-1, :], index[1:, :])]
-            if neighbourhood == 8:
-                pairs += [(index[:-1, :-1], index[1:, 1:]), (index[:-1, 1:], index[1:, :-1])]
-            touching = np.zeros(N_CLASSES * N_CLASSES, dtype=np.int64)
-            for a, b in pairs:
-                edge = (a != b) & (a >= 0) & (b >= 0)
-                touching += np.bincount(
-                    a[edge].astype(np.int64) * N_CLASSES + b[edge], minlength=N_CLASSES * N_CLASSES
-                )
-            grid = touching.reshape(N_CLASSES, N_CLASSES)
-            grid = grid + grid.T
-            found = {(int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(grid, 1)), strict=True)}
-            self._adjacent[neighbourhood] = found
+            for size, grid in zip((4, 8), touching(self.index, N_CLASSES), strict=True):
+                pairs = np.nonzero(np.triu(grid, 1))
+                self._adjacent[size] = {(int(i), int(j)) for i, j in zip(*pairs, strict=True)}
         return self._adjacent[neighbourhood]
 
     def centroid(self, cls: int) -> tuple[float, float]:
-        """(row, column) mean of the class's pixels."""
-        if cls not in self._centroids:
-            rows, cols = np.nonzero(self.index == cls)
-            self._centroids[cls] = (float(rows.mean()), float(cols.mean()))
-        return self._centroids[cls]
+        """(row, column) mean of the class's pixels (NaN for an absent class, as the mean of nothing)."""
+        if self._centroids is None:
+            flat = self.index.ravel()
+            valid = flat >= 0
+            rows, cols = np.divmod(np.flatnonzero(valid), self.shape[1])
+            classes = flat[valid]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                self._centroids = np.stack(
+                    [
+                        np.bincount(classes, weights=rows, minlength=N_CLASSES) / self.counts,
+                        np.bincount(classes, weights=cols, minlength=N_CLASSES) / self.counts,
+                    ],
+                    axis=1,
+                )
+        return float(self._centroids[cls, 0]), float(self._centroids[cls, 1])
 
     def direction(self, a: int, b: int, axes: tuple[int, int]) -> str | None:
         """Where class a lies relative to class b along the dominant axis of their centroids' offset."""
