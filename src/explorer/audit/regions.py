@@ -41,7 +41,7 @@ def label_all(index: np.ndarray, eight: bool) -> tuple[np.ndarray, int, np.ndarr
     ``index`` holds class indices, negative = unlabelled (never part of a component, label 0).
     """
     height, width = index.shape
-    parent = np.arange(height * width)
+    parent = np.arange(height * width, dtype=np.int32)
     for r in range(height):
         for c in range(width):
             v = index[r, c]
@@ -62,7 +62,10 @@ def label_all(index: np.ndarray, eight: bool) -> tuple[np.ndarray, int, np.ndarr
     label_of_root = np.zeros(height * width, dtype=np.int32)
     classes = np.empty(height * width, dtype=np.int16)
     sizes = np.zeros(height * width, dtype=np.int64)
-    boxes = np.empty((height * width, 4), dtype=np.int64)
+    row0 = np.empty(height * width, dtype=np.int64)
+    row1 = np.empty(height * width, dtype=np.int64)
+    col0 = np.empty(height * width, dtype=np.int64)
+    col1 = np.empty(height * width, dtype=np.int64)
     n = 0
     for r in range(height):
         for c in range(width):
@@ -76,20 +79,22 @@ def label_all(index: np.ndarray, eight: bool) -> tuple[np.ndarray, int, np.ndarr
                 k = n
                 label_of_root[root] = k
                 classes[k - 1] = v
-                boxes[k - 1, 0] = r
-                boxes[k - 1, 1] = r + 1
-                boxes[k - 1, 2] = c
-                boxes[k - 1, 3] = c + 1
+                row0[k - 1] = r
+                col0[k - 1] = c
+                col1[k - 1] = c + 1
             labels[r, c] = k
             sizes[k - 1] += 1
-            box = boxes[k - 1]
-            if r + 1 > box[1]:
-                box[1] = r + 1
-            if c < box[2]:
-                box[2] = c
-            if c + 1 > box[3]:
-                box[3] = c + 1
-    return labels, n, classes[:n].copy(), sizes[:n].copy(), boxes[:n].copy()
+            row1[k - 1] = r + 1  # raster order: the last row seen is the lowest
+            if c < col0[k - 1]:
+                col0[k - 1] = c
+            if c + 1 > col1[k - 1]:
+                col1[k - 1] = c + 1
+    boxes = np.empty((n, 4), dtype=np.int64)
+    boxes[:, 0] = row0[:n]
+    boxes[:, 1] = row1[:n]
+    boxes[:, 2] = col0[:n]
+    boxes[:, 3] = col1[:n]
+    return labels, n, classes[:n].copy(), sizes[:n].copy(), boxes
 
 
 @njit(cache=True)

@@ -68,16 +68,26 @@ _DEFAULTS: dict[str, Any] = {
 
 
 _CONTEXT_STRINGS = ("dataset", "sample_id", "kind", "source", "split", "category", "country")
+_DENSE = ("rule", "variant", "primary", "verdict")
 
 
 class VerdictRows:
-    """Column-wise accumulator: checks append plain values, ``table()`` makes one Arrow table at the end."""
+    """Column-wise accumulator: checks append plain values, ``table()`` makes one Arrow table at the end.
+
+    Kept cheap per verdict (tens of millions at full size): the annotation's identity is stored once per
+    annotation (consecutive verdicts of one ``context`` share it) and fields left at their default are not
+    stored at all; ``table()`` expands both with Arrow.
+    """
 
     def __init__(self) -> None:
-        self.columns: dict[str, list[Any]] = {name: [] for name in VERDICT_SCHEMA.names}
+        self._contexts: list[tuple[Any, ...]] = []  # (dataset, ..., country, ann_id) per distinct context
+        self._last_context: Mapping[str, Any] | None = None
+        self._context_of: list[int] = []  # per verdict: index into _contexts
+        self._dense: dict[str, list[Any]] = {name: [] for name in _DENSE}
+        self._sparse: dict[str, dict[int, Any]] = {name: {} for name in _DEFAULTS}
 
     def __len__(self) -> int:
-        return len(self.columns["rule"])
+        return len(self._context_of)
 
     def add(
         self, context: Mapping[str, Any], rule: str, variant: str, primary: bool, verdict: str, **values: Any
@@ -85,19 +95,27 @@ class VerdictRows:
         """One verdict. ``context`` holds the annotation's identity (dataset, sample_id, ann_id, kind, ...)."""
         if verdict not in VERDICTS:
             raise ValueError(f"verdict {verdict!r} not in {VERDICTS}")
-        columns = self.columns
-        for name in _CONTEXT_STRINGS:
-            value = context.get(name)
-            columns[name].append(value if isinstance(value, str) else None)  # pandas NaN -> null
-        columns["ann_id"].append(int(context.get("ann_id", SAMPLE_LEVEL)))
-        columns["rule"].append(rule)
-        columns["variant"].append(variant)
-        columns["primary"].append(primary)
-        columns["verdict"].append(verdict)
-        for name, default in _DEFAULTS.items():
-            columns[name].append(values.pop(name, default))
-        if values:
-            raise ValueError(f"unknown verdict fields {sorted(values)}")
+        sparse = self._sparse
+        if values.keys() - sparse.keys():
+            raise ValueError(f"unknown verdict fields {sorted(values.keys() - sparse.keys())}")
+        if context is not self._last_context:  # held, so its identity cannot be reused while it is last
+            self._contexts.append(
+                tuple(
+                    value if isinstance(value := context.get(name), str) else None  # pandas NaN -> null
+                    for name in _CONTEXT_STRINGS
+                )
+                + (int(context.get("ann_id", SAMPLE_LEVEL)),)
+            )
+            self._last_context = context
+        n = len(self._context_of)
+        self._context_of.append(len(self._contexts) - 1)
+        dense = self._dense
+        dense["rule"].append(rule)
+        dense["variant"].append(variant)
+        dense["primary"].append(primary)
+        dense["verdict"].append(verdict)
+        for name, value in values.items():
+            sparse[name][n] = value
 
     def not_evaluable(
         self,
@@ -113,13 +131,31 @@ class VerdictRows:
         self.add(context, rule, variant, True, NOT_EVALUABLE, released=released, from_map=reason, **values)
 
     def extend(self, other: VerdictRows) -> None:
-        for name, values in other.columns.items():
-            self.columns[name].extend(values)
+        offset, base = len(self), len(self._contexts)
+        self._contexts.extend(other._contexts)
+        self._context_of.extend(i + base for i in other._context_of)
+        self._last_context = None
+        for name, values in other._dense.items():
+            self._dense[name].extend(values)
+        for name, cells in other._sparse.items():
+            self._sparse[name].update({offset + i: v for i, v in cells.items()})
 
     def table(self) -> pa.Table:
-        return pa.table(
-            {f.name: pa.array(self.columns[f.name], f.type) for f in VERDICT_SCHEMA}, VERDICT_SCHEMA
-        )
+        n = len(self)
+        which = pa.array(self._context_of, pa.int64())
+        columns: dict[str, pa.Array] = {}
+        for position, name in enumerate((*_CONTEXT_STRINGS, "ann_id")):
+            values = pa.array([c[position] for c in self._contexts], VERDICT_SCHEMA.field(name).type)
+            columns[name] = values.take(which)
+        for name in _DENSE:
+            columns[name] = pa.array(self._dense[name], VERDICT_SCHEMA.field(name).type)
+        for name, default in _DEFAULTS.items():
+            cells = self._sparse[name]
+            values = [default] * n
+            for i, value in cells.items():
+                values[i] = value
+            columns[name] = pa.array(values, VERDICT_SCHEMA.field(name).type)
+        return pa.table({f.name: columns[f.name] for f in VERDICT_SCHEMA}, VERDICT_SCHEMA)
 
 
 def empty_verdicts() -> pa.Table:

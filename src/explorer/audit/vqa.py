@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from ..legends import CORINE19
@@ -47,6 +48,7 @@ _SQM = re.compile(r"sqm|m2|m²|square met", re.I)
 _EXACTLY = re.compile(r"\bexactly\b", re.I)
 
 
+@lru_cache(maxsize=1 << 16)
 def _question(text: str) -> str:
     match = _OPTION_START.search(text)
     return text[: match.start()] if match else text
