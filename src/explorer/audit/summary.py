@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..catalog import Catalog
-from .run import audit_folder, chosen_variants, load_verdicts, read_part
+from .run import apply_choice, audit_folder, chosen_variants, load_verdicts, read_part, verdict_parts
 from .verdicts import AGREE, DISPUTE, NOT_EVALUABLE, VERDICT_SCHEMA
 
 GROUPINGS = ("dataset", "source", "split", "category", "class_name", "country", "rule")
@@ -129,14 +129,40 @@ def sample_counts(verdicts: pa.Table | pd.DataFrame) -> pd.DataFrame:
 
 def write_sample_counts(catalog: Catalog) -> pd.DataFrame:
     """``audit/samples.parquet``: every sample of the catalog (zeros when nothing was checked), with lat/lon."""
-    counts = sample_counts(load_verdicts(catalog, primary_only=True))
+    counts = _stored_sample_counts(catalog)
     base = catalog.samples[["sample_id", "split", "lat", "lon", "country"]].copy()
     base.insert(0, "dataset", catalog.name)
-    merged = base.merge(counts.drop(columns=["dataset"]), on="sample_id", how="left")
+    merged = base.merge(counts, on="sample_id", how="left")
     for column in ("agreements", "disputes", "not_evaluable", "checked"):
         merged[column] = merged[column].fillna(0).astype(np.int64)
     merged.to_parquet(audit_folder(catalog) / "samples.parquet", index=False)
     return merged
+
+
+def _stored_sample_counts(catalog: Catalog) -> pd.DataFrame:
+    """``sample_counts`` of the stored verdicts, counted with Arrow part by part (tens of millions of verdicts
+    at full size: never one pandas frame of them all)."""
+    chosen = chosen_variants(catalog)
+    tallies = []
+    for path in verdict_parts(catalog):
+        part = pq.read_table(path, columns=["sample_id", "rule", "variant", "primary", "verdict"])
+        part = apply_choice(part, chosen)
+        part = part.filter(part.column("primary"))
+        tallies.append(
+            part.group_by(["sample_id", "verdict"], use_threads=False).aggregate([([], "count_all")])
+        )
+    total = pa.concat_tables(tallies).group_by(["sample_id", "verdict"], use_threads=False)
+    frame = total.aggregate([("count_all", "sum")]).to_pandas()
+    table = frame.pivot_table(
+        index="sample_id", columns="verdict", values="count_all_sum", aggfunc="sum", fill_value=0
+    ).reindex(columns=[AGREE, DISPUTE, NOT_EVALUABLE], fill_value=0)
+    table = table.astype(np.int64).reset_index()
+    table.columns.name = None
+    table["checked"] = table[AGREE] + table[DISPUTE]
+    table["dispute_rate"] = np.where(
+        table["checked"] > 0, table[DISPUTE] / table["checked"].clip(lower=1), np.nan
+    )
+    return table.rename(columns={DISPUTE: "disputes", AGREE: "agreements", NOT_EVALUABLE: "not_evaluable"})
 
 
 def load_sample_counts(catalog: Catalog) -> pd.DataFrame:
