@@ -38,63 +38,73 @@ def _join(parent: np.ndarray, p: int, q: int) -> None:
 def label_all(index: np.ndarray, eight: bool) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]:
     """(labels, n, class of each component, size of each, boxes (n, 4): row0, row1, col0, col1 exclusive).
 
-    ``index`` holds class indices, negative = unlabelled (never part of a component, label 0).
+    ``index`` holds class indices, negative = unlabelled (never part of a component, label 0). Works on runs
+    (maximal horizontal stretches of one class): land-cover maps have a few per row, so the union-find joins
+    runs that touch in the row above instead of single pixels.
     """
     height, width = index.shape
-    parent = np.arange(height * width, dtype=np.int32)
+    size = height * width
+    run_row = np.empty(size, dtype=np.int64)
+    run_c0 = np.empty(size, dtype=np.int64)
+    run_c1 = np.empty(size, dtype=np.int64)
+    run_cls = np.empty(size, dtype=np.int64)
+    row_start = np.zeros(height + 1, dtype=np.int64)
+    n_runs = 0
     for r in range(height):
-        for c in range(width):
+        row_start[r] = n_runs
+        c = 0
+        while c < width:
             v = index[r, c]
-            if v < 0:
-                continue
-            p = r * width + c
-            if c > 0 and index[r, c - 1] == v:
-                _join(parent, p, p - 1)
-            if r > 0:
-                if index[r - 1, c] == v:
-                    _join(parent, p, p - width)
-                if eight:
-                    if c > 0 and index[r - 1, c - 1] == v:
-                        _join(parent, p, p - width - 1)
-                    if c + 1 < width and index[r - 1, c + 1] == v:
-                        _join(parent, p, p - width + 1)
+            end = c + 1
+            while end < width and index[r, end] == v:
+                end += 1
+            if v >= 0:
+                run_row[n_runs] = r
+                run_c0[n_runs] = c
+                run_c1[n_runs] = end
+                run_cls[n_runs] = v
+                n_runs += 1
+            c = end
+    row_start[height] = n_runs
+    parent = np.arange(n_runs)
+    reach = 1 if eight else 0  # 8-connectivity: runs touching corner to corner join too
+    for r in range(1, height):
+        j, prev_end = row_start[r - 1], row_start[r]
+        for i in range(row_start[r], row_start[r + 1]):
+            lo, hi = run_c0[i] - reach, run_c1[i] + reach
+            while j < prev_end and run_c1[j] <= lo:
+                j += 1
+            k = j
+            while k < prev_end and run_c0[k] < hi:
+                if run_cls[k] == run_cls[i]:
+                    _join(parent, i, k)
+                k += 1
     labels = np.zeros((height, width), dtype=np.int32)
-    label_of_root = np.zeros(height * width, dtype=np.int32)
-    classes = np.empty(height * width, dtype=np.int16)
-    sizes = np.zeros(height * width, dtype=np.int64)
-    row0 = np.empty(height * width, dtype=np.int64)
-    row1 = np.empty(height * width, dtype=np.int64)
-    col0 = np.empty(height * width, dtype=np.int64)
-    col1 = np.empty(height * width, dtype=np.int64)
+    label_of_root = np.zeros(n_runs, dtype=np.int64)
+    classes = np.empty(n_runs, dtype=np.int16)
+    sizes = np.zeros(n_runs, dtype=np.int64)
+    boxes = np.empty((n_runs, 4), dtype=np.int64)
     n = 0
-    for r in range(height):
-        for c in range(width):
-            v = index[r, c]
-            if v < 0:
-                continue
-            root = _root(parent, r * width + c)
-            k = label_of_root[root]
-            if k == 0:  # first pixel of a component in raster order: the next label
-                n += 1
-                k = n
-                label_of_root[root] = k
-                classes[k - 1] = v
-                row0[k - 1] = r
-                col0[k - 1] = c
-                col1[k - 1] = c + 1
-            labels[r, c] = k
-            sizes[k - 1] += 1
-            row1[k - 1] = r + 1  # raster order: the last row seen is the lowest
-            if c < col0[k - 1]:
-                col0[k - 1] = c
-            if c + 1 > col1[k - 1]:
-                col1[k - 1] = c + 1
-    boxes = np.empty((n, 4), dtype=np.int64)
-    boxes[:, 0] = row0[:n]
-    boxes[:, 1] = row1[:n]
-    boxes[:, 2] = col0[:n]
-    boxes[:, 3] = col1[:n]
-    return labels, n, classes[:n].copy(), sizes[:n].copy(), boxes
+    for i in range(n_runs):  # runs are in raster order: a component's first run holds its first pixel
+        root = _root(parent, i)
+        k = label_of_root[root]
+        r, c0, c1 = run_row[i], run_c0[i], run_c1[i]
+        if k == 0:
+            n += 1
+            k = n
+            label_of_root[root] = k
+            classes[k - 1] = run_cls[i]
+            boxes[k - 1, 0] = r
+            boxes[k - 1, 2] = c0
+            boxes[k - 1, 3] = c1
+        labels[r, c0:c1] = k
+        sizes[k - 1] += c1 - c0
+        boxes[k - 1, 1] = r + 1  # raster order: the last row seen is the lowest
+        if c0 < boxes[k - 1, 2]:
+            boxes[k - 1, 2] = c0
+        if c1 > boxes[k - 1, 3]:
+            boxes[k - 1, 3] = c1
+    return labels, n, classes[:n].copy(), sizes[:n].copy(), boxes[:n].copy()
 
 
 @njit(cache=True)
