@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from explorer import catalog, fulltext
-from explorer.fulltext import FullTextError, run_scan, to_fts5
+from explorer.fulltext import FullTextError, parse, run_scan
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +41,7 @@ def _words(text: str) -> list[str]:
 
 def test_build_catalog__writes_the_index_beside_the_catalog(ben):
     assert ben.has_fulltext
-    assert (ben.path / "fulltext" / "texts.sqlite").is_file()
+    assert (ben.path / "fulltext" / "post_text.npy").is_file()
     index = ben.fulltext
     assert index.n_texts > 0
     assert int(index.n_rows.sum()) == len(fulltext.searchable(ben.annotations)[1])
@@ -100,9 +100,9 @@ def test_search__no_match_and_punctuation_are_not_errors(ben):
 
 
 @pytest.mark.parametrize("query", ["", "   ", "!!!", "-forest"])
-def test_to_fts5__nothing_to_search_is_a_clear_error(query):
+def test_parse__nothing_to_search_is_a_clear_error(query):
     with pytest.raises(FullTextError):
-        to_fts5(query)
+        parse(query)
 
 
 def test_index__is_shared_between_threads(ben):
