@@ -158,3 +158,24 @@ def test_dashboard_text_filter__goes_through_the_index_and_regex_still_scans(ben
     )
     with pytest.raises(InvalidQuery):
         search_samples(ben, "!!!", regex=False)
+
+
+def test_tokenise__bytes_path_and_unicode_path_agree_with_the_query_side():
+    import pyarrow as pa
+
+    texts = [
+        "Which classes share a boundary? a) Pastures, b) Inland_waters",
+        "",
+        "...leading and trailing!!",
+        "X2 sentinel-1 10m",
+        "Forêt de conifères près d'Évian",
+        "Café—crème «bio»",
+        "森林和水体 forest",
+        "Ünïcödé ÀND ascii",
+    ]
+    ascii_first = sorted(texts, key=lambda t: not t.isascii())
+    tokens, owner = fulltext._tokenise(pa.array(ascii_first, pa.large_string()))
+    tokens = tokens.to_pylist()
+    for i, text in enumerate(ascii_first):
+        assert [t for t, o in zip(tokens, owner, strict=True) if o == i] == fulltext.normalise_words(text), text
+    assert fulltext.normalise_words("Forêt ÉVIAN") == ["foret", "evian"]
