@@ -475,10 +475,9 @@ def regex_scan(
     progress bar and stop the scan by setting ``cancel``. A bad pattern raises FullTextError before any work.
     """
     started = time.perf_counter()
-    try:
-        pc.match_substring_regex(pa.array([""]), pattern=pattern, ignore_case=ignore_case)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise FullTextError(f"invalid regular expression {pattern!r}: {exc}") from None
+    problem = regex_error(pattern)
+    if problem:
+        raise FullTextError(problem)
     total = annotations.num_rows
     found: list[np.ndarray] = []
     done = hits = 0
@@ -497,6 +496,15 @@ def regex_scan(
         hits += int(rows.size)
         yield ScanProgress(done, total, hits, seconds=time.perf_counter() - started)
     yield ScanProgress(done, total, hits, _unique(found), done=True, seconds=time.perf_counter() - started)
+
+
+def regex_error(pattern: str) -> str:
+    """Why ``pattern`` is not a regular expression the scan can use ("" when it is)."""
+    try:
+        pc.match_substring_regex(pa.array([""]), pattern=pattern, ignore_case=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        return f"invalid regular expression {pattern!r}: {exc}"
+    return ""
 
 
 def _unique(parts: list[np.ndarray]) -> np.ndarray:
