@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -64,7 +65,7 @@ class ExplorerState(param.Parameterized):
     scan_fraction = param.Number(
         default=None, allow_None=True, bounds=(0.0, 1.0), doc="Share of the texts scanned (None: no scan)"
     )
-    scan_chunk_rows = param.Integer(default=500_000, bounds=(1, None), doc="Rows scanned between two updates")
+    scan_chunk_rows = param.Integer(default=200_000, bounds=(1, None), doc="Rows scanned between two updates")
     post = param.Callable(
         default=None,
         doc="Runs a callable on the session's thread; a served dashboard passes one that schedules it on the "
@@ -218,14 +219,17 @@ class ExplorerState(param.Parameterized):
                 ix.remember(pattern, True, found[ix.name])
             self._update_matches()
 
+        every = 0.1 if self.post is not None else 0.0  # served: at most 10 progress updates a second
+
         def work() -> None:
             found: dict[str, np.ndarray] = {}
-            done = 0
+            done, reported = 0, 0.0
             for ix in indexes:
                 last = None
                 for step in ix.catalog.regex_scan(pattern, cancel=cancel, chunk_rows=chunk):
                     last = step
-                    if not (step.done or step.cancelled):
+                    if not (step.done or step.cancelled) and time.monotonic() - reported >= every:
+                        reported = time.monotonic()
                         post(partial(report, min((done + step.rows_done) / total, 1.0)))
                 if last is None or last.cancelled or last.sidx is None:
                     post(partial(end, None))
