@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from explorer import catalog, fulltext
-from explorer.fulltext import FullTextError, run_scan, to_fts5
+from explorer.fulltext import FullTextError, parse, run_scan
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +41,7 @@ def _words(text: str) -> list[str]:
 
 def test_build_catalog__writes_the_index_beside_the_catalog(ben):
     assert ben.has_fulltext
-    assert (ben.path / "fulltext" / "texts.sqlite").is_file()
+    assert (ben.path / "fulltext" / "post_text.npy").is_file()
     index = ben.fulltext
     assert index.n_texts > 0
     assert int(index.n_rows.sum()) == len(fulltext.searchable(ben.annotations)[1])
@@ -100,9 +100,9 @@ def test_search__no_match_and_punctuation_are_not_errors(ben):
 
 
 @pytest.mark.parametrize("query", ["", "   ", "!!!", "-forest"])
-def test_to_fts5__nothing_to_search_is_a_clear_error(query):
+def test_parse__nothing_to_search_is_a_clear_error(query):
     with pytest.raises(FullTextError):
-        to_fts5(query)
+        parse(query)
 
 
 def test_index__is_shared_between_threads(ben):
@@ -158,3 +158,24 @@ def test_dashboard_text_filter__goes_through_the_index_and_regex_still_scans(ben
     )
     with pytest.raises(InvalidQuery):
         search_samples(ben, "!!!", regex=False)
+
+
+def test_tokenise__bytes_path_and_unicode_path_agree_with_the_query_side():
+    import pyarrow as pa
+
+    texts = [
+        "Which classes share a boundary? a) Pastures, b) Inland_waters",
+        "",
+        "...leading and trailing!!",
+        "X2 sentinel-1 10m",
+        "Forêt de conifères près d'Évian",
+        "Café—crème «bio»",
+        "森林和水体 forest",
+        "Ünïcödé ÀND ascii",
+    ]
+    ascii_first = sorted(texts, key=lambda t: not t.isascii())
+    tokens, owner = fulltext._tokenise(pa.array(ascii_first, pa.large_string()))
+    tokens = tokens.to_pylist()
+    for i, text in enumerate(ascii_first):
+        assert [t for t, o in zip(tokens, owner, strict=True) if o == i] == fulltext.normalise_words(text), text
+    assert fulltext.normalise_words("Forêt ÉVIAN") == ["foret", "evian"]

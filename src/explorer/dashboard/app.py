@@ -310,9 +310,22 @@ def read_after_indicator(read: Callable[[], None]) -> None:
     doc.add_next_tick_callback(read)
 
 
+def session_poster() -> Callable[[Callable[[], None]], None] | None:
+    """In a server session, a function that runs a callable on the session's event loop (safe from a worker
+    thread: the regex scan reports its progress through it); elsewhere None (work runs at once)."""
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None:
+        return None
+
+    def post(call: Callable[[], None]) -> None:
+        doc.add_next_tick_callback(call)
+
+    return post
+
+
 def build_dashboard(catalogs: Sequence[Catalog], problems: Sequence[str] = ()) -> Dashboard:
     """A new dashboard (new state, new widgets) over shared catalogs; syncs with the URL under a server."""
-    state = ExplorerState(list(catalogs), defer=read_after_indicator)
+    state = ExplorerState(list(catalogs), defer=read_after_indicator, post=session_poster())
     dashboard = Dashboard(state=state, problems=list(problems))
     dashboard.sync_url()
     return dashboard

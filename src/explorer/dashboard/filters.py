@@ -48,6 +48,18 @@ class FilterPanel(View):
         self.clear_box.on_click(lambda _: setattr(s, "bounds", None))
         self.clear = pn.widgets.Button(label="Clear filters", color="light", sizing_mode="stretch_width")
         self.clear.on_click(lambda _: s.clear_filters())
+        scanning = s.param.scan_fraction.rx.is_not(None)
+        self.scan_progress = pn.indicators.Progress(
+            value=s.param.scan_fraction.rx().rx.pipe(lambda f: int(round((f or 0.0) * 100))),
+            max=100,
+            visible=scanning,
+            sizing_mode="stretch_width",
+            css_classes=["eo-scan-progress"],
+        )
+        self.cancel_scan = pn.widgets.Button(
+            label="Cancel scan", visible=scanning, sizing_mode="stretch_width", css_classes=["eo-scan-cancel"]
+        )
+        self.cancel_scan.on_click(lambda _: s.cancel_scan())
 
     def _on_result_selected(self, event: param.parameterized.Event) -> None:
         rows = event.new
@@ -64,6 +76,28 @@ class FilterPanel(View):
         more = f" (list shows the first {shown:,})" if shown < s.count else ""
         box = " inside the box" if s.bounds else ""
         return f'<div class="eo-count"><b>{s.count:,}</b> matching samples{box}{more}</div>'
+
+    def scan_html(self, fraction: float | None) -> str:
+        if fraction is None:
+            return ""
+        return (
+            f'<div class="eo-scan">Scanning every text for the regular expression: <b>{fraction:.0%}</b> '
+            "(the previous matches stay shown until it ends)</div>"
+        )
+
+    def ranked_html(self, ranked: Any) -> str:
+        """The best-matching texts of a word query; texts are escaped (captions are text, never HTML)."""
+        if ranked is None or not len(ranked):
+            return ""
+        items = "".join(
+            f'<li><span class="eo-score">{row.score:.2f}</span> {html.escape(_shorten(str(row.text)))} '
+            f'<span class="eo-carriers">({row.samples:,} samples, {html.escape(str(row.dataset))})</span></li>'
+            for row in ranked.head(10).itertuples()
+        )
+        return (
+            '<div class="eo-ranked"><b>Best-matching texts</b> (BM25, over all texts of the dataset)'
+            f"<ol>{items}</ol></div>"
+        )
 
     def __panel__(self) -> pn.viewable.Viewable:
         s = self.state
@@ -93,7 +127,15 @@ class FilterPanel(View):
                 css_classes=["eo-query-error"],
                 sizing_mode="stretch_width",
             ),
+            self.scan_progress,
+            html_pane(pn.bind(self.scan_html, s.param.scan_fraction), sizing_mode="stretch_width"),
+            self.cancel_scan,
             pn.Row(self.previous, self.next, self.random),
             self.results,
+            html_pane(pn.bind(self.ranked_html, s.param.ranked), sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

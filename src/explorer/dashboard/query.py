@@ -56,6 +56,7 @@ class CatalogIndex:
     label_owner: np.ndarray  # sidx of each pair
     sample_ids: np.ndarray  # object array of sample ids
     _search_cache: OrderedDict[tuple[str, bool], np.ndarray] = field(default_factory=OrderedDict)
+    _text_cache: OrderedDict[str, Any] = field(default_factory=OrderedDict)  # query -> fulltext.SearchResult
 
     @property
     def name(self) -> str:
@@ -142,11 +143,71 @@ class CatalogIndex:
         if key in self._search_cache:
             self._search_cache.move_to_end(key)
             return self._search_cache[key]
-        result = search_samples(self.catalog, query, regex)
-        self._search_cache[key] = result
+        if not regex and self.catalog.has_fulltext:
+            result = self.full_text(query).sidx
+        else:
+            result = search_samples(self.catalog, query, regex)
+        self.remember(query, regex, result)
+        return result
+
+    def remember(self, query: str, regex: bool, sidx: np.ndarray) -> None:
+        """Keep what a search found (the regex scan of a session runs outside ``search``)."""
+        self._search_cache[(query, regex)] = sidx
         while len(self._search_cache) > 16:
             self._search_cache.popitem(last=False)
+
+    def knows(self, query: str, regex: bool) -> bool:
+        return (query, regex) in self._search_cache
+
+    def full_text(self, query: str) -> Any:
+        """The full-text index's answer (samples and the best texts, one pass), cached per query."""
+        from ..fulltext import FullTextError
+
+        if query in self._text_cache:
+            self._text_cache.move_to_end(query)
+            return self._text_cache[query]
+        try:
+            result = self.catalog.fulltext.search(query, limit=RANKED_LIMIT)
+        except FullTextError as error:
+            raise InvalidQuery(str(error)) from None
+        self._text_cache[query] = result
+        while len(self._text_cache) > 16:
+            self._text_cache.popitem(last=False)
         return result
+
+
+RANKED_LIMIT = 20
+
+
+def ranked_texts(indexes: list[CatalogIndex], filters: Filters) -> pd.DataFrame | None:
+    """The best-matching distinct texts of a word query (BM25, best first) over the chosen datasets' full-text
+    indexes; None for no query, a regular expression, or no index (the list is then not shown)."""
+    query = filters.query.strip()
+    if not query or filters.regex:
+        return None
+    frames = []
+    for ix in indexes:
+        if filters.dataset not in (ALL, ix.name) or not ix.catalog.has_fulltext:
+            continue
+        try:
+            ranked = ix.full_text(query).ranked
+        except InvalidQuery:
+            return None
+        frames.append(ranked.assign(dataset=ix.name))
+    if not frames:
+        return None
+    frame = pd.concat(frames, ignore_index=True).sort_values("score", ascending=False, kind="stable")
+    return frame.head(RANKED_LIMIT).reset_index(drop=True)
+
+
+def needs_scan(indexes: list[CatalogIndex], filters: Filters) -> list[CatalogIndex]:
+    """Indexes a regular-expression filter must scan (not cached); a bad pattern needs none: ``match`` says so."""
+    from ..fulltext import regex_error
+
+    query = filters.query.strip()
+    if not filters.regex or not query or regex_error(query):
+        return []
+    return [ix for ix in indexes if filters.dataset in (ALL, ix.name) and not ix.knows(query, True)]
 
 
 def search_annotations(annotations: pa.Table, query: str, regex: bool) -> np.ndarray:

@@ -7,7 +7,10 @@ and the benchmarks. Catalogs are shared read-only between sessions; everything e
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -56,6 +59,18 @@ class ExplorerState(param.Parameterized):
     count = param.Integer(default=0, doc="How many samples match the filters")
     message = param.String(default="", doc="Why the filters match nothing (invalid regex, ...)")
     results = param.DataFrame(default=None, doc="The first matches, for the result list")
+    ranked = param.DataFrame(default=None, doc="Best-matching texts of a word query (BM25), or None")
+    # A regular expression is the slow path: every text is scanned, chunk by chunk, while the previous
+    # matches stay shown; cancelling restores the previous query.
+    scan_fraction = param.Number(
+        default=None, allow_None=True, bounds=(0.0, 1.0), doc="Share of the texts scanned (None: no scan)"
+    )
+    scan_chunk_rows = param.Integer(default=200_000, bounds=(1, None), doc="Rows scanned between two updates")
+    post = param.Callable(
+        default=None,
+        doc="Runs a callable on the session's thread; a served dashboard passes one that schedules it on the "
+        "event loop and the scan then runs in a thread of its own (none: the scan runs at once, in the caller)",
+    )
 
     # --- map colouring ------------------------------------------------------------------------------------
     color_by: param.Selector[Any] = param.Selector(
@@ -125,6 +140,8 @@ class ExplorerState(param.Parameterized):
         self.catalogs: dict[str, Catalog] = {c.name: c for c in catalogs}
         self._optical_memo: tuple[Any, imagery.Rendered] | None = None
         self.indexes = [dq.index_of(c) for c in catalogs]
+        self._scan: threading.Event | None = None  # set = cancel the running regex scan
+        self._shown = Filters()  # the filters whose matches are shown
         super().__init__(**params)
         self.param.dataset.objects = [ALL, *self.catalogs]
         self._update_matches()
@@ -156,14 +173,80 @@ class ExplorerState(param.Parameterized):
 
     @param.depends("dataset", "split", "country", "label", "query", "regex", "bounds", watch=True)
     def _update_matches(self) -> None:
-        matches = dq.match(self.indexes, self.filters)
+        filters = self.filters
+        if self._scan is not None:
+            self._scan.set()  # superseded by these filters
+            self._scan = None
+        to_scan = dq.needs_scan(self.indexes, filters)
+        if to_scan:
+            self._start_scan(filters, to_scan)
+            return
+        self.scan_fraction = None
+        matches = dq.match(self.indexes, filters)
+        self._shown = filters
         self.param.update(
             matches=matches,
             count=matches.count,
             message=matches.message,
             results=dq.results_frame(self.indexes, matches),
+            ranked=dq.ranked_texts(self.indexes, filters),
         )
         self._update_map_frame()
+
+    def _start_scan(self, filters: Filters, indexes: list[dq.CatalogIndex]) -> None:
+        """Scan ``indexes`` for the regular expression chunk by chunk, reporting ``scan_fraction``; at the end
+        show the matches, on ``cancel_scan`` go back to the previous query."""
+        cancel = threading.Event()
+        self._scan = cancel
+        self.scan_fraction = 0.0
+        pattern, chunk = filters.query.strip(), self.scan_chunk_rows
+        total = sum(ix.catalog.annotations.num_rows for ix in indexes) or 1
+        post: Callable[[Callable[[], None]], None] = self.post or (lambda call: call())
+
+        def report(fraction: float) -> None:
+            if self._scan is cancel:
+                self.scan_fraction = fraction
+
+        def end(found: dict[str, np.ndarray] | None) -> None:
+            if self._scan is not cancel:
+                return  # superseded meanwhile
+            self._scan = None
+            self.scan_fraction = None
+            if found is None:  # cancelled: the previous filter stays
+                self.param.update(query=self._shown.query, regex=self._shown.regex)
+                return
+            for ix in indexes:
+                ix.remember(pattern, True, found[ix.name])
+            self._update_matches()
+
+        every = 0.1 if self.post is not None else 0.0  # served: at most 10 progress updates a second
+
+        def work() -> None:
+            found: dict[str, np.ndarray] = {}
+            done, reported = 0, 0.0
+            for ix in indexes:
+                last = None
+                for step in ix.catalog.regex_scan(pattern, cancel=cancel, chunk_rows=chunk):
+                    last = step
+                    if not (step.done or step.cancelled) and time.monotonic() - reported >= every:
+                        reported = time.monotonic()
+                        post(partial(report, min((done + step.rows_done) / total, 1.0)))
+                if last is None or last.cancelled or last.sidx is None:
+                    post(partial(end, None))
+                    return
+                found[ix.name] = last.sidx
+                done += ix.catalog.annotations.num_rows
+            post(partial(end, found))
+
+        if self.post is None:
+            work()
+        else:
+            threading.Thread(target=work, name="eo-regex-scan", daemon=True).start()
+
+    def cancel_scan(self) -> None:
+        """Stop a running regular-expression scan; the previous filter stays."""
+        if self._scan is not None:
+            self._scan.set()
 
     @param.depends("color_by", "color_class", watch=True)
     def _update_map_frame(self) -> None:
