@@ -35,3 +35,74 @@ def test_server_hook__opens_catalogs_and_warms_a_session_before_any_visitor(
     assert [c.name for c in catalogs] == ["chatearthnet-demo", "bigearthnet-demo"] and problems == []
     assert len(warmed) == 1  # one whole session was built (and destroyed) from app/main.py
     assert "ready in" in caplog.text and "2 datasets" in caplog.text  # the console says when the wait is over
+
+
+def _broken_copies(good: Any, base: Any) -> dict[str, str]:
+    """Copies of a demo catalog, each broken in its own way: name -> catalog folder."""
+    import json
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from explorer import startup_cache
+
+    broken = {}
+    for name in ("broken-corrupt", "broken-version", "broken-unreadable", "broken-columns"):
+        folder = base / name
+        shutil.copytree(good.path, folder)
+        shutil.rmtree(folder / startup_cache.FOLDER, ignore_errors=True)  # nothing cached from the good one
+        meta = json.loads((folder / "catalog.json").read_text())
+        meta["name"] = name
+        if name == "broken-version":
+            meta["version"] = 1
+        (folder / "catalog.json").write_text(json.dumps(meta))
+        samples = folder / "samples.parquet"
+        if name == "broken-corrupt":
+            samples.write_bytes(b"PAR1" + b"\x00garbage" * 50)
+        elif name == "broken-unreadable":
+            samples.unlink()
+            samples.symlink_to(samples.name)  # a link to itself: unreadable, even for root
+        elif name == "broken-columns":
+            pq.write_table(
+                pa.table({"sample_id": pq.read_table(good.path / "samples.parquet")["sample_id"]}), samples
+            )
+        broken[name] = str(folder)
+    return broken
+
+
+def test_open_catalogs__broken_registered_catalogs_reported_and_the_others_shown(
+    demo: Demo, demo_catalogs: list[Any], tmp_path: Any, monkeypatch: Any
+) -> None:
+    import json
+
+    from explorer import registry
+
+    monkeypatch.setenv("EO_EXPLORER_REGISTRY", str(tmp_path / "registry.json"))
+    broken = _broken_copies(demo_catalogs[1], tmp_path)
+    entries = [
+        {"name": c.name, "path": str(c.path), "root": str(c.root), "format": c.format} for c in demo_catalogs
+    ]
+    entries += [
+        {"name": n, "path": p, "root": str(demo_catalogs[1].root), "format": "x"} for n, p in broken.items()
+    ]
+    registry.registry_path().write_text(json.dumps({"catalogs": entries}))
+    resources.forget(("opened", ()))
+    try:
+        catalogs, problems = app.open_catalogs()
+        assert [c.name for c in catalogs] == ["chatearthnet-demo", "bigearthnet-demo"]
+        assert len(problems) == 4
+        by_name = {name: next(p for p in problems if f"Catalog {name} (" in p) for name in broken}
+        assert "Parquet" in by_name["broken-corrupt"] or "parquet" in by_name["broken-corrupt"]
+        assert "catalog version 1 is not" in by_name["broken-version"]
+        assert "samples.parquet" in by_name["broken-unreadable"]
+        assert "KeyError" in by_name["broken-columns"]
+        assert all("eo-explorer unregister" in p and "The other datasets work" in p for p in problems)
+        dashboard = app.build_dashboard(catalogs, problems)
+        alert = next(item for item in dashboard.main() if getattr(item, "alert_type", "") == "danger")
+        assert all(f"Catalog {name} (" in alert.object for name in broken)
+        assert dashboard.state.count == sum(len(c.samples) for c in demo_catalogs)  # the others work
+        dashboard.state.dataset = "bigearthnet-demo"
+        assert dashboard.state.count == len(demo_catalogs[1].samples)
+    finally:
+        resources.forget(("opened", ()))

@@ -168,3 +168,42 @@ def test_open_sample__band_options_and_layers_arrive_in_one_redraw(state: Explor
     state.open_sample("bigearthnet-demo", ben)
     assert len(redraws) == 1
     assert state.param.red.objects == imagery.band_names(state.layers["s2"])
+
+
+def test_subset__filter_offered_only_with_subsets_and_restricts_the_selection(
+    demo: Demo, demo_catalogs: list[Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import explorer
+    from explorer.dashboard.url import restore, url_items
+    from tests.data import rs5m
+
+    plain = ExplorerState(demo_catalogs)
+    assert not plain.has_subsets and plain.param.subset.objects == ["All"]
+
+    rs5m_catalog = explorer.open(rs5m.make(tmp_path_factory.mktemp("rs5m-dashboard")))
+    state = ExplorerState([*demo_catalogs, rs5m_catalog])
+    assert state.has_subsets
+    assert state.param.subset.objects == ["All", "ben", "cc3m", "fmow", "millionaid", "yfcc"]
+    everything = state.count
+    state.subset = "fmow"
+    assert state.count == 1 and len(state.map_frame) == 1
+    assert state.results[["dataset", "sample_id"]].values.tolist() == [
+        [rs5m_catalog.name, "fmow_stadium_211_3_msrgb"]
+    ]
+    state.param.update(subset="ben", query="farmland")  # combines with the other filters
+    assert state.results["sample_id"].tolist() == ["ben_12345"]
+    state.query = "harbour"
+    assert state.count == 0
+    from types import SimpleNamespace
+
+    views = SimpleNamespace(view=SimpleNamespace(objects=["explore"]))
+    dashboard = SimpleNamespace(state=state, view="explore", param=views)  # what url.py reads of the app
+    assert ("subset", "ben") in url_items(dashboard)
+    state.clear_filters()
+    assert state.subset == "All" and state.count == everything
+    restore(dashboard, {"subset": "cc3m"})
+    assert state.subset == "cc3m" and state.results["sample_id"].tolist() == ["cc3m_0001234"]
+    restore(dashboard, {"subset": "<x>"})
+    assert state.subset == "cc3m"  # an unknown value from a URL is ignored
+    state.dataset = "bigearthnet-demo"  # no subsets there: the filter goes back to All
+    assert state.subset == "All" and state.param.subset.objects == ["All"]

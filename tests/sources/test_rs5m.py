@@ -115,3 +115,36 @@ def test_annotations__each_shard_read_once(root: Path, tmp_path: Path) -> None:
     texts = [r for b in source.annotation_batches() for r in b.to_pylist()]
     assert [t["output"] for t in texts[:3]] == [caption for _, caption in data.RS3]
     assert len(texts) == 5 and source.annotation_count_hint() == 5
+
+
+@pytest.mark.parametrize("fmt", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT, tarfile.USTAR_FORMAT])
+def test_shard_headers__long_names_in_every_tar_format_and_directories_skipped(
+    tmp_path: Path, fmt: int
+) -> None:
+    shard = tmp_path / "rs3-train-0000.tar"
+    key = "deep/" * 25 + "000000007"  # 134 characters: a GNU long name, a pax path, or a ustar prefix
+    with tarfile.open(shard, "w", format=fmt) as tar:
+        folder = tarfile.TarInfo("folder")
+        folder.type = tarfile.DIRTYPE
+        tar.addfile(folder)
+        for ext, payload in (
+            ("img_content", b"\xff\xd8 jpeg"),
+            ("img_name", b"ben_7.jpg"),
+            ("caption", b"x"),
+        ):
+            info = tarfile.TarInfo(f"{key}.{ext}")
+            info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload))
+    (sample,) = [s for s in shard_samples(shard) if s.offset >= 0]
+    assert (sample.key, sample.name, sample.caption) == ("000000007", "ben_7.jpg", "x")
+    assert shard.read_bytes()[sample.offset : sample.offset + sample.size] == b"\xff\xd8 jpeg"
+
+
+def test_damaged_header__bad_checksum_named_with_its_offset(root: Path, tmp_path: Path) -> None:
+    data = bytearray((root / "train" / "rs3-train-0000.tar").read_bytes())
+    second = next(iter(shard_samples(root / "train" / "rs3-train-0000.tar")))
+    at = -(-(second.offset + second.size) // 512) * 512  # the header after the first image
+    data[at + 5] ^= 0x20  # one flipped bit in a member name
+    (tmp_path / "rs3-train-0000.tar").write_bytes(bytes(data))
+    with pytest.raises(CorruptFileError, match=rf"bad checksum at byte {at:,}"):
+        list(shard_samples(tmp_path / "rs3-train-0000.tar"))

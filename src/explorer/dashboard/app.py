@@ -13,6 +13,7 @@ import panel as pn
 import param
 
 from .. import catalog as catalog_module
+from .. import registry
 from ..catalog import Catalog
 from ..errors import ExplorerError
 from . import query
@@ -35,7 +36,9 @@ TITLE = "EO Image-Text Explorer"
 def open_catalogs(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
     """Catalogs for the given dataset/catalog folders (or every registered one), opened once per process.
 
-    A folder that cannot be opened is reported (second element) instead of keeping the others from showing.
+    No catalog, however odd, takes the page down: one that cannot be opened or indexed (missing, corrupt or
+    unreadable files, an old version, columns the views cannot use) is left out and reported (second element:
+    which catalog, why, and what to do), and the others are shown.
     """
     key = tuple(str(p) for p in paths)
 
@@ -46,15 +49,48 @@ def open_catalogs(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
             for path in key:
                 try:
                     catalogs.append(catalog_module.open_catalog(path))
-                except (ExplorerError, OSError, ValueError) as error:
-                    problems.append(f"{path}: {error}")
+                except Exception as error:  # noqa: BLE001 (any failure of one folder is reported, not raised)
+                    problems.append(unshowable(path, path, error))
         else:
-            catalogs = catalog_module.open_registered()
+            try:
+                entries = registry.load()
+            except ExplorerError as error:  # a damaged registry file: say so, open the demo
+                entries, problems = [], [f"{error}. The built-in demo is shown instead."]
+            for entry in entries:
+                name, path = str(entry.get("name", "?")), str(entry.get("path", "?"))
+                try:
+                    catalogs.append(Catalog(path))
+                except Exception as error:  # noqa: BLE001
+                    problems.append(unshowable(name, path, error, registered=True))
+            if not catalogs:
+                catalogs = catalog_module.open_registered()  # nothing usable registered: the built-in demo
         catalogs = catalog_module.distinct_names(catalogs)  # two folders, one dataset name
-        query.warm_up([query.index_of(cat) for cat in catalogs])
-        return catalogs, problems
+        shown = []
+        for catalog in catalogs:
+            try:
+                query.index_of(catalog)  # what every view filters on: a catalog it fails on cannot be shown
+            except Exception as error:  # noqa: BLE001
+                problems.append(unshowable(catalog.name, str(catalog.path), error, registered=not key))
+                continue
+            shown.append(catalog)
+        query.warm_up([query.index_of(cat) for cat in shown])
+        return shown, problems
 
     return shared(("opened", key), open_all)
+
+
+def unshowable(name: str, path: str, error: BaseException, registered: bool = False) -> str:
+    """One line for the page: which catalog cannot be shown, why, and what to do about it."""
+    reason = str(error).strip() or type(error).__name__
+    if not isinstance(error, ExplorerError):
+        reason = f"{type(error).__name__}: {reason}"
+    remedy = (
+        f"rebuild it with `eo-explorer index DATASET_FOLDER`, or remove it with `eo-explorer unregister {name}`"
+        if registered
+        else "rebuild it with `eo-explorer index DATASET_FOLDER` (or pass the dataset folder instead)"
+    )
+    where = name if name == path else f"{name} ({path})"
+    return f"Catalog {where} cannot be shown: {reason}. To fix: {remedy}. The other datasets work."
 
 
 class UrlWriter(pn.custom.JSComponent):

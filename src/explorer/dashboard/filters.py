@@ -105,6 +105,13 @@ class FilterPanel(View):
             pn.widgets.Select.from_param(s.param.dataset, label="Dataset", sizing_mode="stretch_width"),
             pn.widgets.Select.from_param(s.param.split, sizing_mode="stretch_width"),
             pn.widgets.Select.from_param(s.param.country, sizing_mode="stretch_width"),
+            pn.widgets.Select.from_param(
+                s.param.subset,
+                label="Subset (source)",
+                visible=s.has_subsets,
+                sizing_mode="stretch_width",
+                css_classes=["eo-subset"],
+            ),
             pn.widgets.Select.from_param(s.param.label, label="Class", sizing_mode="stretch_width"),
             pn.widgets.TextInput.from_param(
                 s.param.query,

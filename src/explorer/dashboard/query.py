@@ -23,7 +23,7 @@ from ..model import KIND_CAPTION
 from ..palette import dataset_color
 from .resources import shared
 
-_INDEX_CACHE_VERSION = 1  # bump when CatalogIndex's arrays change meaning
+_INDEX_CACHE_VERSION = 2  # 2: subset; bump when CatalogIndex's arrays change meaning
 EARTH_RADIUS = 6378137.0
 MAX_MERCATOR_LAT = 85.05112878
 ALL = "All"
@@ -51,6 +51,7 @@ class CatalogIndex:
     y: np.ndarray
     split: pd.Categorical
     country: pd.Categorical
+    subset: pd.Categorical  # the source a sample comes from (RS5M ben / fmow / ..., SkyScript's sensor, ...)
     label_names: list[str]
     label_codes: np.ndarray  # flattened label code per (sample, label) pair
     label_owner: np.ndarray  # sidx of each pair
@@ -84,6 +85,8 @@ class CatalogIndex:
             "split_names": pa.array([str(c) for c in self.split.categories], pa.string()),
             "country_codes": pa.array(np.asarray(self.country.codes, dtype=np.int32)),
             "country_names": pa.array([str(c) for c in self.country.categories], pa.string()),
+            "subset_codes": pa.array(np.asarray(self.subset.codes, dtype=np.int32)),
+            "subset_names": pa.array([str(c) for c in self.subset.categories], pa.string()),
             "label_names": pa.array(self.label_names, pa.string()),
             "label_codes": pa.array(self.label_codes),
             "label_owner": pa.array(self.label_owner),
@@ -103,6 +106,7 @@ class CatalogIndex:
             y=a["y"].to_numpy(zero_copy_only=False),
             split=categorical("split"),
             country=categorical("country"),
+            subset=categorical("subset"),
             label_names=[str(n) for n in a["label_names"].to_pylist()],
             label_codes=a["label_codes"].to_numpy(zero_copy_only=False),
             label_owner=a["label_owner"].to_numpy(zero_copy_only=False),
@@ -123,6 +127,9 @@ class CatalogIndex:
             y=y,
             split=pd.Categorical(samples["split"].astype(object)),
             country=pd.Categorical(samples["country"].astype(object)),
+            subset=pd.Categorical(
+                samples["subset"].astype(object) if "subset" in samples else [None] * len(x)
+            ),
             label_names=[str(n) for n in names],
             label_codes=codes.astype(np.int32),
             label_owner=owner,
@@ -256,6 +263,7 @@ class Filters:
     query: str = ""
     regex: bool = False
     bounds: tuple[float, float, float, float] | None = None  # Web-Mercator box (x0, y0, x1, y1)
+    subset: str = ALL
 
 
 @dataclass
@@ -299,6 +307,8 @@ def match(indexes: list[CatalogIndex], filters: Filters) -> Matches:
             mask &= np.asarray(ix.split == filters.split)
         if filters.country != ALL:
             mask &= np.asarray(ix.country == filters.country)
+        if filters.subset != ALL:
+            mask &= np.asarray(ix.subset == filters.subset)
         if filters.label != ALL:
             mask &= ix.has_label(filters.label)
         if filters.bounds is not None:
@@ -327,12 +337,13 @@ def match(indexes: list[CatalogIndex], filters: Filters) -> Matches:
 
 
 def options(indexes: list[CatalogIndex], dataset: str = ALL) -> dict[str, list[str]]:
-    """Values offered by the split/country/class filters (of one dataset, or of all)."""
+    """Values offered by the split/country/subset/class filters (of one dataset, or of all)."""
     chosen = [ix for ix in indexes if dataset in (ALL, ix.name)]
     splits = sorted({str(s) for ix in chosen for s in ix.split.categories})
     countries = sorted({str(c) for ix in chosen for c in ix.country.categories})
+    subsets = sorted({str(c) for ix in chosen for c in ix.subset.categories})
     labels = sorted({name for ix in chosen for name in ix.label_names})
-    return {"split": splits, "country": countries, "label": labels}
+    return {"split": splits, "country": countries, "subset": subsets, "label": labels}
 
 
 def category_values(cat: pd.Categorical, rows: np.ndarray) -> np.ndarray:

@@ -41,6 +41,9 @@ class ExplorerState(param.Parameterized):
         default=ALL, objects=[ALL], doc="Split shown (train, validation, ...)"
     )
     country: param.Selector[Any] = param.Selector(default=ALL, objects=[ALL], doc="Country of the samples")
+    subset: param.Selector[Any] = param.Selector(
+        default=ALL, objects=[ALL], doc="Source the samples come from (RS5M ben / fmow / ..., image source)"
+    )
     label: param.Selector[Any] = param.Selector(
         default=ALL, objects=[ALL], label="Class", doc="Samples carrying this land-cover label"
     )
@@ -144,6 +147,7 @@ class ExplorerState(param.Parameterized):
         self._shown = Filters()  # the filters whose matches are shown
         super().__init__(**params)
         self.param.dataset.objects = [ALL, *self.catalogs]
+        self.has_subsets = bool(dq.options(self.indexes)["subset"])  # the subset filter is shown only then
         self._update_matches()
         self._refresh_options()
         self._rng = random.Random()
@@ -155,13 +159,15 @@ class ExplorerState(param.Parameterized):
         if self.bounds is not None:
             x0, y0, x1, y1 = (float(v) for v in self.bounds)
             bounds = (x0, y0, x1, y1)
-        return Filters(self.dataset, self.split, self.country, self.label, self.query, self.regex, bounds)
+        return Filters(
+            self.dataset, self.split, self.country, self.label, self.query, self.regex, bounds, self.subset
+        )
 
     @param.depends("dataset", watch=True)
     def _refresh_options(self) -> None:
         opts = dq.options(self.indexes, self.dataset)
         updates: dict[str, Any] = {}
-        for name in ("split", "country", "label"):
+        for name in ("split", "country", "subset", "label"):
             self.param[name].objects = [ALL, *opts[name]]
             if getattr(self, name) not in self.param[name].objects:
                 updates[name] = ALL
@@ -171,7 +177,7 @@ class ExplorerState(param.Parameterized):
         if updates:
             self.param.update(updates)
 
-    @param.depends("dataset", "split", "country", "label", "query", "regex", "bounds", watch=True)
+    @param.depends("dataset", "split", "country", "subset", "label", "query", "regex", "bounds", watch=True)
     def _update_matches(self) -> None:
         filters = self.filters
         if self._scan is not None:
@@ -258,7 +264,9 @@ class ExplorerState(param.Parameterized):
         )
 
     def clear_filters(self) -> None:
-        self.param.update(dataset=ALL, split=ALL, country=ALL, label=ALL, query="", regex=False, bounds=None)
+        self.param.update(
+            dataset=ALL, split=ALL, country=ALL, subset=ALL, label=ALL, query="", regex=False, bounds=None
+        )
 
     # --- opening samples ----------------------------------------------------------------------------------
     def open_sample(self, dataset: str, sample_id: str) -> None:

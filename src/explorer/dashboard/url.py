@@ -18,12 +18,13 @@ FILTER_PARAMETERS = {
     "dataset": "in",
     "split": "split",
     "country": "country",
+    "subset": "subset",
     "label": "label",
     "query": "q",
     "regex": "regex",
     "bounds": "bounds",
 }
-SELECTORS = ("split", "country", "label")
+SELECTORS = ("split", "country", "subset", "label")
 
 __all__ = ["FILTER_PARAMETERS", "URL_PARAMETERS", "restore", "url_items"]
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import re
-import tarfile
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -56,6 +55,7 @@ from ..model import (
 from . import register
 from ._io import list_column, rgb_layer
 from ._stream import csv_batches, csv_header
+from ._tar import tar_members
 from .base import DatasetSource
 from .facts import describe_facts
 
@@ -84,71 +84,72 @@ class ShardSample:
     size: int = 0
 
 
-def shard_samples(path: Path) -> Iterator[ShardSample]:
-    """The samples of one shard in order, reading headers and small members only (never the image bytes)."""
-    size = path.stat().st_size
+@dataclass
+class ShardColumns:
+    """One shard's samples as columns: what the samples and annotation passes need, image bytes left out."""
+
+    keys: list[str]
+    names: list[str | None]
+    captions: list[str | None]
+    offsets: list[int]  # -1: the sample has no image member
+    sizes: list[int]
+
+
+def shard_columns(path: Path) -> ShardColumns:
+    """Group a shard's members into samples by key (``<key>.<ext>``, consecutive, as WebDataset writes them),
+    reading only the small name and caption members."""
+    members = tar_members(path, SHARD_EXPECTED)
+    keys: list[str] = []
+    names: list[str | None] = []
+    captions: list[str | None] = []
+    offsets: list[int] = []
+    sizes: list[int] = []
+    current = None
     try:
-        tar = tarfile.open(path, mode="r:")  # noqa: SIM115 (closed by the ``with tar`` below)
-    except tarfile.TarError as exc:
-        raise CorruptFileError(path, SHARD_EXPECTED, f"not a tar archive ({exc})") from exc
-    with tar:
-        current: ShardSample | None = None
-        while True:
-            where = tar.offset
-            try:
-                member = tar.next()
-            except tarfile.TarError as exc:
-                raise CorruptFileError(path, SHARD_EXPECTED, f"{exc} at byte {where:,}") from exc
-            if member is None:
-                break
-            tar.members.clear()  # type: ignore[attr-defined]  # tarfile caches every header; ~100k per shard
-            if not member.isfile():
-                continue
-            if member.offset_data + member.size > size:
-                raise CorruptFileError(
-                    path,
-                    SHARD_EXPECTED,
-                    f"member {member.name!r} at byte {member.offset:,} runs past the end of the file "
-                    f"({size:,} bytes): the shard looks truncated",
-                )
-            base = member.name.rsplit("/", 1)[-1]
-            key, _, ext = base.partition(".")
+        for index, member in enumerate(members.names):
+            key, _, ext = member.rpartition("/")[2].partition(".")
             role = ROLES.get(ext)
             if role is None:
                 continue
-            if current is None or current.key != key:
-                if current is not None:
-                    yield current
-                current = ShardSample(key)
+            if key != current:
+                current = key
+                keys.append(key)
+                names.append(None)
+                captions.append(None)
+                offsets.append(-1)
+                sizes.append(0)
             if role == "image":
-                current.offset, current.size = member.offset_data, member.size
+                offsets[-1], sizes[-1] = members.offsets[index], members.sizes[index]
+            elif role == "name":
+                names[-1] = members.read(index).decode("utf-8", errors="replace").strip()
             else:
-                handle = tar.extractfile(member)
-                text = handle.read().decode("utf-8", errors="replace") if handle is not None else ""
-                if role == "name":
-                    current.name = text.strip()
-                else:
-                    current.caption = text
-        if current is not None:
-            yield current
-        if size - tar.offset < 2 * tarfile.BLOCKSIZE:  # a cut-off header or no end-of-archive blocks
-            raise CorruptFileError(
-                path,
-                SHARD_EXPECTED + " ending with the two end-of-archive blocks",
-                f"only {size - tar.offset} bytes after byte {tar.offset:,}: the shard looks truncated",
-            )
+                captions[-1] = members.read(index).decode("utf-8", errors="replace")
+    finally:
+        members.close()
+    return ShardColumns(keys, names, captions, offsets, sizes)
 
 
-def _subset(names: np.ndarray, family: str | None) -> np.ndarray:
-    out = np.empty(len(names), dtype=object)
-    for i, name in enumerate(names):
-        head = str(name).split("_", 1)[0].lower() if name and "_" in str(name) else ""
-        out[i] = head if re.fullmatch(r"[a-z][a-z0-9]*", head) else family
-    return out
+def shard_samples(path: Path) -> Iterator[ShardSample]:
+    """The samples of one shard in order, reading headers and small members only (never the image bytes)."""
+    columns = shard_columns(path)
+    for key, name, caption, offset, size in zip(
+        columns.keys, columns.names, columns.captions, columns.offsets, columns.sizes, strict=True
+    ):
+        yield ShardSample(key, name, caption, offset, size)
 
 
-def _caption_source(subset: Any, family: str | None) -> str:
-    return "rs3-blip+metadata" if family == "rs3" or subset in RS3_PREFIXES else "pub11-web"
+def _subset(names: pa.Array, family: str | None) -> pa.Array:
+    """The source an image comes from: the first ``_`` field of its name when it is a plain word (``fmow``,
+    ``ben``, ``yfcc``), else the shard family."""
+    head = pc.extract_regex(names, r"^(?P<head>[A-Za-z][A-Za-z0-9]*)_").field("head")
+    return pc.coalesce(pc.utf8_lower(head), pa.scalar(family, pa.string()))
+
+
+def _caption_sources(subsets: pa.Array, family: str | None) -> pa.Array:
+    rs3 = pc.fill_null(pc.is_in(subsets, pa.array(RS3_PREFIXES)), False)
+    if family == "rs3":
+        rs3 = pa.array(np.ones(len(subsets), bool))
+    return pc.if_else(rs3, "rs3-blip+metadata", "pub11-web")
 
 
 @register
@@ -215,19 +216,23 @@ class Rs5mSource(DatasetSource):
         for shard in self.shards:
             family, split = self._family(shard)
             relative = shard.relative_to(self.folder).as_posix()
+            columns = shard_columns(shard)
             names, images, captioned, captions = [], [], [], []
-            for sample in shard_samples(shard):
-                if sample.offset < 0:
-                    self.problem(shard, f"sample {sample.key!r} has no image member", sample.key)
+            for key, name, caption, offset, size in zip(
+                columns.keys, columns.names, columns.captions, columns.offsets, columns.sizes, strict=True
+            ):
+                if offset < 0:
+                    self.problem(shard, f"sample {key!r} has no image member", key)
                     continue
-                names.append(sample.name or sample.key)
-                images.append(f"{relative}#{sample.offset}+{sample.size}")
-                if sample.caption is None:
-                    self.problem(shard, f"sample {sample.key!r} has no caption member", sample.key)
+                names.append(name or key)
+                images.append(f"{relative}#{offset}+{size}")
+                if caption is None:
+                    self.problem(shard, f"sample {key!r} has no caption member", key)
                 else:
-                    captioned.append(sample.name or sample.key)
-                    captions.append(sample.caption)
-            parts.append(self._part(np.array(names, dtype=object), images, split, family, True))
+                    captioned.append(name or key)
+                    captions.append(caption)
+            del columns
+            parts.append(self._part(names, images, split, family, True))
             self._spool_captions(shard, captioned, captions)
         for path in self.caption_lists:
             names_seen: list[Any] = []
@@ -238,20 +243,24 @@ class Rs5mSource(DatasetSource):
             family = (
                 "rs3" if "rs3" in path.name.lower() else "pub11" if "pub11" in path.name.lower() else None
             )
-            listed = np.array([str(n) for n in names_seen if n], dtype=object)
-            parts.append(self._part(listed, list(listed), None, family, False))
+            listed = [str(n) for n in names_seen if n]
+            parts.append(self._part(listed, listed, None, family, False))
         table = pa.concat_tables(parts) if parts else SAMPLE_SCHEMA.empty_table()
         self._count = self._count if self._count is not None else table.num_rows  # one caption per sample
-        first = ~pd.Series(table.column("sample_id").to_numpy(zero_copy_only=False)).duplicated().to_numpy()
-        if not first.all():
-            table = table.filter(pa.array(first))  # a name in a shard and in a caption list: the shard wins
+        ids = table.column("sample_id")
+        if pc.count_distinct(ids).as_py() < table.num_rows:  # a name in a shard and in a caption list
+            codes = pc.index_in(ids, value_set=pc.unique(ids)).to_numpy(zero_copy_only=False)
+            first = np.zeros(table.num_rows, bool)
+            first[np.unique(codes, return_index=True)[1]] = True  # the first wins: shards come first
+            table = table.filter(pa.array(first))
         return self._join_metadata(table)
 
     def _part(
-        self, names: np.ndarray, images: list[str], split: str | None, family: str | None, in_tar: bool
+        self, names: list[str], images: list[str], split: str | None, family: str | None, in_tar: bool
     ) -> pa.Table:
         n = len(names)
-        stems = pc.replace_substring_regex(pa.array(names, pa.string()), r"\.[A-Za-z]+$", "")
+        name_array = pa.array(names, pa.string())
+        stems = pc.replace_substring_regex(name_array, r"\.[A-Za-z]+$", "")
         return table_from_columns(
             SAMPLE_SCHEMA,
             {
@@ -265,7 +274,7 @@ class Rs5mSource(DatasetSource):
                 "layers": list_column({LAYER_S2: np.full(n, in_tar)}, n),
                 "image": pa.array(images, pa.string()),
                 "flags": list_column({}, n),
-                "subset": pa.array(_subset(names, family), pa.string()),
+                "subset": _subset(name_array, family),
                 "extra": pa.array(
                     np.full(n, json.dumps({"family": family}) if family else None, dtype=object), pa.string()
                 ),
@@ -336,7 +345,7 @@ class Rs5mSource(DatasetSource):
                     table = pa.ipc.open_file(source).read_all()
                 spooled.unlink()
                 yield self._captions(
-                    table["name"].to_pylist(), table["caption"].combine_chunks(), split, family, next_id
+                    table["name"].combine_chunks(), table["caption"].combine_chunks(), split, family, next_id
                 )
                 next_id += table.num_rows
                 continue
@@ -361,28 +370,25 @@ class Rs5mSource(DatasetSource):
                 valid = pc.and_(batch.column("name").is_valid(), batch.column("caption").is_valid())
                 batch = batch.filter(valid)
                 table = self._captions(
-                    batch.column("name").to_pylist(), batch.column("caption"), None, family, next_id
+                    batch.column("name").cast(pa.string()), batch.column("caption"), None, family, next_id
                 )
                 next_id += table.num_rows
                 yield table
         self._count = next_id
 
     def _captions(
-        self, names: list[Any], captions: Any, split: str | None, family: str | None, first: int
+        self, names: list[Any] | pa.Array, captions: Any, split: str | None, family: str | None, first: int
     ) -> pa.Table:
         n = len(names)
-        name_array = np.array(names, dtype=object)
-        subsets = _subset(name_array, family)
+        name_array = names if isinstance(names, pa.Array) else pa.array(names, pa.string())
         return table_from_columns(
             ANNOTATION_SCHEMA,
             {
                 "dataset": pa.array(np.full(n, self.name, dtype=object), pa.string()),
-                "sample_id": pc.replace_substring_regex(
-                    pa.array(name_array, pa.string()), r"\.[A-Za-z]+$", ""
-                ),
+                "sample_id": pc.replace_substring_regex(name_array, r"\.[A-Za-z]+$", ""),
                 "ann_id": np.arange(first, first + n, dtype=np.int64),
                 "kind": pa.array(np.full(n, KIND_CAPTION, dtype=object), pa.string()),
-                "source": pa.array([_caption_source(s, family) for s in subsets], pa.string()),
+                "source": _caption_sources(_subset(name_array, family), family),
                 "split": pa.array(np.full(n, split, dtype=object), pa.string()),
                 "output": captions if isinstance(captions, pa.Array) else pa.array(captions, pa.string()),
             },
