@@ -220,14 +220,30 @@ def test_build_catalog__parallel_build_equals_sequential(tmp_path, monkeypatch):
     assert not list(parallel.path.glob("*.arrows")) and not (parallel.path / "sample_ids.arrow").exists()
 
 
-def test_bigearthnet_txt_samples__folding_partial_counts_changes_nothing(tmp_path, monkeypatch):
-    # Rows in random patch order make every batch hold every patch: partial tables are folded as they come.
+def test_build_catalog__random_and_sorted_row_order_give_the_same_catalog(tmp_path, monkeypatch):
+    # The same BigEarthNet.txt rows, once sorted by patch and once shuffled, in small row groups read by two
+    # worker processes: the samples and the annotations (sorted by sample, file order within one) agree.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     from explorer.sources import bigearthnet_txt
     from tests.data import bigearthnet as ben_data
 
-    folder = ben_data.make(tmp_path / "ben") / "bigearthnet-txt"
-    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "batch_rows", 5)
-    whole = bigearthnet_txt.BigEarthNetTxtSource(folder).samples()
-    monkeypatch.setattr(bigearthnet_txt, "_REDUCE_ROWS", 1)
-    folded = bigearthnet_txt.BigEarthNetTxtSource(folder).samples()
-    assert folded.equals(whole)
+    table = ben_data.synthetic_txt_table(400)
+    sorted_rows = table.take(pc.sort_indices(table, [("patch_id", "ascending"), ("ID", "ascending")]))
+    shuffled = sorted_rows.take(pa.array(np.random.default_rng(1).permutation(sorted_rows.num_rows)))
+    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "batch_rows", 64)
+    monkeypatch.setattr(catalog_sort, "BUCKET_ROWS", 100)
+    built = {}
+    for order, rows in (("sorted", sorted_rows), ("random", shuffled)):
+        folder = tmp_path / order
+        folder.mkdir()
+        pq.write_table(rows, folder / "BigEarthNet.txt.parquet", row_group_size=50)
+        built[order], _ = catalog.build_catalog(folder, name="ben", out=tmp_path / f"cat-{order}", workers=2)
+    a, b = built["sorted"], built["random"]
+    assert len(a.samples) == 20
+    assert a.samples.drop(columns=["dataset"]).equals(b.samples.drop(columns=["dataset"]))
+    np.testing.assert_array_equal(a._offsets, b._offsets)
+    key = [("sidx", "ascending"), ("ann_id", "ascending")]
+    assert b.annotations.sort_by(key).equals(a.annotations.sort_by(key))
+    assert a.annotations.num_rows == 400

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import registry, world
@@ -159,12 +159,15 @@ def build_catalog(
 def _prepare_samples(source: DatasetSource, root: Path) -> pa.Table:
     table = conform(source.samples(), SAMPLE_SCHEMA)
     # One sample id once: a later duplicate is a data problem, not a reason to fail.
-    ids = pd.Series(table.column("sample_id").to_numpy(zero_copy_only=False))
-    duplicated = ids.duplicated().to_numpy()
-    if duplicated.any():
-        for sid in ids[duplicated].head(100):
+    # Hashed in Arrow: millions of ids never become Python strings (a pandas Series of objects).
+    encoded = pc.dictionary_encode(table.column("sample_id").combine_chunks())
+    if len(encoded.dictionary) < table.num_rows:
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        first = np.zeros(table.num_rows, dtype=bool)
+        first[np.unique(codes, return_index=True)[1]] = True
+        for sid in table.column("sample_id").filter(pa.array(~first)).slice(0, 100).to_pylist():
             source.problem(root, "sample listed twice; kept the first", str(sid))
-        table = table.filter(pa.array(~duplicated))
+        table = table.filter(pa.array(first))
     # Countries for datasets that do not name them, from the shipped world outline.
     country = table.column("country")
     if country.null_count == table.num_rows and table.num_rows:

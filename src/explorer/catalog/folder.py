@@ -56,14 +56,22 @@ class Catalog:
         self.format: str = self.meta["format"]
         self.root = Path(self.meta["root"])
         self.problems: list[dict[str, Any]] = self.meta.get("problems", [])
-        self.samples: pd.DataFrame = pq.read_table(self.path / "samples.parquet").to_pandas()
         self._offsets = np.load(self.path / "ann_offsets.npy")
         # Zero-copy: the table's buffers point into the memory-mapped file.
         self._ann_source = pa.memory_map(str(self.path / "annotations.arrow"), "r")
         self.annotations: pa.Table = pa.ipc.open_file(self._ann_source).read_all()
-        self._index = pd.Index(self.samples["sample_id"])
         self._source: DatasetSource | None = None
         self._fulltext: FullTextIndex | None = None
+
+    @cached_property
+    def samples(self) -> pd.DataFrame:
+        """The samples table in pandas, read on first use: a build that only writes the catalog (millions of
+        samples with list columns) never pays for the conversion."""
+        return pq.read_table(self.path / "samples.parquet").to_pandas()
+
+    @cached_property
+    def _index(self) -> pd.Index:
+        return pd.Index(self.samples["sample_id"])
 
     def __reduce__(self) -> tuple[type[Catalog], tuple[str]]:
         # Dask ships catalogs to workers: send the path (each worker re-opens it, memory-mapped), not the map.

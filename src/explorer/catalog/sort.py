@@ -80,8 +80,9 @@ def _sorted_bucket(paths: list[Path]) -> tuple[pa.Table, np.ndarray]:
     """Pass 2 for one bucket: its part files in order, sorted by sample (stable: file order within a sample)."""
     tables = []
     for path in paths:
-        with pa.OSFile(str(path), "rb") as handle:
-            tables.append(pa.ipc.open_stream(handle).read_all())
+        # Memory-mapped: the batches point into the page cache, the one copy is the sort's take below.
+        with pa.memory_map(str(path), "r") as mapped:
+            tables.append(pa.ipc.open_stream(mapped).read_all())
         path.unlink()
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     keys = table.column("sidx").to_numpy()

@@ -51,7 +51,6 @@ from .base import DatasetSource
 
 TXT_FILE = "BigEarthNet.txt.parquet"
 BATCH_ROWS = 500_000  # ~ 20 batches for the full 9.55 M rows: bounded memory, few Python steps
-_REDUCE_ROWS = 2_000_000  # partial per-patch rows kept before folding them into one table
 
 # The released file's exact columns and types (dataset card); writers of BigEarthNet.txt-shaped files (the demo,
 # bench/make_fullsize.py) use it. tests/data/bigearthnet.py keeps its own copy on purpose: an independent
@@ -189,11 +188,6 @@ def _count_true(mask: pa.Array) -> int:
     return int(pc.sum(mask.cast(pa.int64())).as_py() or 0)
 
 
-def _select(table: pa.Table, names: Mapping[str, str]) -> pa.Table:
-    """The columns named by ``names``' keys, renamed to its values (aggregate output order varies)."""
-    return pa.table({new: table[old] for old, new in names.items()})
-
-
 def annotations_from_table(table: pa.Table, dataset: str) -> tuple[pa.Table, Counter[str]]:
     """One batch of BigEarthNet.txt rows -> ANNOTATION_SCHEMA rows, and counts of what did not parse.
 
@@ -301,17 +295,12 @@ class BigEarthNetTxtSource(DatasetSource):
             return None
 
     def samples(self) -> pa.Table:
-        per_patch = self._patch_split_counts()
-        df = per_patch.to_pandas()
-        # Choose each patch's split: any bench row wins, else the split with most rows (first seen on ties).
-        df["bench"] = df["split"] == BENCH_SPLIT
-        df["order"] = np.arange(len(df))
-        df = df.sort_values(["patch_id", "bench", "count", "order"], ascending=[True, False, False, True])
-        df = df.drop_duplicates("patch_id", keep="first").reset_index(drop=True)
-        n = len(df)
-        patch_ids = pa.array(df["patch_id"], pa.string())
-        lat = np.array(df["latitude"].to_numpy(dtype=float, na_value=np.nan))  # writable copies
-        lon = np.array(df["longitude"].to_numpy(dtype=float, na_value=np.nan))
+        chosen = self._choose_patch_rows()
+        n = len(chosen["patch_id"])
+        patch_ids = chosen["patch_id"]
+        fields = self._fields_at(chosen["row"])
+        lat = np.array(fields["latitude"].to_numpy(zero_copy_only=False), dtype=float)  # writable copies
+        lon = np.array(fields["longitude"].to_numpy(zero_copy_only=False), dtype=float)
         position = np.where(np.isnan(lat) | np.isnan(lon), POSITION_NONE, POSITION_PUBLISHED).astype(object)
         missing = np.flatnonzero(position == POSITION_NONE)
         if len(missing):  # fall back to the exact tile grid where a latitude/longitude is null
@@ -323,59 +312,90 @@ class BigEarthNetTxtSource(DatasetSource):
         columns: dict[str, Any] = {
             "dataset": pa.repeat(self.name, n),
             "sample_id": patch_ids,
-            "split": pa.array(df["split"], pa.string()),
+            "split": chosen["split"],
             "lat": lat,
             "lon": lon,
             "position": pa.array(position, pa.string()),
-            "country": pa.array(df["country"], pa.string()),
-            "season": pa.array(df["season"], pa.string()),
+            "country": _strings(fields["country"]),
+            "season": _strings(fields["season"]),
             "image": patch_ids,
-            "s1_id": pa.array(df["s1_name"], pa.string()),
+            "s1_id": _strings(fields["s1_name"]),
         }
         columns.update(self._from_imagery(patch_ids))
         return table_from_columns(SAMPLE_SCHEMA, columns, n)
 
-    def _patch_split_counts(self) -> pa.Table:
-        """(patch_id, split) -> row count and the patch's published fields, reduced batch by batch."""
-        fields = ["s1_name", "latitude", "longitude", "country", "season"]
+    def _choose_patch_rows(self) -> dict[str, Any]:
+        """Each patch (sorted by patch_id), its split and the file row its published fields are read from.
+
+        The split: any bench row wins, else the split with most rows, ties to the split seen first; the fields
+        come from the patch's first row of that split. Vectorised over integer codes: the patch ids are hashed
+        once (one dictionary over the whole column), never grouped as strings batch by batch (rows in random
+        order put nearly every patch in every batch).
+        """
         keys = ["patch_id", "split"]
-        parts = []
         parquet = self._parquet()
-        for batch in parquet.iter_batches(batch_size=self.batch_rows, columns=keys + fields):
-            grouped = (
-                pa.Table.from_batches([batch])
-                .group_by(keys, use_threads=False)  # one thread keeps "first" = first row in file order
-                .aggregate([(f, "first") for f in fields] + [([], "count_all")])
-            )
-            parts.append(
-                _select(
-                    grouped,
-                    {**{k: k for k in keys}, **{f"{f}_first": f for f in fields}, "count_all": "count"},
-                )
-            )
-            if len(parts) > 1 and sum(p.num_rows for p in parts) > _REDUCE_ROWS:
-                # Rows in random patch order: every batch holds nearly every patch, so keeping one reduced
-                # part per batch would cost ~20x the patch table. Fold them together as we go.
-                parts = [self._reduce(parts, keys, fields)]
+        patch_chunks, split_chunks = [], []
+        for batch in parquet.iter_batches(batch_size=self.batch_rows, columns=keys):
+            patch_chunks.append(_strings(batch.column(0)))
+            split_chunks.append(_strings(batch.column(1)))
+        patches = pc.dictionary_encode(pa.chunked_array(patch_chunks, pa.string()))
+        del patch_chunks
+        splits = pc.dictionary_encode(pa.chunked_array(split_chunks, pa.string()), null_encoding="encode")
+        del split_chunks
+        if not patches.num_chunks:
+            return {
+                "patch_id": pa.array([], pa.string()),
+                "split": pa.array([], pa.string()),
+                "row": np.empty(0, np.int64),
+            }
+        patch_dict = patches.chunk(patches.num_chunks - 1).dictionary
+        split_dict = splits.chunk(splits.num_chunks - 1).dictionary
+        patch_code = np.concatenate([c.indices.fill_null(-1).to_numpy() for c in patches.chunks]).astype(
+            np.int64
+        )
+        split_code = np.concatenate([c.indices.to_numpy() for c in splits.chunks]).astype(np.int64)
+        del patches, splits
+        rows = np.flatnonzero(patch_code >= 0)  # a row without patch id names no sample
+        n_split = max(len(split_dict), 1)
+        key = patch_code[rows] * n_split + split_code[rows]
+        count = np.bincount(key, minlength=len(patch_dict) * n_split)
+        first = np.full(len(count), np.iinfo(np.int64).max)
+        np.minimum.at(first, key, rows)
+        present = np.flatnonzero(count)
+        patch, split = present // n_split, present % n_split
+        is_bench = np.asarray(pc.fill_null(pc.equal(split_dict, BENCH_SPLIT), False), dtype=bool)
+        bench = is_bench[split] if len(split_dict) else np.zeros(len(split), dtype=bool)
+        # Per patch, best first: bench, then most rows, then first seen.
+        order = np.lexsort((first[present], -count[present], ~bench, patch))
+        patch, chosen = patch[order], present[order]
+        lead = np.ones(len(patch), dtype=bool)
+        lead[1:] = patch[1:] != patch[:-1]
+        patch, chosen = patch[lead], chosen[lead]
+        by_id = pc.sort_indices(patch_dict.take(pa.array(patch))).to_numpy()
+        patch, chosen = patch[by_id], chosen[by_id]
+        return {
+            "patch_id": patch_dict.take(pa.array(patch)),
+            "split": split_dict.take(pa.array(chosen % n_split)),
+            "row": first[chosen],
+        }
+
+    def _fields_at(self, rows: np.ndarray) -> pa.Table:
+        """The published per-patch fields at the given file rows, in the order of ``rows``."""
+        fields = ["s1_name", "latitude", "longitude", "country", "season"]
+        parquet = self._parquet()
+        wanted = np.zeros(parquet.metadata.num_rows, dtype=bool)
+        wanted[rows] = True
+        parts, start = [], 0
+        for batch in parquet.iter_batches(batch_size=self.batch_rows, columns=fields):
+            stop = start + batch.num_rows
+            parts.append(pa.Table.from_batches([batch]).filter(pa.array(wanted[start:stop])))
+            start = stop
         if not parts:
             schema = parquet.schema_arrow
-            return pa.table(
-                {c: pa.array([], schema.field(c).type) for c in keys + fields}
-                | {"count": pa.array([], pa.int64())}
-            )
-        return self._reduce(parts, keys, fields)
-
-    @staticmethod
-    def _reduce(parts: list[pa.Table], keys: list[str], fields: list[str]) -> pa.Table:
-        """Partial (patch_id, split) tables -> one: first field values in part order, counts summed."""
-        reduced = (
-            pa.concat_tables(parts, promote_options="permissive")
-            .group_by(keys, use_threads=False)
-            .aggregate([(f, "first") for f in fields] + [("count", "sum")])
-        )
-        return _select(
-            reduced, {**{k: k for k in keys}, **{f"{f}_first": f for f in fields}, "count_sum": "count"}
-        )
+            return pa.table({f: pa.array([], schema.field(f).type) for f in fields})
+        table = pa.concat_tables(parts, promote_options="permissive").combine_chunks()
+        # Rows came out in file order: put them in the order asked for.
+        return table.take(pa.array(np.argsort(np.argsort(rows, kind="stable"), kind="stable")))
 
     def _from_imagery(self, patch_ids: pa.Array) -> dict[str, Any]:
         """labels, flags and layers of the v2 imagery folder, joined on patch_id (vectorised)."""
