@@ -91,6 +91,7 @@ def serve_until_ready(
     with sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.set_default_timeout(300_000)  # a first page on a loaded machine takes longer than Playwright's 30 s
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         wait_for_http(f"http://127.0.0.1:{port}/static/js/bokeh.min.js", proc, timeout=600.0, interval=0.05)

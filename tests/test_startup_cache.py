@@ -31,6 +31,8 @@ def test_dashboard_index__second_build_reads_the_cache_and_equals_the_computed_o
     assert cached.label_names == computed.label_names
     pd.testing.assert_series_equal(pd.Series(cached.split), pd.Series(computed.split))
     pd.testing.assert_series_equal(pd.Series(cached.country), pd.Series(computed.country))
+    pd.testing.assert_series_equal(pd.Series(cached.subset), pd.Series(computed.subset))
+    assert cached.x.dtype == np.float32  # positions kept small: ~10 M samples open at once
     label = computed.label_names[0]
     np.testing.assert_array_equal(cached.has_label(label), computed.has_label(label))
 

@@ -81,7 +81,7 @@ def open_catalogs(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
 
 def unshowable(name: str, path: str, error: BaseException, registered: bool = False) -> str:
     """One line for the page: which catalog cannot be shown, why, and what to do about it."""
-    reason = str(error).strip() or type(error).__name__
+    reason = str(error).strip().rstrip(".") or type(error).__name__
     if not isinstance(error, ExplorerError):
         reason = f"{type(error).__name__}: {reason}"
     remedy = (

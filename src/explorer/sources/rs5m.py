@@ -235,15 +235,17 @@ class Rs5mSource(DatasetSource):
             parts.append(self._part(names, images, split, family, True))
             self._spool_captions(shard, captioned, captions)
         for path in self.caption_lists:
-            names_seen: list[Any] = []
-            for batch in csv_batches(
-                path, ("name", "caption"), expected="an RS5M caption list (name,caption)"
-            ):
-                names_seen += batch.column("name").to_pylist()
+            chunks = [
+                batch.column("name")
+                for batch in csv_batches(
+                    path, ("name", "caption"), expected="an RS5M caption list (name,caption)"
+                )
+            ]
             family = (
                 "rs3" if "rs3" in path.name.lower() else "pub11" if "pub11" in path.name.lower() else None
             )
-            listed = [str(n) for n in names_seen if n]
+            listed = pa.chunked_array(chunks, pa.string()).combine_chunks()
+            listed = listed.filter(pc.fill_null(pc.not_equal(listed, ""), False))  # Arrow strings: no Python
             parts.append(self._part(listed, listed, None, family, False))
         table = pa.concat_tables(parts) if parts else SAMPLE_SCHEMA.empty_table()
         self._count = self._count if self._count is not None else table.num_rows  # one caption per sample
@@ -256,10 +258,15 @@ class Rs5mSource(DatasetSource):
         return self._join_metadata(table)
 
     def _part(
-        self, names: list[str], images: list[str], split: str | None, family: str | None, in_tar: bool
+        self,
+        names: list[str] | pa.Array,
+        images: list[str] | pa.Array,
+        split: str | None,
+        family: str | None,
+        in_tar: bool,
     ) -> pa.Table:
         n = len(names)
-        name_array = pa.array(names, pa.string())
+        name_array = names if isinstance(names, pa.Array) else pa.array(names, pa.string())
         stems = pc.replace_substring_regex(name_array, r"\.[A-Za-z]+$", "")
         return table_from_columns(
             SAMPLE_SCHEMA,
@@ -272,7 +279,7 @@ class Rs5mSource(DatasetSource):
                 "position": pa.array(np.full(n, POSITION_NONE, dtype=object), pa.string()),
                 "labels": list_column({}, n),
                 "layers": list_column({LAYER_S2: np.full(n, in_tar)}, n),
-                "image": pa.array(images, pa.string()),
+                "image": images if isinstance(images, pa.Array) else pa.array(images, pa.string()),
                 "flags": list_column({}, n),
                 "subset": _subset(name_array, family),
                 "extra": pa.array(
