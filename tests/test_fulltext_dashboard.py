@@ -160,3 +160,17 @@ def test_regex__cancel_from_the_session_while_the_thread_scans(
             break
         threading.Event().wait(0.01)
     assert (state.query, state.regex, state.count, state.scan_fraction) == ("water", False, before, None)
+
+
+def test_filter_panel__cancel_unticks_the_regex_box_again(state: ExplorerState) -> None:
+    import panel as pn
+
+    from explorer.dashboard.filters import FilterPanel
+
+    column = FilterPanel(state=state).__panel__()
+    box = next(w for w in column.objects if isinstance(w, pn.widgets.Checkbox))
+    state.query = "forest"
+    shown = state.count
+    state.param.watch(lambda e: e.new and state.cancel_scan(), "scan_fraction")
+    box.value = True  # the user ticks "Regular expression": the scan starts, and is cancelled at once
+    assert (state.regex, box.value, state.query, state.count) == (False, False, "forest", shown)
