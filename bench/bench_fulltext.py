@@ -46,10 +46,10 @@ import json, time
 t0 = time.perf_counter()
 from explorer.catalog import Catalog
 cat = Catalog({catalog!r})
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 result = cat.search({query!r}, limit=20)
-t2 = time.perf_counter()
-print(json.dumps({{"open": t1 - t0, "first_query": t2 - t1, "samples": result.n_samples}}))
+t2, c2 = time.perf_counter(), time.process_time()
+print(json.dumps({{"open": t1 - t0, "first_query": t2 - t1, "first_query_cpu": c2 - c1, "samples": result.n_samples}}))
 """
 
 BUILD_CODE = """
@@ -182,6 +182,7 @@ def main(
     firsts = [run_child(FIRST_QUERY_CODE.format(catalog=str(catalog_path), query=q)) for q in QUERIES]
     first_ms = np.array([f["first_query"] * 1000 for f in firsts])
     first_p95 = float(np.percentile(first_ms, 95))
+    first_cpu_p95 = float(np.percentile([f["first_query_cpu"] * 1000 for f in firsts], 95))
     loads.append(_load())
     fts5_ms = None
     if fts5 is not None:
@@ -225,7 +226,7 @@ def main(
         row(
             f"first text query in a fresh process: count + samples + top-20 BM25 texts (p95 of {len(QUERIES)} "
             f"queries, one process each; max {first_ms.max():.0f} ms)",
-            f"{first_p95:.0f} ms",
+            f"{first_p95:.0f} ms wall ({first_cpu_p95:.0f} ms CPU)",
             "<= 300 ms",
             f"{substring_s * 1000:.0f} ms (Arrow substring scan of 'forest', as before the index)",
             f"{substring_s * 1000 / first_p95:.0f}x",

@@ -3,7 +3,7 @@ expression being scanned (progress bar, Cancel button), and the page after Cance
 
     python scripts/screenshot_text_search.py OUT_PREFIX --args CATALOG_OR_DATASET ...
 
-Writes OUT_PREFIX-ranked.png, OUT_PREFIX-scanning.png, OUT_PREFIX-cancelled.png. The scan must last long
+Writes OUT_PREFIX-ranked.png, -cancelled.png, -scanning.png and -scanned.png. The scan must last long
 enough to be seen: use a catalog of a million rows or more (the demo scans in milliseconds). Uses Debian's
 Chromium through Playwright with the browser tests' flags; nothing is downloaded.
 """
@@ -37,17 +37,24 @@ def shoot(url: str, prefix: str, word: str) -> None:
         page.locator(".eo-ranked li").first.wait_for()
         page.screenshot(path=f"{prefix}-ranked.png", full_page=True)
         count = page.locator(".eo-count").inner_text()
-        page.locator(".eo-regex input[type=checkbox]").check()  # the same text, now as a regular expression
+        regex = page.locator(".eo-regex input[type=checkbox]")
+        # The same text as a regular expression: Cancel as soon as the scan shows, the previous filter stays.
+        regex.check()
         page.locator(".eo-scan b").wait_for()
-        page.wait_for_timeout(400)
-        page.screenshot(path=f"{prefix}-scanning.png", full_page=True)
         page.locator(".eo-scan-cancel button").click()
         page.locator(".eo-scan").wait_for(state="detached")
         page.wait_for_timeout(500)
         page.screenshot(path=f"{prefix}-cancelled.png", full_page=True)
         after = page.locator(".eo-count").inner_text()
-        checked = page.locator(".eo-regex input[type=checkbox]").is_checked()
-        print(f"count before the scan: {count!r}; after Cancel: {after!r}; regex box checked: {checked}")
+        print(f"before the scan: {count!r}; after Cancel: {after!r}; regex box checked: {regex.is_checked()}")
+        # Again, this time left to run: a picture while it scans, then its result.
+        regex.check()
+        page.locator(".eo-scan b").wait_for()
+        page.screenshot(path=f"{prefix}-scanning.png")
+        page.locator(".eo-scan").wait_for(state="detached")
+        page.wait_for_timeout(500)
+        page.screenshot(path=f"{prefix}-scanned.png", full_page=True)
+        print(f"after the scan: {page.locator('.eo-count').inner_text()!r}")
         browser.close()
 
 
@@ -69,7 +76,7 @@ def main() -> None:
         harness.wait_for_http(url, process, timeout=600.0)
         Path(options.prefix).parent.mkdir(parents=True, exist_ok=True)
         shoot(url, options.prefix, options.word)
-        print(f"wrote {options.prefix}-ranked.png, -scanning.png, -cancelled.png")
+        print(f"wrote {options.prefix}-ranked.png, -cancelled.png, -scanning.png, -scanned.png")
     finally:
         harness.stop_server(process)
 

@@ -179,3 +179,30 @@ def test_tokenise__bytes_path_and_unicode_path_agree_with_the_query_side():
     for i, text in enumerate(ascii_first):
         assert [t for t, o in zip(tokens, owner, strict=True) if o == i] == fulltext.normalise_words(text), text
     assert fulltext.normalise_words("Forêt ÉVIAN") == ["foret", "evian"]
+
+
+@pytest.mark.parametrize("query", ["forest", "coniferous forest", '"arable land"', "fores*"])
+def test_ranked__scores_are_sqlite_fts5_bm25(ben, query):
+    """The BM25 of the index is FTS5's formula: the same scores as SQLite's bm25() over the same texts."""
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("CREATE VIRTUAL TABLE t USING fts5(text, tokenize='unicode61 remove_diacritics 2')")
+    except sqlite3.OperationalError:
+        pytest.skip("this Python's SQLite has no FTS5")
+    texts = ben.fulltext.texts.to_pylist()
+    db.executemany("INSERT INTO t(rowid, text) VALUES (?, ?)", enumerate(texts))
+    parsed = parse(query)
+    expression = " AND ".join(
+        '"' + " ".join(term.words) + '"' + (" *" if term.prefix else "") for (term,) in parsed.groups
+    )
+    expected = {
+        texts[rowid]: score
+        for rowid, score in db.execute("SELECT rowid, -bm25(t) FROM t WHERE t MATCH ?", (expression,))
+    }
+    ranked = ben.fulltext.ranked(query, limit=len(texts))
+    assert len(ranked) == len(expected) > 0
+    got = dict(zip(ranked["text"], ranked["score"], strict=True))
+    assert got.keys() == expected.keys()
+    np.testing.assert_allclose([got[t] for t in expected], list(expected.values()), rtol=1e-9)

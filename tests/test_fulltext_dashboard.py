@@ -124,3 +124,53 @@ def test_filter_panel__shows_progress_cancel_and_ranked_texts(state: ExplorerSta
     assert "<script>" not in panel.ranked_html(hostile)
     panel.cancel_scan.clicks += 1  # no scan running: nothing happens, nothing breaks
     assert state.query == "forest"
+
+
+def test_regex__cancel_from_the_session_while_the_thread_scans(
+    catalogs: list[catalog.Catalog], isolated_places: Any
+) -> None:
+    posted: list[Callable[[], None]] = []
+    lock = threading.Lock()
+    gate = threading.Event()
+
+    def post(call: Callable[[], None]) -> None:
+        with lock:
+            posted.append(call)
+        gate.wait(5)  # hold the scan after its first report until the session has pressed Cancel
+
+    for ix in (dq.index_of(c) for c in catalogs):
+        ix._search_cache.clear()
+    state = ExplorerState(catalogs, scan_chunk_rows=20, post=post)
+    state.query = "water"
+    before = state.count
+    state.param.update(query="fores?t", regex=True)
+    for _ in range(500):
+        with lock:
+            if posted:
+                break
+        threading.Event().wait(0.01)
+    state.cancel_scan()  # the Cancel button
+    gate.set()
+    for _ in range(500):
+        with lock:
+            calls, posted[:] = list(posted), []
+        for call in calls:
+            call()
+        if state.scan_fraction is None:
+            break
+        threading.Event().wait(0.01)
+    assert (state.query, state.regex, state.count, state.scan_fraction) == ("water", False, before, None)
+
+
+def test_filter_panel__cancel_unticks_the_regex_box_again(state: ExplorerState) -> None:
+    import panel as pn
+
+    from explorer.dashboard.filters import FilterPanel
+
+    column = FilterPanel(state=state).__panel__()
+    box = next(w for w in column.objects if isinstance(w, pn.widgets.Checkbox))
+    state.query = "forest"
+    shown = state.count
+    state.param.watch(lambda e: e.new and state.cancel_scan(), "scan_fraction")
+    box.value = True  # the user ticks "Regular expression": the scan starts, and is cancelled at once
+    assert (state.regex, box.value, state.query, state.count) == (False, False, "forest", shown)

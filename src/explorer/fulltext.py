@@ -222,8 +222,9 @@ def _write_strings(path: Path, values: pa.Array) -> None:
 
 
 def _read_strings(path: Path) -> pa.Array:
-    with pa.memory_map(str(path), "r") as source:
-        return pa.ipc.open_file(source).read_all().column("text").combine_chunks()
+    """Zero-copy over a memory map (the map stays open as long as the array lives): opening costs no read."""
+    column = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all().column("text")
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def exists(catalog_path: str | Path) -> bool:
