@@ -28,6 +28,7 @@ EVALUATE_COMMAND = "eo-explorer evaluate CATALOG --predictions FILE"
 LISTED = 15
 EVALUATE_CSS = """
 mark.eo-shared { background: #cfe8ff; } .eo-pred { font-weight: 600; }
+mark.eo-hallucinated { background: #ffd6d6; text-decoration: underline wavy #c0392b; }
 .eo-scores td, .eo-scores th { padding: 1px 8px; text-align: left; font-size: 0.85em; }
 """
 
@@ -76,6 +77,25 @@ def not_scored_sentence(model: str, sample_id: str) -> str:
         f"Model {model} has no score for sample {sample_id}: its predictions did not cover it, or it is not in "
         "the split that was evaluated."
     )
+
+
+def prediction_html(text: str, ngrams: list[str], hallucinated: list[dict[str, Any]]) -> str:
+    """The prediction escaped: each class the map lacks marked (hover: what the map holds), the n-grams it
+    shares with the references highlighted in the rest."""
+    out, at = [], 0
+    for span in sorted(hallucinated, key=lambda s: int(s["start"])):
+        start, end = int(span["start"]), int(span["end"])
+        if start < at or end > len(text):
+            continue
+        tip = f"hallucinated class: {span.get('from_map') or ''}"
+        out += [
+            highlighted(text[at:start], ngrams),
+            f'<mark class="eo-hallucinated" title="{html.escape(tip, quote=True)}">'
+            f"{html.escape(text[start:end])}</mark>",
+        ]
+        at = end
+    out.append(highlighted(text[at:], ngrams))
+    return "".join(out)
 
 
 class EvaluateView(View):
@@ -167,10 +187,18 @@ class EvaluateView(View):
             if v is not None
         )
         refs = "".join(f"<li>{highlighted(r, grams)}</li>" for r in record["references"])
+        wrong = record.get("hallucinated") or []
+        mentions = record.get("class_mentions")
+        checks = (
+            '<p class="eo-muted">No land-cover map to check the classes it names against.</p>'
+            if mentions is None or mentions != mentions
+            else f'<p class="eo-class-checks">{int(mentions)} class mention{"s" if mentions != 1 else ""}, '
+            f"{len(wrong)} hallucinated (a class the land-cover map lacks, marked)</p>"
+        )
         self._sample.object = (
             f"<b>{html.escape(self.state.sample_id)}</b> ({html.escape(str(record['split']))})"
-            f'<p class="eo-pred">Prediction: {highlighted(str(record["prediction"]), grams)}</p>'
-            f'<b>References</b><ol>{refs}</ol><table class="eo-scores">{scores}</table>'
+            f'<p class="eo-pred">Prediction: {prediction_html(str(record["prediction"]), grams, wrong)}</p>'
+            f'{checks}<b>References</b><ol>{refs}</ol><table class="eo-scores">{scores}</table>'
         )
 
     def __panel__(self) -> pn.viewable.Viewable:
