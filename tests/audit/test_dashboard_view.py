@@ -84,5 +84,12 @@ def test_render_map__value_raster_draws_valued_samples_in_the_colour_map_and_the
     assert grey in drawn and top in drawn
     monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 20_000)  # few samples: glyphs with the value, NaN for none
     glyphs = map_view.render_map(state, values=values).get(1).data
-    assert set(glyphs.loc[glyphs["dataset"] == valued, "value"]) == {1.0}
-    assert glyphs.loc[glyphs["dataset"] == unvalued, "value"].isna().all()
+    assert set(glyphs.loc[glyphs["dataset"] == valued, "cat"]) == {"value 31"}  # the top colour bin
+    assert set(glyphs.loc[glyphs["dataset"] == valued, "info"]) == {"x: 1"}
+    assert set(glyphs.loc[glyphs["dataset"] == unvalued, "cat"]) == {"no value"}
+
+
+def test_value_bins__span_the_colour_map_and_grey_for_no_value() -> None:
+    names, colors = map_view.value_bins(np.array([0.0, 0.5, 1.0, 7.0, np.nan]), 0.0, 1.0)
+    assert list(names) == ["value 00", "value 16", "value 31", "value 31", "no value"]
+    assert colors["no value"] == "#b5b5b5" and colors["value 00"] != colors["value 31"]

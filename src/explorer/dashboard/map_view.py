@@ -121,43 +121,52 @@ def _glyph_points(state: ExplorerState, frame: pd.DataFrame, values: MapValues |
     for code, ix in enumerate(state.indexes):
         rows = np.flatnonzero(matches.dataset_code[pos] == code)
         ids[rows] = ix.sample_ids[matches.sidx[pos[rows]]]
+    cats = frame["cat"].astype(str).to_numpy()
+    colors = state.map_colors
+    info = cats
+    if values is not None:
+        # The same categorical colouring as the categories (one Bokeh colour mapper whatever the map shows, so a
+        # plot can switch between them), on the value binned into VALUE_BINS colours of the colour map.
+        shown = values.at(matches, pos)
+        cats, colors = value_bins(shown, values.low, values.high)
+        info = np.array([f"{values.label}: {v:.3g}" if v == v else "no value" for v in shown], dtype=object)
     data = pd.DataFrame(
         {
             "x": frame["x"].to_numpy(),
             "y": frame["y"].to_numpy(),
-            "cat": frame["cat"].astype(str).to_numpy(),
+            "cat": cats,
             "sample": ids,
             "dataset": names,
+            "info": info,
         }
     )
-    if values is not None:
-        data["value"] = values.at(matches, pos)
-        return hv.Points(data, ["x", "y"], ["value", "sample", "dataset"]).opts(
-            color="value",
-            cmap=COLORMAP,
-            clim=(values.low, values.high),
-            clipping_colors={"NaN": NO_VALUE_COLOR},
-            size=7,
-            line_color="white",
-            line_width=0.5,
-            hover_tooltips=[("dataset", "@dataset"), ("sample", "@sample"), (values.label, "@value")],
-            tools=["hover"],
-            nonselection_alpha=1.0,
-            selection_alpha=1.0,
-        )
-    colors = state.map_colors
-    return hv.Points(data, ["x", "y"], ["cat", "sample", "dataset"]).opts(
+    return hv.Points(data, ["x", "y"], ["cat", "sample", "dataset", "info"]).opts(
         color="cat",
         cmap=colors,
         size=6,
         line_color="white",
         line_width=0.5,
         show_legend=False,
-        hover_tooltips=[("dataset", "@dataset"), ("sample", "@sample"), ("", "@cat")],
+        hover_tooltips=[("dataset", "@dataset"), ("sample", "@sample"), ("", "@info")],
         tools=["hover"],
         nonselection_alpha=1.0,
         selection_alpha=1.0,
     )
+
+
+VALUE_BINS = 32
+
+
+def value_bins(values: np.ndarray, low: float, high: float) -> tuple[np.ndarray, dict[str, str]]:
+    """Each value's colour bin name ("no value" for NaN) and the colour of every bin."""
+    keys = [f"value {i:02d}" for i in range(VALUE_BINS)]
+    colors = {k: COLORMAP[int((i + 0.5) * len(COLORMAP) / VALUE_BINS)] for i, k in enumerate(keys)}
+    colors["no value"] = NO_VALUE_COLOR
+    scaled = np.clip((values - low) / max(high - low, 1e-12), 0.0, 1.0)
+    index = np.minimum((np.nan_to_num(scaled) * VALUE_BINS).astype(np.int64), VALUE_BINS - 1)
+    names = np.asarray(keys, dtype=object)[index]
+    names[~np.isfinite(values)] = "no value"
+    return names, colors
 
 
 def highlight_points(state: ExplorerState) -> tuple[np.ndarray, np.ndarray]:
