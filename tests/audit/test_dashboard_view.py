@@ -28,7 +28,8 @@ def test_audit_view__map_coloured_by_each_samples_dispute_rate(planted: dict[str
     state, view = _view(planted)
     assert view.map is not None and view.map.colouring is not None
     values = view.map.colouring
-    assert values.label == "dispute rate" and (values.low, values.high) == (0.0, 1.0)
+    rates = np.concatenate([r[np.isfinite(r)] for r in values.by_dataset.values()])
+    assert values.label == "dispute rate" and (values.low, values.high) == (0.0, rates.max())
     for dataset, sample_id in _disputed(planted):
         sidx = planted["catalogs"][dataset].sidx(sample_id)
         assert values.by_dataset[dataset][sidx] > 0
@@ -68,7 +69,7 @@ def test_audit_view__disputed_only_filter_restricts_count_stepping_and_ranking(p
 def test_render_map__value_raster_draws_valued_samples_in_the_colour_map_and_the_rest_grey(
     planted: dict[str, Any], monkeypatch: Any
 ) -> None:
-    from explorer.dashboard.map_values import NO_VALUE_COLOR, MapValues
+    from explorer.dashboard.map_values import NO_VALUE_COLOR, MapValues, value_bins
 
     state, _ = _view(planted)
     sizes = {name: len(c.samples) for name, c in planted["catalogs"].items()}
@@ -80,16 +81,19 @@ def test_render_map__value_raster_draws_valued_samples_in_the_colour_map_and_the
     rgba = np.dstack([raster.dimension_values(d, flat=False) for d in ("R", "G", "B", "A")])
     drawn = {tuple(int(v) for v in px) for px in rgba[rgba[..., 3] > 0][:, :3]}
     grey = tuple(int(NO_VALUE_COLOR[i : i + 2], 16) for i in (1, 3, 5))
-    top = (0xFD, 0xE7, 0x24)  # viridis at 1.0, the top of the range
+    _, bins = value_bins(np.array([1.0]), 0.0, 1.0)
+    top = tuple(int(bins["value 30"][i : i + 2], 16) for i in (1, 3, 5))  # the top colour bin
     assert grey in drawn and top in drawn
     monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 20_000)  # few samples: glyphs with the value, NaN for none
     glyphs = map_view.render_map(state, values=values).get(1).data
-    assert set(glyphs.loc[glyphs["dataset"] == valued, "cat"]) == {"value 31"}  # the top colour bin
+    assert set(glyphs.loc[glyphs["dataset"] == valued, "cat"]) == {"value 30"}  # the top colour bin
     assert set(glyphs.loc[glyphs["dataset"] == valued, "info"]) == {"x: 1"}
     assert set(glyphs.loc[glyphs["dataset"] == unvalued, "cat"]) == {"no value"}
 
 
 def test_value_bins__span_the_colour_map_and_grey_for_no_value() -> None:
-    names, colors = map_view.value_bins(np.array([0.0, 0.5, 1.0, 7.0, np.nan]), 0.0, 1.0)
-    assert list(names) == ["value 00", "value 16", "value 31", "value 31", "no value"]
-    assert colors["no value"] == "#b5b5b5" and colors["value 00"] != colors["value 31"]
+    from explorer.dashboard.map_values import value_bins
+
+    names, colors = value_bins(np.array([0.0, 0.5, 1.0, 7.0, np.nan]), 0.0, 1.0)
+    assert list(names) == ["value 00", "value 15", "value 30", "value 30", "no value"]
+    assert colors["no value"] == "#b5b5b5" and colors["value 00"] != colors["value 30"] and len(colors) == 32

@@ -39,6 +39,19 @@ def test_evaluate_view__map_coloured_by_the_picked_models_metric(view, chat_cata
     assert "Bleu_4 of nearest-caption" in view.map.legend_html()
 
 
+def test_evaluate_view__worst_and_best_follow_the_filters(view, chat_catalog) -> None:
+    view.param.update(model="nearest-caption", metric="CIDEr")
+    scores = Evaluations(chat_catalog).scores("nearest-caption", "CIDEr")
+    worst, best = view._worst.value, view._best.value
+    assert worst["score"].is_monotonic_increasing and best["score"].is_monotonic_decreasing
+    assert worst["score"].iloc[0] == scores["score"].min() and best["score"].iloc[0] == scores["score"].max()
+    split = str(scores["split"].iloc[0])
+    view.state.split = next(o for o in view.state.param.split.objects if o not in ("All", split))  # unscored
+    assert view._worst.value.empty and view._best.value.empty
+    view.state.split = "All"
+    assert len(view._worst.value) == min(len(scores), 15)
+
+
 def test_evaluate_view__unscored_sample_is_a_plain_sentence(view, chat_catalog) -> None:
     scored = set(Evaluations(chat_catalog).scores("nearest-caption")["sample_id"])
     other = next(s for s in chat_catalog.samples["sample_id"] if s not in scored)

@@ -150,7 +150,7 @@ class AuditView(View):
         self._summary = html_pane("", sizing_mode="stretch_width", stylesheets=[AUDIT_CSS])
         self._ranked = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, height=320, sizing_mode="stretch_width",
-            selectable=1, pagination=None,
+            selectable=1, pagination=None, layout="fit_data_table",
         )  # fmt: skip
         self._ranked.on_click(self._open_row)
         self._sample = html_pane("", sizing_mode="stretch_width", stylesheets=[AUDIT_CSS])
@@ -176,8 +176,9 @@ class AuditView(View):
         return out
 
     def map_values(self) -> MapValues:
-        """Each audited sample's dispute rate (disputes / evaluated claims); others grey."""
-        return MapValues("dispute rate", {name: d.rate for name, d in self.disputes.items()}, 0.0, 1.0)
+        """Each audited sample's dispute rate (disputes / evaluated claims; others grey), the colours spanning
+        0 to the highest rate: rates are mostly a few percent, which a 0-1 scale would paint all alike."""
+        return MapValues.spanning("dispute rate", {name: d.rate for name, d in self.disputes.items()}, low=0.0)
 
     @property
     def filter_label(self) -> str:

@@ -72,6 +72,26 @@ def sample_scores(catalog: Catalog, model: str, metric: str) -> np.ndarray:
     return shared(("scores", str(catalog.path), model, metric), build, owner=catalog)
 
 
+def ranked_scores(
+    indexes: list[query.CatalogIndex], matches: query.Matches, scores: dict[str, np.ndarray], n: int,
+    worst: bool,
+) -> pd.DataFrame:  # fmt: skip
+    """The ``n`` worst (or best) scored samples among the matches: dataset, sample_id, score."""
+    parts = []
+    for code, ix in enumerate(indexes):
+        values = scores.get(ix.name)
+        if values is None:
+            continue
+        sidx = matches.sidx[matches.dataset_code == code]
+        sidx = sidx[np.isfinite(values[sidx])]
+        parts.append(pd.DataFrame({"dataset": ix.name, "sample_id": ix.sample_ids[sidx], "score": values[sidx]}))
+    if not parts:
+        return pd.DataFrame(columns=["dataset", "sample_id", "score"])
+    table = pd.concat(parts, ignore_index=True)
+    table = table.sort_values(["score", "dataset", "sample_id"], ascending=[worst, True, True], kind="stable")
+    return table.head(n).reset_index(drop=True)
+
+
 def not_scored_sentence(model: str, sample_id: str) -> str:
     return (
         f"Model {model} has no score for sample {sample_id}: its predictions did not cover it, or it is not in "
@@ -115,8 +135,9 @@ class EvaluateView(View):
         self.param.update(model=models[0] if models else None, metric="CIDEr" if "CIDEr" in CAPTION_METRICS
                           else CAPTION_METRICS[0])  # fmt: skip
         table = dict(
-            disabled=True, show_index=False, height=260, sizing_mode="stretch_width", pagination=None
-        )
+            disabled=True, show_index=False, height=260, sizing_mode="stretch_width", pagination=None,
+            layout="fit_data_table",
+        )  # fmt: skip
         self._worst = pn.widgets.Tabulator(pd.DataFrame(), **table)
         self._best = pn.widgets.Tabulator(pd.DataFrame(), **table)
         self._worst.on_click(lambda e: self._open(self._worst, e))
@@ -125,8 +146,9 @@ class EvaluateView(View):
         self.map: MapView | None = None  # built with the layout: a session that never opens Evaluate never pays
         self._layout: pn.viewable.Viewable | None = None
         self._sample = html_pane("", sizing_mode="stretch_width", stylesheets=[EVALUATE_CSS])
-        self._frames: dict[str, pd.DataFrame] = {}
+        self._scores: dict[str, np.ndarray] = {}
         self.param.watch(self._refresh, ["model", "metric"])
+        self.state.param.watch(self._rank, "matches")
         self.state.param.watch(self._show_sample, ["open_dataset", "sample_id"])
         self._refresh()
 
@@ -138,31 +160,28 @@ class EvaluateView(View):
         self.state.open_sample(str(row["dataset"]), str(row["sample_id"]))
 
     def _refresh(self, *_: Any) -> None:
-        from ..evaluate import Evaluations
-
         scores: dict[str, np.ndarray] = {}
-        worst, best = [], []
         for catalog in self._catalogs():
-            runs = Evaluations(catalog)
             try:
                 scores[catalog.name] = sample_scores(catalog, self.model, self.metric)
-                worst.append(
-                    runs.ranked(self.model, self.metric, LISTED, worst=True).assign(dataset=catalog.name)
-                )
-                best.append(
-                    runs.ranked(self.model, self.metric, LISTED, worst=False).assign(dataset=catalog.name)
-                )
             except KeyError:
                 continue  # this metric was not computed for this run
-        columns = ["dataset", "sample_id", "score", "prediction"]
-        self._worst.value = pd.concat(worst)[columns].nsmallest(LISTED, "score") if worst else pd.DataFrame()
-        self._best.value = pd.concat(best)[columns].nlargest(LISTED, "score") if best else pd.DataFrame()
+        self._scores = scores
+        self._rank()
         self.values = (
             MapValues.spanning(f"{self.metric} of {self.model}", scores, low=0.0) if self.model else None
         )
         if self.map is not None:
             self.map.colour_values = self.values
         self._show_sample()
+
+    def _rank(self, *_: Any) -> None:
+        """The worst and best scored samples among the session's matches (they follow the filters)."""
+        if self.state.matches is None:
+            return
+        indexes, matches = self.state.indexes, self.state.matches
+        self._worst.value = ranked_scores(indexes, matches, self._scores, LISTED, worst=True)
+        self._best.value = ranked_scores(indexes, matches, self._scores, LISTED, worst=False)
 
     def _show_sample(self, *_: Any) -> None:
         from ..evaluate import Evaluations
@@ -218,8 +237,8 @@ class EvaluateView(View):
                    pn.widgets.Select.from_param(self.param.metric, width=160)),
             pn.Row(pn.Column(self.map, sizing_mode="stretch_width"),
                    pn.Column(self._sample, width=480, height=560, scroll=True), sizing_mode="stretch_width"),
-            pn.Row(pn.Column(html_pane("<b>Worst</b> (click to open)"), self._worst, sizing_mode="stretch_width"),
-                   pn.Column(html_pane("<b>Best</b>"), self._best, sizing_mode="stretch_width"),
+            pn.Row(pn.Column(html_pane("<b>Worst among the matches</b> (click to open)"), self._worst, sizing_mode="stretch_width"),
+                   pn.Column(html_pane("<b>Best among the matches</b>"), self._best, sizing_mode="stretch_width"),
                    sizing_mode="stretch_width"),
             sizing_mode="stretch_width", css_classes=["eo-evaluate"],
         )  # fmt: skip

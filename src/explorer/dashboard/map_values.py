@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 from bokeh.palettes import Viridis256
 
-from .query import Matches
+from .query import Matches, rasterize_points
 
-__all__ = ["COLORMAP", "NO_VALUE_COLOR", "MapValues", "per_sidx", "rasterize_values", "value_legend_html"]
+__all__ = [
+    "COLORMAP", "NO_VALUE_COLOR", "MapValues", "per_sidx", "rasterize_values", "value_bins", "value_legend_html",
+]  # fmt: skip
 
 COLORMAP: list[str] = list(Viridis256)
 NO_VALUE_COLOR = "#b5b5b5"
@@ -68,6 +70,25 @@ def per_sidx(sample_ids: np.ndarray, ids: pd.Series | np.ndarray, values: pd.Ser
     return out
 
 
+#: values are drawn in this many colours of the colour map, plus grey for "no value": 32 categories, one of
+#: the padded sizes of ``query.rasterize_points`` (one datashader kernel, compiled in ~1 s; a mean aggregate
+#: costs ~13 s CPU of numba compilation on first use)
+VALUE_BINS = 31
+NO_VALUE = "no value"
+
+
+def value_bins(values: np.ndarray, low: float, high: float) -> tuple[np.ndarray, dict[str, str]]:
+    """Each value's colour bin name (``NO_VALUE`` for NaN) and the colour of every bin."""
+    keys = [f"value {i:02d}" for i in range(VALUE_BINS)]
+    colors = {k: COLORMAP[int((i + 0.5) * len(COLORMAP) / VALUE_BINS)] for i, k in enumerate(keys)}
+    colors[NO_VALUE] = NO_VALUE_COLOR
+    scaled = np.clip((np.asarray(values, dtype=np.float64) - low) / max(high - low, 1e-12), 0.0, 1.0)
+    index = np.minimum((np.nan_to_num(scaled) * VALUE_BINS).astype(np.int64), VALUE_BINS - 1)
+    names = np.asarray(keys, dtype=object)[index]
+    names[~np.isfinite(values)] = NO_VALUE
+    return names, colors
+
+
 def rasterize_values(
     frame: pd.DataFrame,
     values: np.ndarray,
@@ -78,22 +99,13 @@ def rasterize_values(
     low: float,
     high: float,
 ) -> np.ndarray:
-    """Shade points by their mean value per pixel (RGBA, rows top to bottom); points without a value grey,
-    under the coloured ones."""
-    import datashader as ds
-    import datashader.transfer_functions as tf
-
-    width, height = max(int(width), 2), max(int(height), 2)
-    canvas = ds.Canvas(plot_width=width, plot_height=height, x_range=x_range, y_range=y_range)
-    points = pd.DataFrame({"x": frame["x"].to_numpy(), "y": frame["y"].to_numpy(), "v": values})
-    known = np.isfinite(values)
-    missing = canvas.points(points[~known], "x", "y", agg=ds.count())
-    valued = canvas.points(points[known], "x", "y", agg=ds.mean("v"))
-    grey = tf.shade(missing, cmap=[NO_VALUE_COLOR, NO_VALUE_COLOR], min_alpha=160, how="linear")
-    coloured = tf.shade(valued, cmap=COLORMAP, span=(low, high), how="linear", min_alpha=255)
-    image = tf.dynspread(tf.stack(grey, coloured), threshold=0.5, max_px=3)
-    rgba = np.asarray(image.data).view(np.uint8).reshape(height, width, 4)
-    return np.ascontiguousarray(rgba[::-1])
+    """Shade points by their value (RGBA, rows top to bottom): the value's colour bin as the category of the
+    categorical raster, so a pixel of several samples mixes their colours; samples without a value grey."""
+    names, colors = value_bins(values, low, high)
+    cats = pd.Categorical(names, categories=[*colors])
+    key = pd.Categorical.from_codes(np.asarray(cats.codes), categories=pd.Index([f"c{i}" for i in range(len(colors))]))
+    points = pd.DataFrame({"x": frame["x"].to_numpy(), "y": frame["y"].to_numpy(), "cat": cats, "key": key})
+    return rasterize_points(points, x_range, y_range, width, height, colors)
 
 
 def value_legend_html(values: MapValues, shown: np.ndarray, mode: str) -> str:

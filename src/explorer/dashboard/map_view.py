@@ -20,7 +20,7 @@ from bokeh.models import ColumnDataSource
 from .. import world
 from . import query
 from .base import View
-from .map_values import COLORMAP, NO_VALUE_COLOR, MapValues, rasterize_values, value_legend_html
+from .map_values import MapValues, rasterize_values, value_bins, value_legend_html
 from .state import ExplorerState
 from .style import bokeh_updates
 from .style import html as html_pane
@@ -152,21 +152,6 @@ def _glyph_points(state: ExplorerState, frame: pd.DataFrame, values: MapValues |
         nonselection_alpha=1.0,
         selection_alpha=1.0,
     )
-
-
-VALUE_BINS = 32
-
-
-def value_bins(values: np.ndarray, low: float, high: float) -> tuple[np.ndarray, dict[str, str]]:
-    """Each value's colour bin name ("no value" for NaN) and the colour of every bin."""
-    keys = [f"value {i:02d}" for i in range(VALUE_BINS)]
-    colors = {k: COLORMAP[int((i + 0.5) * len(COLORMAP) / VALUE_BINS)] for i, k in enumerate(keys)}
-    colors["no value"] = NO_VALUE_COLOR
-    scaled = np.clip((values - low) / max(high - low, 1e-12), 0.0, 1.0)
-    index = np.minimum((np.nan_to_num(scaled) * VALUE_BINS).astype(np.int64), VALUE_BINS - 1)
-    names = np.asarray(keys, dtype=object)[index]
-    names[~np.isfinite(values)] = "no value"
-    return names, colors
 
 
 def highlight_points(state: ExplorerState) -> tuple[np.ndarray, np.ndarray]:
