@@ -272,7 +272,7 @@ class AuditView(View):
                            pn.widgets.IntInput.from_param(self.param.min_disputes, start=1, width=130)),
                     html_pane("<b>Disputed samples among the matches</b>, most disputes first (click one to "
                               "open it)"),
-                    self._ranked, width=520,
+                    self._ranked, width=660,
                 ),
                 sizing_mode="stretch_width",
             ),
