@@ -43,6 +43,7 @@ def test_audit__every_planted_kind_is_covered(planted: dict[str, Any]) -> None:
         "class-mention",
         "class-in-region",
         "proportion-word",
+        "percent-share",
         "negated-mention",
         "banned-word",
         "cross-image",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.audit.chatearthnet_captions import authors_bin, exact_bin
+from explorer.audit.chatearthnet_captions import LandCoverFacts, authors_bin, exact_bin
+from explorer.audit.chatearthnet_captions import check_caption as check_chatearthnet
 from explorer.audit.corine_map import CorineMap, box_iou
 from explorer.audit.mentions import read_caption
 from explorer.audit.prompt_rules import check_caption
-from explorer.audit.verdicts import DISPUTE, VerdictRows
+from explorer.audit.verdicts import AGREE, DISPUTE, NOT_EVALUABLE, VerdictRows
 from explorer.legends import CORINE19
 
 ARABLE, PASTURES = 211, 231  # CLC codes of "Arable land" and "Pastures"
@@ -68,6 +69,51 @@ def test_read_caption__negation_regions_and_proportions() -> None:
 def test_read_caption__two_regions_in_one_clause_take_the_nearest() -> None:
     reading = read_caption("The tree in the top left contrasts with the crop in the bottom right.")
     assert [(m.cls, m.region) for m in reading.mentions] == [("tree", "top left"), ("crop", "bottom right")]
+
+
+def test_read_caption__compass_corner_and_center_phrasings_name_the_prompt_regions() -> None:
+    cases = {
+        "In the north-eastern part, there is a large portion of tree.": ("tree", "top right"),
+        "The south-west holds water.": ("water", "bottom left"),
+        "The upper left corner holds some crop.": ("crop", "top left"),
+        "In the lower-right corner, there is grass.": ("grass", "bottom right"),
+        "Water lies in the center of the image.": ("water", "middle"),
+        "The northern part has tree.": ("tree", None),  # a half is no region of the prompt: not checked
+        "Along the edge there is crop.": ("crop", None),
+    }
+    for text, expected in cases.items():
+        (mention,) = read_caption(text).mentions
+        assert (mention.cls, mention.region) == expected, text
+
+
+def test_read_caption__percentages_belong_to_the_class_before_them_and_its_region() -> None:
+    reading = read_caption(
+        "The image captures a rural area; tree is the dominant land cover, covering roughly 62 % of it. "
+        "In the upper left, crop covers 12.5 percent. Water makes up 3% of the scene, not 30."
+    )
+    assert [(p.cls, p.region, p.value) for p in reading.percents] == [
+        ("tree", None, 62.0),
+        ("crop", "top left", 12.5),
+        ("water", None, 3.0),
+    ]
+
+
+def test_percent_share__checked_against_the_map_within_the_stated_tolerance() -> None:
+    index = np.zeros((16, 16), dtype=np.uint8)
+    tree, water = 3, 1  # ChatEarthNet indices (1-based): water 1, developed area 2, tree 3
+    index[:8, :8] = tree  # 25 % of the image, 100 % of the top left
+    index[8:, 8:12] = water  # 12.5 % of the image
+    text = "Tree covers about 27 % of the scene. In the top left, tree covers 60 %. Water is 30 % of the image."
+    out = VerdictRows()
+    check_chatearthnet({"ann_id": 1}, read_caption(text), LandCoverFacts(index), out)
+    rows = out.table().to_pandas()
+    rows = rows[(rows["rule"] == "percent-share") & rows["primary"]]
+    verdicts = {text[s:e]: v for s, e, v in zip(rows["span_start"], rows["span_end"], rows["verdict"], strict=True)}
+    assert verdicts == {"27 %": AGREE, "60 %": DISPUTE, "30 %": DISPUTE}
+    assert "25.0 % of all pixels" in rows["from_map"].iloc[0]
+    out = VerdictRows()
+    check_chatearthnet({"ann_id": 1}, read_caption(text), None, out)  # no map: never agreement
+    assert set(out.table().to_pandas()["verdict"]) == {NOT_EVALUABLE}
 
 
 def test_prompt_rules__banned_and_cross_image_spans() -> None:

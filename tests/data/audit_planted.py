@@ -10,7 +10,9 @@ relative position, season, country, climate zone), a wrong multiple-choice lette
 caption area, an absent class named in a caption, a swapped "most prominent" class, an S1 product dated 30
 days off, a question on a class the legend lacks (not evaluable) and one deleted reference map.
 Planted in ChatEarthNet: a hallucinated class in a region, a class in a region where it has no pixel, a wrong
-proportion word, "no <class>" for a class that is there, "no <class>" for an absent one (must NOT count as a
+proportion word, a class placed "in the north-eastern part" (top right) where it has no pixel (and one truly
+in the "upper left corner": agreement), a "% of the scene" figure 30 points off the map (and one that is
+right), "no <class>" for a class that is there, "no <class>" for an absent one (must NOT count as a
 mention), a banned word, two cross-image comparisons, a padding repeat, the same caption on two images, a
 near-duplicate pair, a constant (placeholder) image and one deleted land-cover map.
 
@@ -38,6 +40,7 @@ from explorer.demo.instructions import map_facts
 from explorer.legends import CHATEARTHNET, CORINE19
 
 SEED = 7
+THRESHOLD_PX = 20  # the prompt's threshold: a class counts in a region from 20 pixels on
 N_SAMPLES = 10
 BEN = "bigearthnet-demo"
 CEN = "chatearthnet-demo"
@@ -230,6 +233,30 @@ def plant_chatearthnet(root: Path) -> tuple[list[list[str]], list[str]]:
     for png in root.glob(f"s2_*/**/{s}.png"):
         Image.fromarray(np.zeros((256, 256, 3), dtype=np.uint8)).save(png)
     expected.append([CEN, s, "image-defect"])
+
+    # compass and corner phrasings of the prompt's regions (samples whose caption is still one string)
+    single = [stems[0], stems[3], stems[4], stems[8]]
+    s, cls = next(
+        (s, c)
+        for s in single
+        for c in names
+        if count(s, c) >= 20 and _region_count(index[s], "top right", c) == 0
+    )
+    append(s, f"Some {cls} is found in the north-eastern part.")
+    expected.append([CEN, s, "class-in-region"])
+    s, cls = next(
+        (s, c) for s in single for c in names if _region_count(index[s], "top left", c) >= THRESHOLD_PX
+    )
+    append(s, f"The upper left corner holds {cls}.")  # true: no dispute
+    # percentages of the whole image (share of all its pixels): one 30 points off, one right
+    s = single[3]
+    cls = next(c for c in names if count(s, c) >= 20)
+    true = 100 * count(s, cls) / index[s].size
+    append(s, f"{cls.capitalize()} covers about {round(true + 30 if true < 60 else true - 30)} % of the scene.")
+    expected.append([CEN, s, "percent-share"])
+    s = single[1]
+    cls = next(c for c in names if count(s, c) >= 20)
+    append(s, f"{cls.capitalize()} accounts for {100 * count(s, cls) / index[s].size:.1f} percent of the image.")
 
     for path, rs in records.items():
         path.write_text(json.dumps(rs, indent=2))

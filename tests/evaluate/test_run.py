@@ -96,6 +96,20 @@ def test_evaluations__what_a_view_reads(results, chat_catalog):
         store.sample("nearest-caption", "not-a-sample")
 
 
+def test_evaluate__class_checks_of_the_outputs_stored_and_in_table2(results, chat_catalog):
+    from explorer.evaluate.table import table2
+
+    result = results[0]
+    checked = result.captions[result.captions["class_mentions"].notna()]
+    assert len(checked) > 0  # the demo's ChatEarthNet samples have land-cover maps
+    split = result.captions["split"].iloc[0]
+    table = table2({r.model: r.groups for r in results}, split)
+    assert {"CHAIR_i", "CHAIR_s"} <= set(table.columns)
+    assert result.summary["class_checks"][split]["CHAIR_i"] == table.loc[result.model, "CHAIR_i"]
+    one = Evaluations(chat_catalog).sample(result.model, str(checked["sample_id"].iloc[0]))
+    assert one["class_mentions"] == checked["class_mentions"].iloc[0] and isinstance(one["hallucinated"], list)
+
+
 def test_cli_evaluate__writes_table2_and_scores(tmp_path, chat_catalog, small_demo, capsys):
     folder = small_demo / "predictions" / "chatearthnet-demo"
     out = tmp_path / "out"

@@ -14,7 +14,11 @@ From ``zhu-xlab/ChatEarthNet``, ``generate_description_chatgpt3_5_text.py`` (quo
 
 The ChatGPT-4V script (``generate_description_chatgpt4v.py``) lists every class per region with its share to two
 decimals (``f" {labels[unique[idx]]}: {proportions[idx]:.2f};"``, shares of ALL the region's pixels, background
-included) and no 20-pixel threshold, so for 4V captions the bins are the audit's reading, not the prompt's.
+included) and no 20-pixel threshold, so for 4V captions the bins are the audit's reading, not the prompt's. It
+also gives, per class, a percentage per region: ``count_pixel_proportions`` = ``count / (128.*128.)``, written
+``f" {patch_name}: {proportion:.2%} "`` for the "top left part" ... "middle part" (a quarter of a 256 x 256
+map each, so again a share of all the region's pixels); its captions quote such figures ("covering roughly
+62 % of the scene").
 
 Rules (variants first = primary):
 
@@ -24,7 +28,11 @@ Rules (variants first = primary):
 * ``class-in-region``: the class is in the region (>= 20 px, the prompt threshold; >= 1 px; among the
   prompt's three listed classes);
 * ``proportion-word``: the word matches the bin of the class's share of the region (the authors' rounding;
-  the exact percentage).
+  the exact percentage);
+* ``percent-share``: a percentage claimed for a class ("45 % of the scene"; "in the top left, crop covers
+  12.5 %") is within ``PERCENT_TOLERANCE`` percentage points of the class's share of the whole map, or of the
+  region the sentence names: of all its pixels as the 4V prompt counts (primary), of its labelled pixels, or
+  within 2 points (what copying the prompt's two-decimal figure allows, rounding included).
 """
 
 from __future__ import annotations
@@ -42,6 +50,11 @@ THRESHOLD = 20
 MAX_CLASSES = 3
 NAMES = CHATEARTHNET.names  # index i + 1 in the map
 BINS = ("extra small", "small", "medium", "large", "extra large")
+#: a claimed percentage agrees within this many percentage points (captions round: "about 45 %")
+PERCENT_TOLERANCE = 5.0
+PERCENT_VARIANTS = (("all-pixels,+-5pp", False, PERCENT_TOLERANCE), ("labelled-pixels,+-5pp", True,
+                    PERCENT_TOLERANCE), ("all-pixels,+-2pp", False, 2.0))  # fmt: skip
+WHOLE = "whole image"
 
 
 def chatearthnet_index(codes: np.ndarray, legend_name: str | None) -> np.ndarray:
@@ -89,9 +102,11 @@ class LandCoverFacts:
     def __init__(self, index: np.ndarray) -> None:
         size = len(NAMES) + 1
         self.counts = np.bincount(index.ravel(), minlength=size)[1:]
-        self.region_counts = {
-            r: np.bincount(p.ravel(), minlength=size)[1:] for r, p in regions(index).items()
-        }
+        parts = regions(index)
+        self.region_counts = {r: np.bincount(p.ravel(), minlength=size)[1:] for r, p in parts.items()}
+        self.pixels = {r: int(p.size) for r, p in parts.items()}  # background included
+        self.region_counts[WHOLE] = self.counts
+        self.pixels[WHOLE] = int(index.size)
 
     def count(self, cls: str) -> int:
         return int(self.counts[NAMES.index(cls)])
@@ -107,6 +122,10 @@ class LandCoverFacts:
     def share(self, region: str, cls: str) -> float:
         counts = self.region_counts[region]
         return float(counts[NAMES.index(cls)] / max(int(counts.sum()), 1))
+
+    def share_of_all(self, region: str, cls: str) -> float:
+        """Share of every pixel of the region (background too), as the 4V prompt's figures."""
+        return float(self.region_counts[region][NAMES.index(cls)] / max(self.pixels[region], 1))
 
 
 def _ok(value: bool) -> str:
@@ -173,6 +192,27 @@ def check_caption(
                     score=share,
                     **size_span,
                 )
+    for percent in reading.percents:
+        where = percent.region or WHOLE
+        span = {"field": "output", "span_start": percent.start, "span_end": percent.end, "class_name": percent.cls}
+        released = f"{percent.value:g} % {percent.cls} in the {where}"
+        if facts is None:
+            out.not_evaluable(row, "percent-share", released, "no land-cover map", **span)
+            continue
+        of_all, of_labelled = 100 * facts.share_of_all(where, percent.cls), 100 * facts.share(where, percent.cls)
+        for number, (variant, labelled, tolerance) in enumerate(PERCENT_VARIANTS):
+            share = of_labelled if labelled else of_all
+            out.add(
+                row,
+                "percent-share",
+                variant,
+                number == 0,
+                _ok(abs(share - percent.value) <= tolerance),
+                released=released,
+                from_map=f"{of_all:.1f} % of all pixels, {of_labelled:.1f} % of the labelled pixels of the {where}",
+                score=share / 100,
+                **span,
+            )
     for cls, start, end in reading.negated:
         span = {"field": "output", "span_start": start, "span_end": end, "class_name": cls}
         if facts is None:

@@ -12,16 +12,24 @@ Reading rules, stated so they can be argued with:
 * negation: a class preceded in its clause by a negation cue at most 4 tokens before ("no water", "without
   any snow") is not a mention of that class;
 * regions: a clause (sentence split at , ; :) names its region with a ChatEarthNet position (top left, top
-  right, bottom left, bottom right, middle/center); a clause without any position inherits the previous
-  clause's region in the same sentence ("In the top left, there is tree, and a small part of crop"); with two
-  regions in one clause a class takes the nearest one;
-* proportion words ("a medium portion of") belong to the next class in the clause, else the previous one.
+  right, bottom left, bottom right, middle/center), in any of the phrasings the patterns know: "upper left",
+  "lower-right", "top right corner" (the corner adds nothing), "in the north-eastern part" (compass quadrants:
+  north-east = top right, the maps being north-up), "the center of the image"; a bare half ("northern part",
+  "left side") or "edge" names no region of the prompt and is not checked. A clause without any region
+  inherits the previous clause's region in the same sentence ("In the top left, there is tree, and a small
+  part of crop"); with two regions in one clause a class takes the nearest one;
+* proportion words ("a medium portion of") belong to the next class in the clause, else the previous one;
+* percentages ("about 45 % of the scene", "12.5 percent"; ChatGPT-4V copies its prompt's figures) belong to
+  the nearest class named before them in the sentence (else the first one after), and to that mention's
+  region when it has one, else to the whole image.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 from typing import Any
 
@@ -38,7 +46,12 @@ REGIONS = {
     "bottom right": "bottom right",
     "middle": "middle",
     "center": "middle",
+    "north-west": "top left",
+    "north-east": "top right",
+    "south-west": "bottom left",
+    "south-east": "bottom right",
 }
+PERCENT = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s*(?:%|per\s?cent\b)", re.IGNORECASE)
 NEGATION_WINDOW = 4
 _CLAUSE_BREAKS = {",", ";", ":"}
 
@@ -57,9 +70,21 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class Percent:
+    """A percentage claimed for a class: of a region when ``region`` is set, else of the whole image."""
+
+    cls: str
+    region: str | None
+    value: float  # percent, 0-100
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Reading:
     mentions: list[Mention]
     negated: list[tuple[str, int, int]]  # (class, start, end) read as "not there"
+    percents: list[Percent] = dataclass_field(default_factory=list)
 
 
 def _data_patterns(path: Any) -> list[dict[str, Any]]:
@@ -95,7 +120,9 @@ def _read(doc: Any) -> Reading:
     spans = sorted(doc.spans[COMPONENT], key=lambda s: s.start)
     mentions: list[Mention] = []
     negated: list[tuple[str, int, int]] = []
+    percents: list[Percent] = []
     for sentence in doc.sents:
+        first = len(mentions)
         # clauses: token ranges split at , ; :
         clauses: list[tuple[int, int]] = []
         begin = sentence.start
@@ -107,10 +134,10 @@ def _read(doc: Any) -> Reading:
         inherited: str | None = None
         for lo, hi in clauses:
             inside = [s for s in spans if lo <= s.start and s.end <= hi]
-            positions = [s for s in inside if s.label_ == "POSITION"]
-            regions = [(s, REGIONS.get(s.id_)) for s in positions]
-            if positions:
-                inherited = next((r for _, r in regions if r), None) if len(positions) == 1 else inherited
+            # only positions naming one of the prompt's regions ("corner", "edge", a half: none)
+            regions = [(s, REGIONS[s.id_]) for s in inside if s.label_ == "POSITION" and s.id_ in REGIONS]
+            if regions:
+                inherited = regions[0][1] if len({r for _, r in regions}) == 1 else inherited
             cues = [s for s in inside if s.label_ == "NEGATION"]
             classes = [s for s in inside if s.label_ == "CLASS"]
             sizes = [s for s in inside if s.label_ == "SIZE"]
@@ -126,6 +153,7 @@ def _read(doc: Any) -> Reading:
                 if any(0 <= cls.start - cue.end <= NEGATION_WINDOW for cue in cues):
                     negated.append((name, cls.start_char, cls.end_char))
                     continue
+                region: str | None
                 if len(regions) > 1:
                     nearest = min(
                         regions, key=lambda pr: min(abs(pr[0].start - cls.end), abs(cls.start - pr[0].end))
@@ -147,4 +175,19 @@ def _read(doc: Any) -> Reading:
                         size.end_char if size is not None else -1,
                     )
                 )
-    return Reading(mentions, negated)
+        percents += _percents(sentence, mentions[first:])
+    return Reading(mentions, negated, percents)
+
+
+def _percents(sentence: Any, mentions: list[Mention]) -> list[Percent]:
+    """The percentages of one sentence, each with the class (and region) it is claimed for."""
+    out = []
+    offset = sentence.start_char
+    for match in PERCENT.finditer(sentence.text):
+        start, end = offset + match.start(), offset + match.end()
+        before = [m for m in mentions if m.end <= start]
+        after = [m for m in mentions if m.start >= end]
+        owner = before[-1] if before else (after[0] if after else None)
+        if owner is not None:
+            out.append(Percent(owner.cls, owner.region, float(match.group(1)), start, end))
+    return out

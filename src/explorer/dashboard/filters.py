@@ -75,7 +75,8 @@ class FilterPanel(View):
         shown = min(s.count, len(s.results) if s.results is not None else 0)
         more = f" (list shows the first {shown:,})" if shown < s.count else ""
         box = " inside the box" if s.bounds else ""
-        return f'<div class="eo-count"><b>{s.count:,}</b> matching samples{box}{more}</div>'
+        kept = f" {html.escape(s.keep_label)}" if s.keep is not None and s.keep_label else ""
+        return f'<div class="eo-count"><b>{s.count:,}</b> matching samples{kept}{box}{more}</div>'
 
     def scan_html(self, fraction: float | None) -> str:
         if fraction is None:
@@ -124,7 +125,7 @@ class FilterPanel(View):
             self.clear_box,
             self.clear,
             html_pane(
-                pn.bind(self.count_html, s.param.count, s.param.message, s.param.bounds),
+                pn.bind(self.count_html, s.param.count, s.param.message, s.param.bounds, s.param.keep_label),
                 sizing_mode="stretch_width",
             ),
             pn.pane.Alert(

@@ -1,6 +1,7 @@
 """Global map of the matching samples: tiles (online) over the shipped world outline (offline), points or a
 server-side datashader raster above ``RASTER_THRESHOLD`` points; click opens the nearest sample, box-select
-restricts the matches."""
+restricts the matches. Coloured by the store's categories (dataset, split, class), or by a per-sample number
+the owning view supplies (``MapView.colour_values``: the Audit's dispute rate, the Evaluate view's score)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bokeh.models import ColumnDataSource
 from .. import world
 from . import query
 from .base import View
+from .map_values import MapValues, rasterize_values, value_bins, value_legend_html
 from .state import ExplorerState
 from .style import bokeh_updates
 from .style import html as html_pane
@@ -72,9 +74,10 @@ def render_map(
     width: int = 900,
     height: int = MAP_HEIGHT,
     draw: bool = True,
+    values: MapValues | None = None,
 ) -> hv.Overlay:
     """The matching samples for a view: a shaded raster (many points) or glyphs (few), as HoloViews elements
-    (the same elements, empty, when not ``draw``).
+    (the same elements, empty, when not ``draw``); coloured by ``values`` when given, else by category.
 
     Also what the benchmark times: no browser needed.
     """
@@ -90,7 +93,9 @@ def render_map(
         raster = hv.RGB(
             np.zeros((2, 2, 4), np.uint8), bounds=(x_range[0], y_range[0], x_range[1], y_range[1])
         )
-        points = _glyph_points(state, frame) if frame is not None and len(frame) else empty_points
+        points = (
+            _glyph_points(state, frame, values) if frame is not None and len(frame) else empty_points
+        )
     else:
         visible = frame[
             (frame["x"] >= x_range[0])
@@ -98,13 +103,17 @@ def render_map(
             & (frame["y"] >= y_range[0])
             & (frame["y"] <= y_range[1])
         ]
-        rgba = query.rasterize_points(visible, x_range, y_range, width, height, state.map_colors)
+        if values is None:
+            rgba = query.rasterize_points(visible, x_range, y_range, width, height, state.map_colors)
+        else:
+            shown = values.at(state.matches, visible["pos"].to_numpy())
+            rgba = rasterize_values(visible, shown, x_range, y_range, width, height, values.low, values.high)
         raster = hv.RGB(rgba, bounds=(x_range[0], y_range[0], x_range[1], y_range[1]))
         points = empty_points
     return raster.opts(tools=["tap", "box_select"]) * points
 
 
-def _glyph_points(state: ExplorerState, frame: pd.DataFrame) -> hv.Points:
+def _glyph_points(state: ExplorerState, frame: pd.DataFrame, values: MapValues | None = None) -> hv.Points:
     matches = state.matches
     pos = frame["pos"].to_numpy()
     names = np.asarray(matches.datasets, dtype=object)[matches.dataset_code[pos]]
@@ -112,24 +121,33 @@ def _glyph_points(state: ExplorerState, frame: pd.DataFrame) -> hv.Points:
     for code, ix in enumerate(state.indexes):
         rows = np.flatnonzero(matches.dataset_code[pos] == code)
         ids[rows] = ix.sample_ids[matches.sidx[pos[rows]]]
+    cats = frame["cat"].astype(str).to_numpy()
+    colors = state.map_colors
+    info = cats
+    if values is not None:
+        # The same categorical colouring as the categories (one Bokeh colour mapper whatever the map shows, so a
+        # plot can switch between them), on the value binned into VALUE_BINS colours of the colour map.
+        shown = values.at(matches, pos)
+        cats, colors = value_bins(shown, values.low, values.high)
+        info = np.array([f"{values.label}: {v:.3g}" if v == v else "no value" for v in shown], dtype=object)
     data = pd.DataFrame(
         {
             "x": frame["x"].to_numpy(),
             "y": frame["y"].to_numpy(),
-            "cat": frame["cat"].astype(str).to_numpy(),
+            "cat": cats,
             "sample": ids,
             "dataset": names,
+            "info": info,
         }
     )
-    colors = state.map_colors
-    return hv.Points(data, ["x", "y"], ["cat", "sample", "dataset"]).opts(
+    return hv.Points(data, ["x", "y"], ["cat", "sample", "dataset", "info"]).opts(
         color="cat",
         cmap=colors,
         size=6,
         line_color="white",
         line_width=0.5,
         show_legend=False,
-        hover_tooltips=[("dataset", "@dataset"), ("sample", "@sample"), ("", "@cat")],
+        hover_tooltips=[("dataset", "@dataset"), ("sample", "@sample"), ("", "@info")],
         tools=["hover"],
         nonselection_alpha=1.0,
         selection_alpha=1.0,
@@ -181,6 +199,11 @@ class MapView(View):
     """The global map and its colouring controls."""
 
     tiles = param.Boolean(default=True, doc="Draw web map tiles (they load in the browser when online)")
+    colour_values = param.ClassSelector(
+        class_=MapValues, default=None, allow_None=True,
+        doc="A per-sample number supplied by the view showing this map (none: colour by category)",
+    )  # fmt: skip
+    by_value = param.Boolean(default=True, label="Colour by value", doc="Colour by ``colour_values`` when given")
 
     def __init__(self, state: ExplorerState, **params: Any) -> None:
         super().__init__(state=state, **params)
@@ -190,6 +213,7 @@ class MapView(View):
         # a 640,000-row frame costs more than drawing it.
         self._data_version = hv.streams.Counter()
         state.param.watch(lambda *_: self._data_version.event(), ["map_frame", "map_colors"])
+        self.param.watch(lambda *_: self._data_version.event(), ["colour_values", "by_value"])
         self._points = hv.DynamicMap(self._render, streams=[self._range, self._size, self._data_version])
         self._tap = hv.streams.Tap(source=self._points, x=None, y=None)
         self._tap.add_subscriber(self._on_tap)
@@ -239,7 +263,14 @@ class MapView(View):
             # HoloViews' first call, before the figure has ranges: it re-renders at once with them (the plot's
             # range stream fires on creation), so rasterizing now would be thrown away.
             return render_map(self.state, WORLD_X, WORLD_Y, 2, 2, draw=False)
-        return render_map(self.state, x_range, y_range, width or 900, height or MAP_HEIGHT)
+        return render_map(
+            self.state, x_range, y_range, width or 900, height or MAP_HEIGHT, values=self.colouring
+        )
+
+    @property
+    def colouring(self) -> MapValues | None:
+        """The per-sample values the map is coloured by now (None: the store's categories)."""
+        return self.colour_values if self.by_value else None
 
     def _add_marks(self, plot: Any, element: Any) -> None:
         fig = plot.state
@@ -347,6 +378,11 @@ class MapView(View):
     # --- layout ---------------------------------------------------------------------------------------------
     def legend_html(self, *_: Any) -> str:
         frame = self.state.map_frame
+        mode = "raster (datashader)" if frame is not None and len(frame) > RASTER_THRESHOLD else "points"
+        values = self.colouring
+        if values is not None:
+            positions = frame["pos"].to_numpy() if frame is not None else np.zeros(0, np.int64)
+            return value_legend_html(values, values.at(self.state.matches, positions), mode)
         counts = frame["cat"].value_counts() if frame is not None else pd.Series(dtype=int)
         items = []
         for cat, color in self.state.map_colors.items():
@@ -356,7 +392,6 @@ class MapView(View):
                     f'<span class="eo-legend-item"><span class="eo-dot" style="background:{html.escape(color)}"></span>'
                     f"{html.escape(str(cat))} ({n:,})</span>"
                 )
-        mode = "raster (datashader)" if frame is not None and len(frame) > RASTER_THRESHOLD else "points"
         return (
             '<div class="eo-map-legend">' + " ".join(items) + f' <span class="eo-muted">· {mode}</span></div>'
         )
@@ -371,9 +406,22 @@ class MapView(View):
             width=260,
             visible=self.state.param.color_by.rx() == query.COLOR_BY_CLASS,
         )
-        controls = pn.Row(html_pane("<b>Colour by</b>", margin=(12, 5)), color_by, color_class)
+        by_value = pn.widgets.Checkbox.from_param(
+            self.param.by_value,
+            name=self.param.colour_values.rx().rx.pipe(lambda v: f"Colour by {v.label}" if v else ""),
+            visible=self.param.colour_values.rx.is_not(None),
+            margin=(14, 10),
+            css_classes=["eo-by-value"],
+        )
+        controls = pn.Row(html_pane("<b>Colour by</b>", margin=(12, 5)), by_value, color_by, color_class)
         legend = html_pane(
-            pn.bind(self.legend_html, self.state.param.map_frame, self.state.param.map_colors),
+            pn.bind(
+                self.legend_html,
+                self.state.param.map_frame,
+                self.state.param.map_colors,
+                self.param.colour_values,
+                self.param.by_value,
+            ),
             sizing_mode="stretch_width",
             margin=(0, 10),
         )

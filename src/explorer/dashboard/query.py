@@ -8,6 +8,7 @@ costs milliseconds plus, for text search, one pass of Arrow's string kernels. Pe
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,6 +266,9 @@ class Filters:
     regex: bool = False
     bounds: tuple[float, float, float, float] | None = None  # Web-Mercator box (x0, y0, x1, y1)
     subset: str = ALL
+    # Only these samples (dataset -> sidx), set by a view (the Audit's "only samples with disputes"); a dataset
+    # left out matches nothing. None: no such restriction.
+    keep: Mapping[str, np.ndarray] | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -303,7 +307,13 @@ def match(indexes: list[CatalogIndex], filters: Filters) -> Matches:
     for code, ix in enumerate(indexes):
         if filters.dataset not in (ALL, ix.name):
             continue
+        if filters.keep is not None and ix.name not in filters.keep:
+            continue
         mask = np.ones(ix.size, dtype=bool)
+        if filters.keep is not None:
+            kept = np.zeros(ix.size, dtype=bool)
+            kept[np.asarray(filters.keep[ix.name], dtype=np.int64)] = True
+            mask &= kept
         if filters.split != ALL:
             mask &= np.asarray(ix.split == filters.split)
         if filters.country != ALL:

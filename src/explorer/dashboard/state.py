@@ -56,6 +56,12 @@ class ExplorerState(param.Parameterized):
         default=False, label="Regular expression", doc="Read ``query`` as a regular expression"
     )
     bounds = param.NumericTuple(default=None, length=4, allow_None=True, doc="Box selection (Web Mercator)")
+    keep = param.Dict(
+        default=None, allow_None=True,
+        doc="dataset -> sidx: only these samples match (set by a view, e.g. the Audit's 'only samples with "
+        "disputes'); a dataset left out matches nothing",
+    )  # fmt: skip
+    keep_label = param.String(default="", doc="What ``keep`` keeps, said in the match count")
 
     # --- derived from the filters -------------------------------------------------------------------------
     matches = param.Parameter(default=None, doc="query.Matches of the current filters")
@@ -160,7 +166,8 @@ class ExplorerState(param.Parameterized):
             x0, y0, x1, y1 = (float(v) for v in self.bounds)
             bounds = (x0, y0, x1, y1)
         return Filters(
-            self.dataset, self.split, self.country, self.label, self.query, self.regex, bounds, self.subset
+            self.dataset, self.split, self.country, self.label, self.query, self.regex, bounds,
+            subset=self.subset, keep=self.keep,
         )
 
     @param.depends("dataset", watch=True)
@@ -177,7 +184,9 @@ class ExplorerState(param.Parameterized):
         if updates:
             self.param.update(updates)
 
-    @param.depends("dataset", "split", "country", "subset", "label", "query", "regex", "bounds", watch=True)
+    @param.depends(
+        "dataset", "split", "country", "subset", "label", "query", "regex", "bounds", "keep", watch=True
+    )
     def _update_matches(self) -> None:
         filters = self.filters
         if self._scan is not None:
@@ -265,8 +274,9 @@ class ExplorerState(param.Parameterized):
 
     def clear_filters(self) -> None:
         self.param.update(
-            dataset=ALL, split=ALL, country=ALL, subset=ALL, label=ALL, query="", regex=False, bounds=None
-        )
+            dataset=ALL, split=ALL, country=ALL, subset=ALL, label=ALL, query="", regex=False, bounds=None,
+            keep=None, keep_label="",
+        )  # fmt: skip
 
     # --- opening samples ----------------------------------------------------------------------------------
     def open_sample(self, dataset: str, sample_id: str) -> None:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .caption_metrics import BLEU_COUNT_COLUMNS, BLEU_METRICS, CAPTION_METRICS, METEOR_STATS_COLUMN
+from .class_checks import CHAIR_COLUMNS, chair
 from .coco_scorers import bleu_from_counts
 from .meteor import MeteorPool
 
@@ -80,6 +81,8 @@ def _score_groups(
         for metric in ("ROUGE_L", "CIDEr", "SPICE"):
             if has[metric]:
                 row[metric] = float(np.mean(part[metric].to_numpy()))
+        if "class_mentions" in frame.columns:
+            row.update(chair(part))  # the audit's class checks on the outputs (class_checks)
         rows.append(row)
     table = pd.DataFrame(rows)
     if has["METEOR"] and METEOR_STATS_COLUMN in frame.columns:
@@ -89,5 +92,6 @@ def _score_groups(
                 table["METEOR"] = own.corpus(stats)
         else:
             table["METEOR"] = meteor.corpus(stats)
-    ordered = ["split", "subset_kind", "subset", "n", *[m for m in CAPTION_METRICS if m in table.columns]]
+    metrics = [*CAPTION_METRICS, *CHAIR_COLUMNS]
+    ordered = ["split", "subset_kind", "subset", "n", *[m for m in metrics if m in table.columns]]
     return table[ordered]

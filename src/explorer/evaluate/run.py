@@ -1,7 +1,9 @@
 """Evaluate models' prediction files against one catalog and store everything (``eo-explorer evaluate``).
 
 For each model: match its outputs to samples / annotations (``match``), score captions split by split, each
-split as one evaluated set (CIDEr's document frequencies come from the whole split), form the Table 2 rows for
+split as one evaluated set (CIDEr's document frequencies come from the whole split), check the classes each
+output names against the sample's land-cover map where there is one (``class_checks``: the audit's rule, for
+CHAIR-i / CHAIR-s and the hallucinations the Evaluate view marks), form the Table 2 rows for
 every split and subset (``aggregate``), score task answers (``task_metrics``), and store it all with the
 catalog (``store``). A run already stored for the same model, file digest and reference source is read back.
 One METEOR JVM serves every model and group of a call, started before anything else so its start-up overlaps
@@ -22,6 +24,7 @@ from ..catalog import Catalog
 from ..model import KIND_CAPTION
 from .aggregate import group_table
 from .caption_metrics import CAPTION_METRICS, score_captions
+from .class_checks import chair, check_predictions
 from .match import MatchReport, match_predictions
 from .meteor import MeteorPool
 from .predictions import KEY_ANNOTATION, Predictions
@@ -153,6 +156,9 @@ def _evaluate_one(
             + ", ".join(f"{k} {v:.3f}" for k, v in scored.corpus.items())
         )
     scores = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if len(scores):
+        checks = check_predictions(catalog, scores["sidx"].tolist(), scores["prediction"].tolist())
+        scores = pd.concat([scores, checks], axis=1)
     groups = group_table(scores, catalog.samples, meteor)
 
     tasks = score_tasks(catalog, matched if prediction.key_kind == KEY_ANNOTATION else matched.iloc[0:0])
@@ -173,6 +179,11 @@ def _evaluate_one(
         "n_no_reference": n_no_reference,
         "n_caption_repeats_per_sample": n_same_sample,
         "n_tasks": len(tasks),
+        "class_checks": {
+            str(split): chair(part) for split, part in scores.groupby("split", dropna=False, sort=True)
+        }
+        if len(scores)
+        else {},
         "corpus": per_split,
         "tasks": task_summary.to_dict(orient="records"),
         "unavailable": unavailable,

@@ -184,4 +184,7 @@ class Evaluations:
             "reference_tokens": list(row["reference_tokens"]),
             "shared_ngrams": shared_ngrams(row["prediction_tokens"], row["reference_tokens"]),
             "scores": {m: row[m] for m in CAPTION_METRICS if m in row},
+            # the audit's class checks on the prediction (None: no map, or a run stored before them)
+            "class_mentions": row.get("class_mentions"),
+            "hallucinated": list(row.get("hallucinated_spans") or []),
         }

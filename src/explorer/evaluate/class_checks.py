@@ -1,0 +1,105 @@
+"""The annotation audit's class checks applied to model outputs, where land-cover maps exist.
+
+A predicted caption is read exactly as the audit reads a released ChatEarthNet caption
+(``explorer.audit.mentions``: synonyms, negation, regions) and each class it names is checked against the
+sample's map by the audit's primary ``class-mention`` rule (the class has at least one pixel,
+``chatearthnet_captions``). Per sample: how many class mentions, how many of them name a class the map lacks
+(hallucinated), and where, with what the map holds instead (the Evaluate view marks them). Per model and
+group: CHAIR-i (hallucinated mentions / mentions) and CHAIR-s (outputs with a hallucination / outputs with a
+mention), as ``audit.chair`` counts them for the released captions (Rohrbach et al. 2018).
+
+Only maps in the ChatEarthNet classes (WorldCover or ChatEarthNet legends) are read this way; for any other
+catalog, or a sample without a readable map, the counts are empty (NaN), never zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..catalog import Catalog
+from ..model import LAYER_LANDCOVER
+
+__all__ = ["CHAIR_COLUMNS", "CHECK_COLUMNS", "chair", "check_predictions"]
+
+CHECK_COLUMNS = ("class_mentions", "hallucinated_mentions", "hallucinated_spans")
+CHAIR_COLUMNS = ("CHAIR_i", "CHAIR_s")
+CHATEARTHNET_FORMAT = "chatearthnet"
+
+
+def _empty(n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "class_mentions": np.full(n, np.nan),
+            "hallucinated_mentions": np.full(n, np.nan),
+            "hallucinated_spans": pd.Series([None] * n, dtype=object),
+        }
+    )
+
+
+def map_holds(facts: Any, top: int = 4) -> str:
+    """'tree 61 %, crop 30 %, ...' of the map's labelled pixels (what a hover says the map holds)."""
+    from ..audit.chatearthnet_captions import NAMES
+
+    counts = facts.counts
+    total = max(int(counts.sum()), 1)
+    order = [i for i in np.argsort(-counts, kind="stable") if counts[i] > 0][:top]
+    return ", ".join(f"{NAMES[i]} {100 * counts[i] / total:.0f} %" for i in order) or "no labelled pixel"
+
+
+def check_predictions(catalog: Catalog, sidx: Sequence[int], texts: Sequence[str]) -> pd.DataFrame:
+    """One row per prediction (same order): ``class_mentions``, ``hallucinated_mentions`` (NaN without a
+    map) and ``hallucinated_spans`` (list of {start, end, class_name, from_map} into the text)."""
+    from ..audit import chatearthnet_captions, maps
+    from ..audit.mentions import read_captions
+
+    out = _empty(len(texts))
+    if catalog.format != CHATEARTHNET_FORMAT or not len(texts):
+        return out
+    readings = read_captions([t if isinstance(t, str) else "" for t in texts])
+    samples = catalog.samples
+    mentions = out["class_mentions"].to_numpy(copy=True)
+    bad = out["hallucinated_mentions"].to_numpy(copy=True)
+    spans: list[list[dict[str, Any]] | None] = []
+    for i, (row, reading) in enumerate(zip(sidx, readings, strict=True)):
+        sample = {str(k): v for k, v in samples.iloc[int(row)].to_dict().items()}
+        layers = sample.get("layers")
+        facts = None
+        if layers is not None and LAYER_LANDCOVER in [str(k) for k in layers]:
+            try:
+                codes, legend = maps.read_codes(catalog, sample)
+                facts = chatearthnet_captions.LandCoverFacts(
+                    chatearthnet_captions.chatearthnet_index(codes, legend)
+                )
+            except Exception:  # noqa: BLE001 - a missing or corrupt map leaves this output unchecked
+                facts = None
+        if facts is None:
+            spans.append(None)
+            continue
+        holds = map_holds(facts)
+        wrong = [m for m in reading.mentions if facts.count(m.cls) < 1]
+        mentions[i], bad[i] = len(reading.mentions), len(wrong)
+        spans.append(
+            [{"start": m.start, "end": m.end, "class_name": m.cls,
+              "from_map": f"no {m.cls} pixel in the land-cover map; it holds {holds}"} for m in wrong]
+        )  # fmt: skip
+    out["class_mentions"], out["hallucinated_mentions"] = mentions, bad
+    out["hallucinated_spans"] = pd.Series(spans, dtype=object)
+    return out
+
+
+def chair(frame: pd.DataFrame) -> dict[str, float]:
+    """CHAIR-i and CHAIR-s of the outputs in ``frame`` that were checked (NaN when none was)."""
+    if "class_mentions" not in frame.columns:
+        return {"CHAIR_i": float("nan"), "CHAIR_s": float("nan")}
+    checked = frame[frame["class_mentions"].notna()]
+    mentions = float(checked["class_mentions"].sum())
+    bad = checked["hallucinated_mentions"]
+    with_mention = int((checked["class_mentions"] > 0).sum())
+    return {
+        "CHAIR_i": float(bad.sum() / mentions) if mentions else float("nan"),
+        "CHAIR_s": float((bad > 0).sum() / with_mention) if with_mention else float("nan"),
+    }
