@@ -114,7 +114,7 @@ def _warm_up() -> None:
     from explorer.audit.corine_map import CorineMap
 
     cmap = CorineMap(np.array([[211, 231], [231, 211]], dtype=np.uint16))
-    cmap.labelling(4), cmap.labelling(8), cmap.adjacent(4)
+    cmap.labelling(4), cmap.labelling(8), cmap.adjacent(4), cmap.centroid(0)
 
 
 def main() -> None:
