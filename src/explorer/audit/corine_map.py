@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..legends import CORINE19
-from .regions import label_all, touching
+from .regions import coordinate_sums, label_all, touching
 
 N_CLASSES = len(CORINE19.names)
 
@@ -100,18 +100,8 @@ class CorineMap:
     def centroid(self, cls: int) -> tuple[float, float]:
         """(row, column) mean of the class's pixels (NaN for an absent class, as the mean of nothing)."""
         if self._centroids is None:
-            flat = self.index.ravel()
-            valid = flat >= 0
-            rows, cols = np.divmod(np.flatnonzero(valid), self.shape[1])
-            classes = flat[valid]
             with np.errstate(invalid="ignore", divide="ignore"):
-                self._centroids = np.stack(
-                    [
-                        np.bincount(classes, weights=rows, minlength=N_CLASSES) / self.counts,
-                        np.bincount(classes, weights=cols, minlength=N_CLASSES) / self.counts,
-                    ],
-                    axis=1,
-                )
+                self._centroids = coordinate_sums(self.index, N_CLASSES) / self.counts[:, None]
         return float(self._centroids[cls, 0]), float(self._centroids[cls, 1])
 
     def direction(self, a: int, b: int, axes: tuple[int, int]) -> str | None:

@@ -25,7 +25,8 @@ def read_codes(catalog: Catalog, sample: Mapping[str, Any]) -> tuple[np.ndarray,
         try:
             import tifffile
 
-            codes = np.asarray(tifffile.imread(path))
+            with tifffile.TiffFile(path) as tif:  # its one page, without imread's series analysis
+                codes = np.asarray(tif.pages.first.asarray() if len(tif.pages) == 1 else tif.asarray())
             if codes.ndim == 2 and np.issubdtype(codes.dtype, np.integer):
                 return codes, CORINE19.name
         except Exception:  # anything odd: let the reader read it and raise its own, clear error

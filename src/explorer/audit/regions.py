@@ -135,3 +135,17 @@ def touching(index: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]
                     if u >= 0 and u != v:
                         corner[v, u] = corner[u, v] = True
     return edge, edge | corner
+
+
+@njit(cache=True)
+def coordinate_sums(index: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n_classes, 2) sums of the row and column numbers of each class's pixels (centroid = sum / count)."""
+    height, width = index.shape
+    sums = np.zeros((n_classes, 2), dtype=np.int64)
+    for r in range(height):
+        for c in range(width):
+            v = index[r, c]
+            if v >= 0:
+                sums[v, 0] += r
+                sums[v, 1] += c
+    return sums

@@ -95,9 +95,6 @@ class VerdictRows:
         """One verdict. ``context`` holds the annotation's identity (dataset, sample_id, ann_id, kind, ...)."""
         if verdict not in VERDICTS:
             raise ValueError(f"verdict {verdict!r} not in {VERDICTS}")
-        sparse = self._sparse
-        if values.keys() - sparse.keys():
-            raise ValueError(f"unknown verdict fields {sorted(values.keys() - sparse.keys())}")
         if context is not self._last_context:  # held, so its identity cannot be reused while it is last
             self._contexts.append(
                 tuple(
@@ -114,8 +111,22 @@ class VerdictRows:
         dense["variant"].append(variant)
         dense["primary"].append(primary)
         dense["verdict"].append(verdict)
+        sparse = self._sparse
         for name, value in values.items():
-            sparse[name][n] = value
+            cells = sparse.get(name)
+            if cells is None:
+                self._drop_last()
+                raise ValueError(f"unknown verdict fields {sorted(values.keys() - sparse.keys())}")
+            cells[n] = value
+
+    def _drop_last(self) -> None:
+        """Undo a half-added verdict (an unknown field): the table stays consistent."""
+        n = len(self._context_of) - 1
+        self._context_of.pop()
+        for column in self._dense.values():
+            column.pop()
+        for cells in self._sparse.values():
+            cells.pop(n, None)
 
     def not_evaluable(
         self,
