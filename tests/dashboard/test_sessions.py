@@ -22,7 +22,9 @@ def _states() -> list[Any]:
 
 
 def test_destroyed_sessions__leave_no_dashboard_behind(demo: Demo) -> None:
-    application = build_single_handler_application(str(REPO / "app"), argv=[str(p) for p in demo.catalog_paths])
+    application = build_single_handler_application(
+        str(REPO / "app"), argv=[str(p) for p in demo.catalog_paths]
+    )
     before = {id(s) for s in _states()}
     sessions = [generate_session(application) for _ in range(2)]
     built = [weakref.ref(s) for s in _states() if id(s) not in before]
