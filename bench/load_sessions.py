@@ -18,8 +18,8 @@ page, so every action has a visible answer to wait for. Errors: timeouts, JavaSc
 alerts ("Traceback", "Internal Server Error"). Bounded: at most 50 sessions and 10 minutes.
 
 Prints p50/p95 of both latencies, errors, server RSS with one warm page, per extra session at the peak, after each
-round of sessions (``--rounds``; with the sessions the server still holds, from Panel's /rest/session_info) and
-after all sessions closed (after a settle), and exits 1 on any error.
+round of sessions (``--rounds``: it must come back to the same level) and after all sessions closed (after a
+settle), and exits 1 on any error.
 """
 
 from __future__ import annotations
@@ -226,22 +226,6 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def live_sessions(url: str) -> int | None:
-    """Sessions the server still holds (Panel's ``/rest/session_info``, served with --rest-session-info); None
-    when the server does not publish it (--url of a server started without it). With --num-procs, one process's."""
-    import json
-    import urllib.request
-
-    base = url.rsplit("/", 1)[0]
-    try:
-        with urllib.request.urlopen(f"{base}/rest/session_info", timeout=30) as response:
-            info = json.loads(response.read())
-    except (OSError, ValueError):
-        return None
-    info = info.get("session_info", info)
-    return int(info["live"]) if "live" in info else None
-
-
 def demo_paths(work: Path) -> list[str]:
     from explorer.demo import write_demo
 
@@ -254,7 +238,7 @@ def demo_paths(work: Path) -> list[str]:
 def start_server(paths: list[str], num_procs: int, work: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
     port = free_port()
     options = ["--num-procs", str(num_procs), "--check-unused-sessions", "1000"]
-    options += ["--unused-session-lifetime", "1000", "--rest-session-info"]  # closed sessions go within ~2 s
+    options += ["--unused-session-lifetime", "1000"]  # a closed page's session is destroyed within ~2 s
     env = os.environ.copy()
     env.setdefault("EO_EXPLORER_CACHE", str(work / "cache"))
     env.setdefault("EO_EXPLORER_REGISTRY", str(work / "registry.json"))
@@ -283,7 +267,7 @@ async def drive(
     rounds: int = 1,
 ) -> dict[str, Any]:
     """One warm page, then ``rounds`` rounds of ``sessions`` pages; after each round, once the pages are closed
-    and ``settle`` seconds passed, the server's RSS and live sessions (they must return to the same level)."""
+    and ``settle`` seconds passed, the server's RSS (it must return to the same level)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -308,7 +292,7 @@ async def drive(
             rss_base = tree_rss(pid) if pid else 0
             logs: list[SessionLog] = []
             peak = rss_base
-            after_rounds: list[tuple[int, int | None]] = []  # (RSS, live sessions) after each round
+            after_rounds: list[int] = []  # RSS after each round
             for round_number in range(rounds if actions else 0):
                 batch = [SessionLog(round_number * sessions + i) for i in range(sessions)]
                 logs += batch
@@ -323,7 +307,7 @@ async def drive(
                         peak = max(peak, tree_rss(pid))
                     await asyncio.sleep(0.5)
                 await asyncio.sleep(settle)  # the warm page stays open: the level to return to
-                after_rounds.append((tree_rss(pid) if pid else 0, live_sessions(url)))
+                after_rounds.append(tree_rss(pid) if pid else 0)
             await context.close()  # the warm page too: "after" is with no session open
         finally:
             await browser.close()
@@ -331,7 +315,6 @@ async def drive(
     rss_after = tree_rss(pid) if pid else 0
     return {
         "rounds": after_rounds,
-        "live_after": live_sessions(url),
         "warm": warm,
         "logs": logs,
         "actions": actions,
@@ -367,13 +350,8 @@ def report(result: dict[str, Any], sessions: int, duration: float, num_procs: in
             f"{(peak - base) / mib / sessions:.1f} MiB per extra session, "
             f"{after / mib:.0f} MiB {result.get('settle', SETTLE):.0f} s after all sessions closed ({(after - base) / mib:+.0f} MiB)"
         )
-    for number, (rss, live) in enumerate(result.get("rounds", []), 1):
-        live_text = "?" if live is None else str(live)
-        print(
-            f"after round {number}: server RSS {rss / 2**20:.0f} MiB, live sessions {live_text} (1 = the warm page)"
-        )
-    if result.get("live_after") is not None:
-        print(f"live sessions after every page closed: {result['live_after']}")
+    for number, rss in enumerate(result.get("rounds", []), 1):
+        print(f"after round {number} (warm page still open): server RSS {rss / 2**20:.0f} MiB")
     for error in errors[:20]:
         print(f"  error: {error}")
     return 1 if errors or filters.size < sessions else 0
