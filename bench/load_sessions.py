@@ -1,7 +1,7 @@
 """Many users on one server: N headless Chromium pages filtering and stepping through samples for a while.
 
     python bench/load_sessions.py --short                      # 3 sessions, 20 s, demo data; exit 1 on any error
-    python bench/load_sessions.py --sessions 20 --duration 300 [--num-procs 2] [PATH ...]
+    python bench/load_sessions.py --sessions 20 --duration 300 [--num-procs 2] [--rounds 2] [PATH ...]
 
 Starts ``panel serve app/`` on 127.0.0.1 only (a free port; never another interface) with the given dataset or
 catalog folders (default: a small generated demo in ``--work``), or drives an already running local server with
@@ -17,8 +17,9 @@ filter measurement). Filters whose count equals the unfiltered count are dropped
 page, so every action has a visible answer to wait for. Errors: timeouts, JavaScript page errors, server error
 alerts ("Traceback", "Internal Server Error"). Bounded: at most 50 sessions and 10 minutes.
 
-Prints p50/p95 of both latencies, errors, server RSS with one warm page, per extra session at the peak, and after
-all sessions closed (after a settle), and exits 1 on any error.
+Prints p50/p95 of both latencies, errors, server RSS with one warm page, per extra session at the peak, after each
+round of sessions (``--rounds``: it must come back to the same level) and after all sessions closed (after a
+settle), and exits 1 on any error.
 """
 
 from __future__ import annotations
@@ -237,7 +238,7 @@ def demo_paths(work: Path) -> list[str]:
 def start_server(paths: list[str], num_procs: int, work: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
     port = free_port()
     options = ["--num-procs", str(num_procs), "--check-unused-sessions", "1000"]
-    options += ["--unused-session-lifetime", "1000"]
+    options += ["--unused-session-lifetime", "1000"]  # a closed page's session is destroyed within ~2 s
     env = os.environ.copy()
     env.setdefault("EO_EXPLORER_CACHE", str(work / "cache"))
     env.setdefault("EO_EXPLORER_REGISTRY", str(work / "registry.json"))
@@ -257,8 +258,16 @@ def start_server(paths: list[str], num_procs: int, work: Path) -> tuple[subproce
 
 
 async def drive(
-    url: str, sessions: int, duration: float, pid: int | None, ramp: float = 0.0, settle: float = SETTLE
+    url: str,
+    sessions: int,
+    duration: float,
+    pid: int | None,
+    ramp: float = 0.0,
+    settle: float = SETTLE,
+    rounds: int = 1,
 ) -> dict[str, Any]:
+    """One warm page, then ``rounds`` rounds of ``sessions`` pages; after each round, once the pages are closed
+    and ``settle`` seconds passed, the server's RSS (it must return to the same level)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -281,25 +290,31 @@ async def drive(
                     f"warm-up: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                 )
             rss_base = tree_rss(pid) if pid else 0
-            logs = [SessionLog(i) for i in range(sessions)]
+            logs: list[SessionLog] = []
             peak = rss_base
-            if actions:
+            after_rounds: list[int] = []  # RSS after each round
+            for round_number in range(rounds if actions else 0):
+                batch = [SessionLog(round_number * sessions + i) for i in range(sessions)]
+                logs += batch
                 tasks = [
                     asyncio.create_task(
-                        run_session(browser, url, duration, actions, logs[i], seed=i + 1, delay=i * ramp)
+                        run_session(browser, url, duration, actions, log, seed=log.number + 1, delay=i * ramp)
                     )
-                    for i in range(sessions)
+                    for i, log in enumerate(batch)
                 ]
                 while not all(t.done() for t in tasks):
                     if pid:
                         peak = max(peak, tree_rss(pid))
                     await asyncio.sleep(0.5)
+                await asyncio.sleep(settle)  # the warm page stays open: the level to return to
+                after_rounds.append(tree_rss(pid) if pid else 0)
             await context.close()  # the warm page too: "after" is with no session open
         finally:
             await browser.close()
     await asyncio.sleep(settle)
     rss_after = tree_rss(pid) if pid else 0
     return {
+        "rounds": after_rounds,
         "warm": warm,
         "logs": logs,
         "actions": actions,
@@ -335,6 +350,8 @@ def report(result: dict[str, Any], sessions: int, duration: float, num_procs: in
             f"{(peak - base) / mib / sessions:.1f} MiB per extra session, "
             f"{after / mib:.0f} MiB {result.get('settle', SETTLE):.0f} s after all sessions closed ({(after - base) / mib:+.0f} MiB)"
         )
+    for number, rss in enumerate(result.get("rounds", []), 1):
+        print(f"after round {number} (warm page still open): server RSS {rss / 2**20:.0f} MiB")
     for error in errors[:20]:
         print(f"  error: {error}")
     return 1 if errors or filters.size < sessions else 0
@@ -352,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--num-procs", type=int, default=1, help="server processes (panel serve --num-procs)")
     parser.add_argument("--url", help="drive this running server (127.0.0.1 only) instead of starting one")
     parser.add_argument("--short", action="store_true", help="3 sessions for 20 s on the demo: the CI form")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="rounds of --sessions pages (memory must return)"
+    )
     parser.add_argument("--ramp", type=float, default=0.0, help="seconds between two sessions' starts")
     parser.add_argument(
         "--settle", type=float, default=SETTLE, help="seconds after closing before the last RSS"
@@ -385,7 +405,15 @@ def main(argv: list[str] | None = None) -> int:
             process, url, log_path = start_server(paths, args.num_procs, work)
             print(f"server up in {time.perf_counter() - started:.1f} s at {url} (log: {log_path})")
         result = asyncio.run(
-            drive(url, sessions, duration, process.pid if process else None, args.ramp, args.settle)
+            drive(
+                url,
+                sessions,
+                duration,
+                process.pid if process else None,
+                args.ramp,
+                args.settle,
+                max(1, min(args.rounds, 5)),
+            )
         )
     finally:
         if process is not None:

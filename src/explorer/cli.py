@@ -98,6 +98,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "panel", "serve", str(app), "--port", str(args.port)]
     if args.show:
         cmd.append("--show")
+    if args.address:  # e.g. 127.0.0.1: this machine only (Bokeh otherwise listens on every interface)
+        cmd += ["--address", args.address, "--allow-websocket-origin", f"{args.address}:{args.port}"]
     if args.num_procs != 1:  # forked server processes sharing the port: for a lab sharing one machine
         cmd += ["--num-procs", str(args.num_procs)]
     if args.paths:
@@ -145,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=5006)
     serve.add_argument("--show", action="store_true")
+    serve.add_argument("--address", help="interface to listen on (default: Bokeh's, every interface)")
     serve.add_argument(
         "--num-procs", type=int, default=1, help="server processes on the port (0: one per core); for many users"
     )

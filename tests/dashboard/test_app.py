@@ -6,6 +6,7 @@ import gc
 from types import SimpleNamespace
 from typing import Any
 
+import panel as pn
 from panel.io.application import build_single_handler_application
 
 from explorer.dashboard import app, resources
@@ -22,6 +23,8 @@ def test_server_hook__opens_catalogs_and_warms_a_session_before_any_visitor(
     warmed: list[Any] = []
     original = app.warm_session
     monkeypatch.setattr(app, "warm_session", lambda application: warmed.append(original(application)))
+    # the hook installs the server's exception handler process-wide: give the other tests theirs back
+    monkeypatch.setattr(pn.config, "exception_handler", pn.config.exception_handler)
     # Bokeh's directory handler runs app/app_hooks.py with the --args as sys.argv, as `panel serve` does.
     application = build_single_handler_application(str(REPO / "app"), argv=paths)
     try:

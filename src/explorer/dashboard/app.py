@@ -16,7 +16,7 @@ from .. import catalog as catalog_module
 from .. import registry
 from ..catalog import Catalog
 from ..errors import ExplorerError
-from . import query
+from . import faults, query
 from .base import View
 from .compare import CompareView
 from .explore import ExploreView
@@ -312,6 +312,7 @@ def prepare_server(paths: Sequence[str] = (), application: Any = None) -> None:
     started = time.perf_counter()
     # Bokeh announces the URL before this runs: say what the wait is for, and when it is over.
     LOG.warning("EO Image-Text Explorer: opening catalogs and warming up before the first page...")
+    faults.install()  # a failing callback: one log line per cause, a message in its own page
     catalogs, problems = preload(paths)
     if application is not None:
         warm_session(application)

@@ -6,6 +6,7 @@ the owning view supplies (``MapView.colour_values``: the Audit's dispute rate, t
 from __future__ import annotations
 
 import html
+import weakref
 from functools import lru_cache
 from typing import Any
 
@@ -195,6 +196,22 @@ def highlight_raster(
     return hv.RGB(np.ascontiguousarray(rgba[::-1]), bounds=bounds)
 
 
+def _weak_hook(method: Any) -> Any:
+    """A plot hook calling ``method`` while its object lives, without keeping the object alive.
+
+    HoloViews keeps the options it looks up (hooks included) in a process-wide cache (``Store._lookup_cache``):
+    a bound method there held every closed session's map, state and dashboard for the server's lifetime.
+    """
+    ref = weakref.WeakMethod(method)
+
+    def hook(plot: Any, element: Any) -> None:
+        bound = ref()
+        if bound is not None:
+            bound(plot, element)
+
+    return hook
+
+
 class MapView(View):
     """The global map and its colouring controls."""
 
@@ -250,7 +267,7 @@ class MapView(View):
             active_tools=["wheel_zoom", "pan"],
             default_tools=["pan", "wheel_zoom", "reset"],
             toolbar="above",
-            hooks=[self._add_marks],
+            hooks=[_weak_hook(self._add_marks)],
         )
         self._pane = pn.pane.HoloViews(self._overlay, sizing_mode="stretch_width", min_height=MAP_HEIGHT)
 
