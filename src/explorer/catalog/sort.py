@@ -21,7 +21,7 @@ from ..model import ANNOTATION_SCHEMA, conform
 from ..sources import open_source
 from ..sources.base import DatasetSource
 
-BUCKET_ROWS = 500_000  # rows per sort bucket: bounds build memory to a few hundred MB of text
+BUCKET_ROWS = 250_000  # rows per sort bucket: one bucket per worker in memory at a time, ~200 MB of text
 
 
 def _annotation_file_schema() -> pa.Schema:
