@@ -247,3 +247,20 @@ def test_build_catalog__random_and_sorted_row_order_give_the_same_catalog(tmp_pa
     key = [("sidx", "ascending"), ("ann_id", "ascending")]
     assert b.annotations.sort_by(key).equals(a.annotations.sort_by(key))
     assert a.annotations.num_rows == 400
+
+
+def test_sample_rows__aligned_runs_and_looked_up_rest_agree_with_index_in(tmp_path):
+    # Runs in sample order (twice the same run, as SkyScript's two caption columns), a shuffled run and an id
+    # that is no sample: every row is where index_in would put it, -1 for the orphan.
+    import pyarrow as pa
+
+    ids = pa.array([f"s{i:03d}" for i in range(50)])
+    buckets = catalog_sort._Buckets([tmp_path / "b0.arrows"], ids)
+    try:
+        shuffled = [f"s{i:03d}" for i in np.random.default_rng(0).permutation(50)[:10]] + ["nope"]
+        column = pa.chunked_array([ids.slice(0, 20), ids.slice(0, 20), ids.slice(20, 30), pa.array(shuffled)])
+        expected = pc.index_in(column, value_set=ids).fill_null(-1).to_numpy()
+        np.testing.assert_array_equal(buckets.sample_rows(column), expected)
+        assert buckets.cursor == 50  # the last aligned run ended at the last sample
+    finally:
+        buckets.close()

@@ -106,7 +106,11 @@ def build_catalog(
     scratch.mkdir(parents=True)
 
     samples = _prepare_samples(source, root)
+    n_samples = samples.num_rows
     sample_ids = samples.column("sample_id").combine_chunks()
+    # Written now and let go: the annotation pass needs only the ids (5 M samples are ~1 GB in memory).
+    pq.write_table(samples, scratch / "samples.parquet", compression="zstd")
+    del samples
     partitions = source.annotation_partitions()
     workers = sort.build_workers() if workers is None else workers
     if partitions and workers > 1:
@@ -118,12 +122,11 @@ def build_catalog(
     if n_orphans:
         source.problem(root, f"{n_orphans:,} annotations name samples the dataset does not list; skipped")
 
-    pq.write_table(samples, scratch / "samples.parquet", compression="zstd")
     seconds_fulltext = 0.0
     if with_fulltext:
         fulltext_started = time.perf_counter()
         with pa.memory_map(str(scratch / "annotations.arrow"), "r") as mapped:
-            build_fulltext(pa.ipc.open_file(mapped).read_all(), samples.num_rows, scratch)
+            build_fulltext(pa.ipc.open_file(mapped).read_all(), n_samples, scratch)
         seconds_fulltext = time.perf_counter() - fulltext_started
     problems = list(source.problems)
     meta = {
@@ -132,7 +135,7 @@ def build_catalog(
         "format": source.format_name,
         "root": str(root),
         "fingerprint": fingerprint(root),
-        "n_samples": samples.num_rows,
+        "n_samples": n_samples,
         "n_annotations": n_annotations,
         "synthetic": (root / SYNTHETIC_MARKER).exists() if root.is_dir() else False,
         "describe": source.describe(),
@@ -150,7 +153,7 @@ def build_catalog(
         shutil.rmtree(target)
     scratch.rename(target)
     report = BuildReport(
-        source.name, samples.num_rows, n_annotations, problems, time.perf_counter() - started
+        source.name, n_samples, n_annotations, problems, time.perf_counter() - started
     )
     report.seconds_fulltext = seconds_fulltext
     return Catalog(target), report

@@ -60,7 +60,7 @@ from .base import DatasetSource
 from .facts import describe_facts
 
 COLUMNS = ("filepath", "title", "title_multi_objects")
-BATCH_ROWS = 2_000_000  # annotations per yielded table (~200 MB of caption text at most)
+BATCH_ROWS = 1_000_000  # annotations per yielded table (~100 MB of caption text at most)
 CAPTION_SOURCES = {"title": "osm-title", "title_multi_objects": "osm-title-multi-objects"}
 CSV_NAME = re.compile(r"^SkyScript_(?P<split>train|val|test)_.*\.csv$")
 
@@ -171,7 +171,6 @@ class SkyScriptSource(DatasetSource):
                 )
         self.files = self._choose(found)
         self.skipped = [p for p in found if p not in self.files]
-        self._samples: pa.Table | None = None
         self._rows: int | None = None
 
     @staticmethod
@@ -202,9 +201,8 @@ class SkyScriptSource(DatasetSource):
 
     # --- samples -----------------------------------------------------------------------------------------
     def samples(self) -> pa.Table:
-        if self._samples is None:
-            self._samples = self._build_samples()
-        return self._samples
+        # Not kept: a build holds the table it was given, and 5 M samples held twice would double the peak.
+        return self._build_samples()
 
     def _build_samples(self) -> pa.Table:
         paths, splits = [], []
@@ -342,8 +340,8 @@ class SkyScriptSource(DatasetSource):
 
     # --- annotations -------------------------------------------------------------------------------------
     def annotation_batches(self) -> Iterator[pa.Table]:
-        """Both captions of each row, in tables of about ``BATCH_ROWS`` annotations: few large batches keep the
-        catalog's per-batch work (matching 5 M sample ids) from dominating the build."""
+        """Both captions of each row, in tables of about ``BATCH_ROWS`` annotations. Each caption column is one
+        run of ids in sample (CSV) order, which the catalog matches to its samples without hashing them."""
         next_id = 0
         pending: list[pa.Table] = []
         size = 0
