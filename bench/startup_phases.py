@@ -4,13 +4,15 @@
 
 Wall and CPU seconds per phase: imports, catalogs opened with their dashboard index (``open_catalogs``: cached
 in CATALOG/cache/ by the first run), the first and a second map render (NumPy shading: no kernel to compile),
-then a first (cold) and a second session's dashboard built and rendered into a document, as the server would.
+then a first (cold) and a second session's dashboard built and rendered into a document, as the server would;
+last, as the baseline, the map's previous datashader path (import, first render with numba compiling, again).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from typing import Any
 
 
 def main(paths: list[str]) -> None:
@@ -47,6 +49,24 @@ def main(paths: list[str]) -> None:
     done("first session's dashboard built + rendered (cold)")
     served_dashboard(catalogs)
     done("second session's dashboard built + rendered")
+    datashader_baseline(state.map_frame, state.map_colors, done)
+
+
+def datashader_baseline(frame: Any, colors: dict[str, str], done: Any) -> None:
+    """The map's previous path, as the baseline: datashader's count_cat -> shade(eq_hist) -> dynspread, whose
+    import and run-time generated numba kernels every server process paid before its first page."""
+    import datashader as ds
+    import datashader.transfer_functions as tf
+
+    done("baseline: import datashader")
+    x0, x1 = float(frame["x"].min()), float(frame["x"].max()) + 1.0
+    y0, y1 = float(frame["y"].min()), float(frame["y"].max()) + 1.0
+    for phase in ("first: numba compiles", "again"):
+        canvas = ds.Canvas(plot_width=1200, plot_height=430, x_range=(x0, x1), y_range=(y0, y1))
+        agg = canvas.points(frame[["x", "y", "cat"]], "x", "y", agg=ds.count_cat("cat"))
+        image = tf.shade(agg, color_key=colors, min_alpha=120, how="eq_hist")
+        tf.dynspread(image, threshold=0.5, max_px=3)
+        done(f"baseline: datashader map render ({phase})")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Global map of the matching samples: tiles (online) over the shipped world outline (offline), points or a
-server-side datashader raster above ``RASTER_THRESHOLD`` points; click opens the nearest sample, box-select
+server-side raster (``shade``) above ``RASTER_THRESHOLD`` points; click opens the nearest sample, box-select
 restricts the matches."""
 
 from __future__ import annotations
@@ -356,7 +356,7 @@ class MapView(View):
                     f'<span class="eo-legend-item"><span class="eo-dot" style="background:{html.escape(color)}"></span>'
                     f"{html.escape(str(cat))} ({n:,})</span>"
                 )
-        mode = "raster (datashader)" if frame is not None and len(frame) > RASTER_THRESHOLD else "points"
+        mode = "raster" if frame is not None and len(frame) > RASTER_THRESHOLD else "points"
         return (
             '<div class="eo-map-legend">' + " ".join(items) + f' <span class="eo-muted">· {mode}</span></div>'
         )
