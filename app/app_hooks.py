@@ -1,10 +1,11 @@
 """Server hooks (Bokeh's convention for directory apps): get everything sessions share ready before the first
 visitor, so that opening the page costs only building that visitor's own dashboard.
 
-``panel serve app/`` runs ``on_server_loaded`` on its event loop before answering any request: the catalogs are
-opened, datashader compiled, the statistics loaded, one session built and thrown away (first-use costs of
-Panel's template, HoloViews, spaCy and the readers), and the long-lived objects frozen out of the garbage
-collector; all once per server process (see ``explorer.dashboard.prepare_server``).
+``panel serve app/`` runs ``on_server_loaded`` on its event loop before answering any request: only the catalogs
+are opened there (with their filter/map index, cached in the catalog folder) and frozen out of the garbage
+collector. The first-use costs of a session (statistics loaded, each reader's first read, one session built and
+thrown away: Panel's template, HoloViews, spaCy) are paid in a background thread while the server already
+answers; all once per server process (see ``explorer.dashboard.prepare_server``).
 """
 
 import sys

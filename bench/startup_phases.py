@@ -1,41 +1,73 @@
-"""What a dashboard server process computes before its first page, phase by phase, on one catalog.
+"""What a dashboard server process computes before and just after its first page, phase by phase, on catalogs.
 
-    python bench/startup_phases.py CATALOG_FOLDER     # run twice: the second run reads the start-up cache
+    python bench/startup_phases.py CATALOG_FOLDER...     # run twice: the second run reads the start-up cache
 
-Imports, catalog open, the dashboard's per-catalog index (cached in CATALOG/cache/ by the first run), and
-datashader's kernel compilation (numba; twice, to show the compile cost apart from the rendering).
+Wall and CPU seconds per phase: imports, catalogs opened with their dashboard index (``open_catalogs``: cached
+in CATALOG/cache/ by the first run), the first and a second map render (NumPy shading: no kernel to compile),
+then a first (cold) and a second session's dashboard built and rendered into a document, as the server would;
+last, as the baseline, the map's previous datashader path (import, first render with numba compiling, again).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from typing import Any
 
 
-def main(path: str) -> None:
-    t0 = time.perf_counter()
-    import datashader  # noqa: F401
-    import holoviews  # noqa: F401
+def main(paths: list[str]) -> None:
+    last = [time.perf_counter(), time.process_time()]
+
+    def done(phase: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        print(f"{phase:55s} wall {wall - last[0]:6.2f} s   cpu {cpu - last[1]:6.2f} s", flush=True)
+        last[:] = [time.perf_counter(), time.process_time()]
+
     import panel  # noqa: F401
 
-    t1 = time.perf_counter()
-    print(f"imports (panel, holoviews, datashader) {t1 - t0:.2f} s")
-    from explorer.catalog import Catalog
+    done("import panel (what `panel serve` imports anyway)")
+    import explorer.dashboard  # noqa: F401
 
-    cat = Catalog(path)
-    t2 = time.perf_counter()
-    print(f"open catalog {t2 - t1:.2f} s")
-    from explorer.dashboard import query
+    done("import explorer.dashboard")
+    from explorer.dashboard import open_catalogs
 
-    ix = query.index_of(cat)
-    t3 = time.perf_counter()
-    print(f"CatalogIndex.build {t3 - t2:.2f} s")
-    query.warm_up([ix])
-    t4 = time.perf_counter()
-    print(f"warm_up (datashader compile + render) {t4 - t3:.2f} s")
-    query.warm_up([ix])
-    print(f"warm_up again (render only) {time.perf_counter() - t4:.2f} s")
+    catalogs, problems = open_catalogs(paths)
+    done(f"open catalogs + dashboard index ({sum(len(c.samples) for c in catalogs):,} samples)")
+    from explorer.dashboard.map_view import render_map
+    from explorer.dashboard.state import ExplorerState
+
+    state = ExplorerState(catalogs)
+    done("session state: filters -> matches -> map frame")
+    render_map(state, None, None, 1200, 430)
+    done("map render (first)")
+    render_map(state, None, None, 1200, 430)
+    done("map render (again)")
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    from tests.harness.perf import served_dashboard
+
+    served_dashboard(catalogs)
+    done("first session's dashboard built + rendered (cold)")
+    served_dashboard(catalogs)
+    done("second session's dashboard built + rendered")
+    datashader_baseline(state.map_frame, state.map_colors, done)
+
+
+def datashader_baseline(frame: Any, colors: dict[str, str], done: Any) -> None:
+    """The map's previous path, as the baseline: datashader's count_cat -> shade(eq_hist) -> dynspread, whose
+    import and run-time generated numba kernels every server process paid before its first page."""
+    import datashader as ds
+    import datashader.transfer_functions as tf
+
+    done("baseline: import datashader")
+    x0, x1 = float(frame["x"].min()), float(frame["x"].max()) + 1.0
+    y0, y1 = float(frame["y"].min()), float(frame["y"].max()) + 1.0
+    for phase in ("first: numba compiles", "again"):
+        canvas = ds.Canvas(plot_width=1200, plot_height=430, x_range=(x0, x1), y_range=(y0, y1))
+        agg = canvas.points(frame[["x", "y", "cat"]], "x", "y", agg=ds.count_cat("cat"))
+        image = tf.shade(agg, color_key=colors, min_alpha=120, how="eq_hist")
+        tf.dynspread(image, threshold=0.5, max_px=3)
+        done(f"baseline: datashader map render ({phase})")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])

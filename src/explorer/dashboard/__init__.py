@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .app import Dashboard, build_dashboard, open_catalogs, preload, prepare_server, warm_session
+from .app import Dashboard, build_dashboard, open_catalogs, preload, prepare_server, warm_session, warm_up
 from .state import ExplorerState
 
 __all__ = [
@@ -13,4 +13,5 @@ __all__ = [
     "preload",
     "prepare_server",
     "warm_session",
+    "warm_up",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
@@ -68,12 +69,11 @@ def open_catalogs(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
         shown = []
         for catalog in catalogs:
             try:
-                query.index_of(catalog)  # what every view filters on: a catalog it fails on cannot be shown
+                query.index_of(catalog)  # from the start-up cache when there is one; what every view filters on: a catalog it fails on cannot be shown
             except Exception as error:  # noqa: BLE001
                 problems.append(unshowable(catalog.name, str(catalog.path), error, registered=not key))
                 continue
             shown.append(catalog)
-        query.warm_up([query.index_of(cat) for cat in shown])
         return shown, problems
 
     return shared(("opened", key), open_all)
@@ -301,21 +301,24 @@ def preload(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
     return catalogs, problems
 
 
-def prepare_server(paths: Sequence[str] = (), application: Any = None) -> None:
-    """Everything a server process does once before its first visitor (app/app_hooks.py; the benchmarks too).
+def prepare_server(
+    paths: Sequence[str] = (), application: Any = None, background: bool = True
+) -> threading.Thread | None:
+    """What a server process does once before its first visitor (app/app_hooks.py; the benchmarks too).
 
-    Catalogs opened and warmed (``preload``), one session of ``application`` built and destroyed when given,
-    then what is loaded by now (catalogs, indexes: millions of objects that live as long as the server) frozen
-    out of the garbage collector: otherwise every full collection walks them (~0.1 s), and Panel collects after
-    every session.
+    Only what every page needs is done before the server answers: the catalogs opened with their filter/map
+    index (read from the start-up cache in the catalog folder after the first start), then frozen out of the
+    garbage collector (millions of objects that live as long as the server: otherwise every full collection
+    walks them, ~0.1 s, and Panel collects after every session). The rest, first-use costs that only make the
+    first pages faster (``preload``, one session of ``application`` built and destroyed), runs afterwards in a
+    background thread, so the server answers while it warms up; ``background=False`` does it all now and
+    returns None (benchmarks, tests).
     """
     started = time.perf_counter()
     # Bokeh announces the URL before this runs: say what the wait is for, and when it is over.
-    LOG.warning("EO Image-Text Explorer: opening catalogs and warming up before the first page...")
+    LOG.warning("EO Image-Text Explorer: opening catalogs...")
+    catalogs, problems = open_catalogs(paths)
     faults.install()  # a failing callback: one log line per cause, a message in its own page
-    catalogs, problems = preload(paths)
-    if application is not None:
-        warm_session(application)
     gc.collect()
     gc.freeze()
     LOG.warning(
@@ -325,6 +328,26 @@ def prepare_server(paths: Sequence[str] = (), application: Any = None) -> None:
         f"{sum(len(c.samples) for c in catalogs):,}",
         f"; {len(problems)} folders could not be opened" if problems else "",
     )
+    if not background:
+        warm_up(paths, application)
+        return None
+    thread = threading.Thread(target=warm_up, args=(paths, application), name="eo-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_up(paths: Sequence[str] = (), application: Any = None) -> None:
+    """Pay the first-use costs of a session once (``preload``, then one session of ``application``), so that
+    the first visitors do not. A failure here only costs speed: it is logged once and pages still work."""
+    started = time.perf_counter()
+    try:
+        preload(paths)
+        if application is not None:
+            warm_session(application)
+    except Exception:  # noqa: BLE001 - warming must never take the server down
+        LOG.exception("EO Image-Text Explorer: warm-up failed (pages still work, the first ones more slowly)")
+        return
+    LOG.warning("EO Image-Text Explorer: warmed up in %.1f s", time.perf_counter() - started)
 
 
 def warm_session(application: Any) -> None:

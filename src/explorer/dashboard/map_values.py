@@ -70,9 +70,9 @@ def per_sidx(sample_ids: np.ndarray, ids: pd.Series | np.ndarray, values: pd.Ser
     return out
 
 
-#: values are drawn in this many colours of the colour map, plus grey for "no value": 32 categories, one of
-#: the padded sizes of ``query.rasterize_points`` (one datashader kernel, compiled in ~1 s; a mean aggregate
-#: costs ~13 s CPU of numba compilation on first use)
+#: values are drawn in this many colours of the colour map, plus grey for "no value": 32 categories through
+#: the same categorical raster as the dataset colours (``query.rasterize_points``, NumPy ``shade``), so one plot
+#: switches between the two without a second pipeline
 VALUE_BINS = 31
 NO_VALUE = "no value"
 

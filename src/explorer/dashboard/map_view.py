@@ -1,5 +1,5 @@
 """Global map of the matching samples: tiles (online) over the shipped world outline (offline), points or a
-server-side datashader raster above ``RASTER_THRESHOLD`` points; click opens the nearest sample, box-select
+server-side raster (``shade``) above ``RASTER_THRESHOLD`` points; click opens the nearest sample, box-select
 restricts the matches. Coloured by the store's categories (dataset, split, class), or by a per-sample number
 the owning view supplies (``MapView.colour_values``: the Audit's dispute rate, the Evaluate view's score)."""
 
@@ -395,7 +395,7 @@ class MapView(View):
     # --- layout ---------------------------------------------------------------------------------------------
     def legend_html(self, *_: Any) -> str:
         frame = self.state.map_frame
-        mode = "raster (datashader)" if frame is not None and len(frame) > RASTER_THRESHOLD else "points"
+        mode = "raster" if frame is not None and len(frame) > RASTER_THRESHOLD else "points"
         values = self.colouring
         if values is not None:
             positions = frame["pos"].to_numpy() if frame is not None else np.zeros(0, np.int64)

@@ -22,6 +22,7 @@ from ..catalog import Catalog
 from ..constants import NONE_LABEL
 from ..model import KIND_CAPTION
 from ..palette import dataset_color
+from . import shade
 from .resources import shared
 
 _INDEX_CACHE_VERSION = 3  # 2: subset; 3: float32 positions, no ids; bump when CatalogIndex's arrays change meaning
@@ -417,31 +418,12 @@ def color_key(cats: pd.Categorical, color_by: str) -> dict[str, str]:
     return keys
 
 
-# --- map rendering (datashader) ------------------------------------------------------------------------------
-SHADE_SIZES = (2, 4, 8, 16, 32)
-
-
-def _shade_names(n: int) -> list[str]:
-    """Generic category names for datashader, padded to a few fixed sizes.
-
-    Datashader compiles its categorical kernel per set of category names (~1 s each); generic, padded names
-    mean a handful of compilations per process (done by ``warm_up``) instead of one per class or split chosen.
-    """
-    size = next((s for s in SHADE_SIZES if s >= n), n)
-    return [f"c{i}" for i in range(size)]
-
-
+# --- map rendering -------------------------------------------------------------------------------------------
 def points_frame(matches: Matches, cats: pd.Categorical) -> pd.DataFrame:
-    """The frame the map draws: finite positions only; ``cat`` is the colour category, ``key`` its generic
-    name for datashader and ``pos`` points back into ``matches``."""
+    """The frame the map draws: finite positions only; ``cat`` is the colour category and ``pos`` points back
+    into ``matches``."""
     finite = np.flatnonzero(np.isfinite(matches.x) & np.isfinite(matches.y))
-    cats = cats[finite]
-    key = pd.Categorical.from_codes(
-        np.asarray(cats.codes), categories=pd.Index(_shade_names(len(cats.categories)))
-    )
-    return pd.DataFrame(
-        {"x": matches.x[finite], "y": matches.y[finite], "cat": cats, "key": key, "pos": finite}
-    )
+    return pd.DataFrame({"x": matches.x[finite], "y": matches.y[finite], "cat": cats[finite], "pos": finite})
 
 
 def rasterize_points(
@@ -453,38 +435,16 @@ def rasterize_points(
     colors: dict[str, str],
 ) -> np.ndarray:
     """Shade points into an RGBA image (rows top to bottom), spreading isolated points to stay visible."""
-    import datashader as ds
-    import datashader.transfer_functions as tf
-
     width, height = max(int(width), 2), max(int(height), 2)
-    real = [str(c) for c in frame["cat"].cat.categories]
-    generic = [str(c) for c in frame["key"].cat.categories]
-    key_colors = {
-        g: colors.get(real[i], "#7f7f7f") if i < len(real) else "#000000" for i, g in enumerate(generic)
-    }
-    canvas = ds.Canvas(plot_width=width, plot_height=height, x_range=x_range, y_range=y_range)
-    # Only generic columns: datashader compiles per schema, real category names would force recompiles.
-    agg = canvas.points(frame[["x", "y", "key"]], "x", "y", agg=ds.count_cat("key"))
-    image = tf.shade(agg, color_key=key_colors, min_alpha=120, how="eq_hist")
-    image = tf.dynspread(image, threshold=0.5, max_px=3)
-    rgba = np.asarray(image.data).view(np.uint8).reshape(height, width, 4)
+    cats = frame["cat"].cat
+    names = [str(c) for c in cats.categories]
+    counts = shade.count_categories(
+        frame["x"].to_numpy(), frame["y"].to_numpy(), np.asarray(cats.codes), max(len(names), 1),
+        x_range, y_range, width, height,
+    )  # fmt: skip
+    rgba = shade.shade(counts, [colors.get(n, "#7f7f7f") for n in names] or ["#7f7f7f"])
+    rgba = shade.dynspread(rgba)
     return np.ascontiguousarray(rgba[::-1])
-
-
-def warm_up(indexes: list[CatalogIndex]) -> None:
-    """Compile datashader's kernels once per process on the real data path, so that no user waits for numba
-    (synthetic warm-up inputs take other specialisations and leave the real ones uncompiled)."""
-    matches = match(indexes, Filters())
-    if matches.count == 0:
-        return
-    label = next((ix.label_names[0] for ix in indexes if ix.label_names), None)
-    for color_by in (COLOR_BY_DATASET, COLOR_BY_SPLIT, COLOR_BY_CLASS):
-        cats = categories(indexes, matches, color_by, label)
-        frame = points_frame(matches, cats)
-        if len(frame):
-            x0, x1 = float(frame["x"].min()), float(frame["x"].max()) + 1.0
-            y0, y1 = float(frame["y"].min()), float(frame["y"].max()) + 1.0
-            rasterize_points(frame, (x0, x1), (y0, y1), 600, 300, color_key(cats, color_by))
 
 
 def nearest(matches: Matches, x: float, y: float, tolerance: float) -> int | None:

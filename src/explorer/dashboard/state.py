@@ -90,7 +90,7 @@ class ExplorerState(param.Parameterized):
     color_class: param.Selector[Any] = param.Selector(
         default=None, objects=[], allow_None=True, label="Class to colour", doc="Class the map colours by"
     )
-    map_frame = param.DataFrame(default=None, doc="x, y, cat of the matching samples (datashader input)")
+    map_frame = param.DataFrame(default=None, doc="x, y, cat of the matching samples (the map raster's input)")
     map_colors = param.Dict(default={}, doc="Map category -> colour (datasets: ``palette.dataset_color``)")
     # Samples behind a bar or bin picked in the statistics (stats_view), outlined on the map.
     highlight = param.Dict(default={}, doc="dataset -> sorted sidx of the highlighted samples")

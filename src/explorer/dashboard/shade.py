@@ -1,0 +1,127 @@
+"""Categorical point shading in plain NumPy: what the map draws above its raster threshold.
+
+It replaces datashader's ``count_cat`` -> ``shade(eq_hist)`` -> ``dynspread`` for this one case because a server
+start-up paid for datashader twice: importing it (numba, dask, xarray: ~3 s CPU) and compiling its kernels,
+which it generates at run time so numba cannot cache them across processes (5-30 s per server start on this
+machine). Counting is one ``np.bincount`` over (pixel, category) codes: ~10 ms for 640,000 points, no compile.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MIN_ALPHA = 120
+SPREAD_THRESHOLD = 0.5  # spread isolated pixels until at least half of the drawn pixels touch another
+MAX_SPREAD_PX = 3
+
+
+def count_categories(
+    x: np.ndarray,
+    y: np.ndarray,
+    codes: np.ndarray,
+    n_categories: int,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    width: int,
+    height: int,
+) -> np.ndarray:
+    """Points per pixel and category, shape (height, width, n_categories), row 0 at ``y_range[0]`` (bottom).
+
+    A point on the upper edge of a range falls in the last pixel; points outside it or with a negative code
+    (missing category) are not counted.
+    """
+    x0, x1 = x_range
+    y0, y1 = y_range
+    sx = width / (x1 - x0) if x1 != x0 else 0.0
+    sy = height / (y1 - y0) if y1 != y0 else 0.0
+    col = np.floor((np.asarray(x, dtype=np.float64) - x0) * sx)
+    row = np.floor((np.asarray(y, dtype=np.float64) - y0) * sy)
+    col[col == width] = width - 1  # the closed upper edge, as datashader counts it
+    row[row == height] = height - 1
+    codes = np.asarray(codes)
+    keep = (col >= 0) & (col < width) & (row >= 0) & (row < height) & (codes >= 0) & (codes < n_categories)
+    flat = (row[keep].astype(np.int64) * width + col[keep].astype(np.int64)) * n_categories + codes[keep]
+    counts = np.bincount(flat, minlength=height * width * n_categories)
+    return counts.reshape(height, width, n_categories).astype(np.uint32)
+
+
+def _hex_rgb(color: str) -> tuple[int, int, int]:
+    value = color.lstrip("#")
+    if len(value) == 3:
+        value = "".join(c * 2 for c in value)
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def _eq_hist_alpha(total: np.ndarray, min_alpha: int) -> np.ndarray:
+    """Alpha per pixel by rank of its count among the drawn pixels (histogram equalisation), from ``min_alpha``
+    for the sparsest to 255 for the densest; 0 where nothing is drawn."""
+    alpha = np.zeros(total.shape, dtype=np.uint8)
+    drawn = total > 0
+    if not drawn.any():
+        return alpha
+    values = total[drawn]
+    levels, inverse, per_level = np.unique(values, return_inverse=True, return_counts=True)
+    if len(levels) == 1:
+        alpha[drawn] = 255
+        return alpha
+    cdf = np.cumsum(per_level).astype(np.float64)
+    cdf = (cdf - cdf[0]) / (cdf[-1] - cdf[0])
+    alpha[drawn] = (min_alpha + (255 - min_alpha) * cdf[inverse]).astype(np.uint8)
+    return alpha
+
+
+def shade(counts: np.ndarray, colors: list[str], min_alpha: int = MIN_ALPHA) -> np.ndarray:
+    """RGBA (height, width, 4) uint8 from per-category counts: each pixel's colour is the count-weighted mix of
+    its categories' colours, its opacity the equalised rank of its total count."""
+    rgb = np.array([_hex_rgb(c) for c in colors], dtype=np.float32).reshape(-1, 3)
+    total = counts.sum(axis=2)
+    mixed = counts.astype(np.float32) @ rgb  # (h, w, 3)
+    mixed /= np.maximum(total, 1)[..., None]
+    rgba = np.zeros((*total.shape, 4), dtype=np.uint8)
+    rgba[..., :3] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+    rgba[..., 3] = _eq_hist_alpha(total, min_alpha)
+    return rgba
+
+
+def _touching_fraction(drawn: np.ndarray) -> float:
+    """Share of drawn pixels with a drawn 8-neighbour: how crowded the image already is."""
+    n = int(drawn.sum())
+    if n == 0:
+        return 1.0
+    padded = np.pad(drawn, 1)
+    neighbours = np.zeros(drawn.shape, dtype=bool)
+    h, w = drawn.shape
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            if dy == 1 and dx == 1:
+                continue
+            neighbours |= padded[dy : dy + h, dx : dx + w]
+    return float((drawn & neighbours).sum()) / n
+
+
+def _spread_once(rgba: np.ndarray) -> np.ndarray:
+    """Grow every drawn pixel by one pixel into empty neighbours (the most opaque neighbour wins)."""
+    h, w = rgba.shape[:2]
+    padded = np.pad(rgba, ((1, 1), (1, 1), (0, 0)))
+    out = rgba.copy()
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            if dy == 1 and dx == 1:
+                continue
+            neighbour = padded[dy : dy + h, dx : dx + w]
+            take = neighbour[..., 3] > out[..., 3]
+            take &= rgba[..., 3] == 0  # drawn pixels keep their own colour
+            out[take] = neighbour[take]
+    return out
+
+
+def dynspread(
+    rgba: np.ndarray, threshold: float = SPREAD_THRESHOLD, max_px: int = MAX_SPREAD_PX
+) -> np.ndarray:
+    """Spread isolated pixels by up to ``max_px`` so that single samples stay visible, stopping as soon as at
+    least ``threshold`` of the drawn pixels touch another (dense areas are not blurred)."""
+    for _ in range(max_px):
+        if _touching_fraction(rgba[..., 3] > 0) >= threshold:
+            break
+        rgba = _spread_once(rgba)
+    return rgba
