@@ -1,5 +1,12 @@
 """METEOR 1.5 through the toolkit's jar, with the toolkit's command line and its SCORE/EVAL protocol.
 
+When ``javac`` is available, the jar is driven by ``java/ExplorerMeteor.java`` (compiled once into the cache
+folder): the jar's own configuration, normalisation, matchers and scoring, with a re-implemented beam search
+that keeps only the beam instead of copying and sorting every candidate, and several alignment threads in one
+JVM (the 60 MB paraphrase table is loaded once). Its statistics lines are the jar's, character for character
+(``tests/evaluate/test_meteor.py`` compares the two on real-like captions). Without ``javac`` the jar's own
+``Meteor`` main runs, as the toolkit runs it.
+
 ``pycocoevalcap.meteor.Meteor`` sends one ``SCORE`` line per sample and waits for its statistics line before
 the next one. Here a writer thread streams every ``SCORE`` line while the caller reads the answers, so the JVM
 never idles on a round trip; the jar processes lines in order, so the statistics are the same. The corpus
@@ -11,20 +18,72 @@ without aligning anything again.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import IO
 
 from ..errors import ExplorerError
+from ..settings import cache_dir
 from .toolkit import java, meteor_jar
 
+#: the toolkit's options after the jar's two file arguments (``- -``), as pycocoevalcap's Meteor passes them
+METEOR_ARGS = ("-stdio", "-l", "en", "-norm")
+DRIVER_SOURCE = Path(__file__).with_name("java") / "ExplorerMeteor.java"
+DRIVER_CLASS = "edu.cmu.meteor.aligner.ExplorerMeteor"
 
-def _start() -> subprocess.Popen[bytes]:
+
+def driver_classes() -> Path | None:
+    """Folder of the compiled ``ExplorerMeteor`` (compiled on first use), or None without ``javac``."""
+    javac = shutil.which("javac")
     jar = meteor_jar()
-    cmd = [java(), "-jar", "-Xmx2G", jar.name, "-", "-", "-stdio", "-l", "en", "-norm"]
+    key = hashlib.sha256(DRIVER_SOURCE.read_bytes() + str(jar.stat().st_size).encode()).hexdigest()[:16]
+    folder = cache_dir() / "meteor-driver" / key
+    if (folder / "edu" / "cmu" / "meteor" / "aligner" / "ExplorerMeteor.class").is_file():
+        return folder
+    if javac is None:
+        return None
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    build = Path(tempfile.mkdtemp(prefix="build-", dir=folder.parent))
+    result = subprocess.run(
+        [javac, "-nowarn", "-encoding", "UTF-8", "-d", str(build), "-cp", str(jar), str(DRIVER_SOURCE)],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        shutil.rmtree(build, ignore_errors=True)
+        raise ExplorerError(f"{DRIVER_SOURCE}: javac failed:\n{result.stderr[-2000:]}")
+    try:
+        build.rename(folder)
+    except OSError:  # another process compiled it first
+        shutil.rmtree(build, ignore_errors=True)
+    return folder
+
+
+def _start(classes: Path | None, threads: int) -> subprocess.Popen[bytes]:
+    """The jar's own main (``classes`` None) or the driver with ``threads`` alignment threads."""
+    jar = meteor_jar()
+    if classes is None:
+        cmd = [java(), "-jar", "-Xmx2G", jar.name, "-", "-", *METEOR_ARGS]
+    else:
+        classpath = f"{classes}{os.pathsep}{jar.name}"
+        # the parallel collector: the paraphrase table's load is allocation-heavy and nothing here needs short pauses
+        cmd = [
+            java(),
+            "-Xmx2G",
+            "-XX:+UseParallelGC",
+            "-cp",
+            classpath,
+            DRIVER_CLASS,
+            str(max(1, threads)),
+            *METEOR_ARGS,
+        ]
     return subprocess.Popen(
         cmd, cwd=jar.parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
@@ -54,10 +113,13 @@ def _read_float(stream: IO[bytes]) -> float:
 
 class MeteorProcess:
     """One METEOR 1.5 JVM. Start it early: loading its paraphrase table takes seconds, which overlap with
-    tokenisation and the Python metrics when the process is started before them."""
+    tokenisation and the Python metrics when the process is started before them. ``threads`` alignment
+    threads run in it when the driver is used (``driver=False``: the jar's own main, one thread)."""
 
-    def __init__(self) -> None:
-        self._process = _start()
+    def __init__(self, threads: int = 1, driver: bool = True) -> None:
+        classes = driver_classes() if driver else None
+        self.driven = classes is not None
+        self._process = _start(classes, threads)
         self._lock = threading.Lock()
 
     def __enter__(self) -> MeteorProcess:
@@ -126,14 +188,16 @@ class MeteorProcess:
 
 
 class MeteorPool:
-    """Several METEOR JVMs: each aligns a contiguous share of the samples (a sample's statistics line depends
-    on that sample alone), then one ``EVAL`` over all lines gives the same per-sample and corpus scores as one
-    JVM. Extra JVMs start on the first input large enough to pay for their start-up (``min_per_worker``)."""
+    """``workers`` aligners: threads of one driven JVM when ``javac`` is available, else several jar JVMs.
+    With JVMs, each aligns a contiguous share of the samples (a sample's statistics line depends on that
+    sample alone), then one ``EVAL`` over all lines gives the same per-sample and corpus scores as one JVM;
+    extra JVMs start on the first input large enough to pay for their start-up (``min_per_worker``)."""
 
-    def __init__(self, workers: int | None = None, min_per_worker: int = 400) -> None:
+    def __init__(self, workers: int | None = None, min_per_worker: int = 400, driver: bool = True) -> None:
         self.workers = max(1, workers if workers is not None else min(2, os.cpu_count() or 1))
         self.min_per_worker = min_per_worker
-        self._processes = [MeteorProcess()]
+        self.driver = driver
+        self._processes = [MeteorProcess(self.workers, driver)]
 
     def __enter__(self) -> MeteorPool:
         return self
@@ -152,8 +216,10 @@ class MeteorPool:
         if not n:
             return float("nan"), [], []
         wanted = min(self.workers, max(1, n // self.min_per_worker))
+        if self._processes[0].driven:
+            wanted = 1  # its threads share the work
         while len(self._processes) < wanted:
-            self._processes.append(MeteorProcess())
+            self._processes.append(MeteorProcess(1, driver=False))
         bounds = [round(i * n / wanted) for i in range(wanted + 1)]
         with ThreadPoolExecutor(max_workers=wanted) as pool:
             parts = list(
