@@ -45,9 +45,10 @@ app: demo
 browser-deps: java-deps
 	@command -v chromium >/dev/null 2>&1 || { $(APT) chromium fonts-dejavu-core; }
 
-# The caption metrics (explorer.evaluate) run the COCO toolkit's Java tokenizer and METEOR.
+# The caption metrics (explorer.evaluate) run the COCO toolkit's Java tokenizer and METEOR; the JDK's javac
+# compiles the faster METEOR driver (evaluate/java/ExplorerMeteor.java) on first use (without it: the jar alone).
 java-deps:
-	@command -v java >/dev/null 2>&1 || { $(APT) default-jre-headless; }
+	@command -v javac >/dev/null 2>&1 || { $(APT) default-jdk-headless; }
 
 lint: install
 	$(BIN)/ruff check src tests app bench scripts
