@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import param
+from bokeh.models.widgets.tables import NumberFormatter
 
 from ..catalog import Catalog
 from . import query
@@ -136,7 +137,7 @@ class EvaluateView(View):
                           else CAPTION_METRICS[0])  # fmt: skip
         table = dict(
             disabled=True, show_index=False, height=260, sizing_mode="stretch_width", pagination=None,
-            layout="fit_data_table",
+            layout="fit_data_table", formatters={"score": NumberFormatter(format="0.000")},
         )  # fmt: skip
         self._worst = pn.widgets.Tabulator(pd.DataFrame(), **table)
         self._best = pn.widgets.Tabulator(pd.DataFrame(), **table)
@@ -180,8 +181,9 @@ class EvaluateView(View):
         if self.state.matches is None:
             return
         indexes, matches = self.state.indexes, self.state.matches
-        self._worst.value = ranked_scores(indexes, matches, self._scores, LISTED, worst=True)
-        self._best.value = ranked_scores(indexes, matches, self._scores, LISTED, worst=False)
+        shown = ["score", "dataset", "sample_id"]  # the score first: long sample ids must not push it out of view
+        self._worst.value = ranked_scores(indexes, matches, self._scores, LISTED, worst=True)[shown]
+        self._best.value = ranked_scores(indexes, matches, self._scores, LISTED, worst=False)[shown]
 
     def _show_sample(self, *_: Any) -> None:
         from ..evaluate import Evaluations
