@@ -8,8 +8,10 @@ sample's map by the audit's primary ``class-mention`` rule (the class has at lea
 group: CHAIR-i (hallucinated mentions / mentions) and CHAIR-s (outputs with a hallucination / outputs with a
 mention), as ``audit.chair`` counts them for the released captions (Rohrbach et al. 2018).
 
-Only maps in the ChatEarthNet classes (WorldCover or ChatEarthNet legends) are read this way; for any other
-catalog, or a sample without a readable map, the counts are empty (NaN), never zero.
+BigEarthNet.txt catalogs are read as the audit reads their released captions (``bigearthnet_captions``: the
+19 CORINE class names of ``corine_text.find_classes``, checked by the primary ``caption-class`` variant, at least
+one pixel of the class in the reference map). For any other catalog, or a sample without a readable map, the
+counts are empty (NaN), never zero.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = ["CHAIR_COLUMNS", "CHECK_COLUMNS", "chair", "check_predictions"]
 CHECK_COLUMNS = ("class_mentions", "hallucinated_mentions", "hallucinated_spans")
 CHAIR_COLUMNS = ("CHAIR_i", "CHAIR_s")
 CHATEARTHNET_FORMAT = "chatearthnet"
+BIGEARTHNET_TXT_FORMAT = "bigearthnet-txt"
 
 
 def _empty(n: int) -> pd.DataFrame:
@@ -57,6 +60,8 @@ def check_predictions(catalog: Catalog, sidx: Sequence[int], texts: Sequence[str
     from ..audit.mentions import read_captions
 
     out = _empty(len(texts))
+    if catalog.format == BIGEARTHNET_TXT_FORMAT and len(texts):
+        return _check_corine(catalog, sidx, texts, out)
     if catalog.format != CHATEARTHNET_FORMAT or not len(texts):
         return out
     readings = read_captions([t if isinstance(t, str) else "" for t in texts])
@@ -85,6 +90,46 @@ def check_predictions(catalog: Catalog, sidx: Sequence[int], texts: Sequence[str
         spans.append(
             [{"start": m.start, "end": m.end, "class_name": m.cls,
               "from_map": f"no {m.cls} pixel in the land-cover map; it holds {holds}"} for m in wrong]
+        )  # fmt: skip
+    out["class_mentions"], out["hallucinated_mentions"] = mentions, bad
+    out["hallucinated_spans"] = pd.Series(spans, dtype=object)
+    return out
+
+
+def _check_corine(catalog: Catalog, sidx: Sequence[int], texts: Sequence[str], out: pd.DataFrame) -> pd.DataFrame:
+    """BigEarthNet.txt: the CORINE class names of each output against the sample's reference map."""
+    from ..audit import corine_text, maps
+    from ..audit.corine_map import CorineMap
+    from ..audit.rules import PRESENCE
+    from ..legends import CORINE19
+
+    samples = catalog.samples
+    min_pixels = PRESENCE[0][1]  # the audit's primary variant
+    mentions = out["class_mentions"].to_numpy(copy=True)
+    bad = out["hallucinated_mentions"].to_numpy(copy=True)
+    spans: list[list[dict[str, Any]] | None] = []
+    for i, (row, text) in enumerate(zip(sidx, texts, strict=True)):
+        sample = {str(k): v for k, v in samples.iloc[int(row)].to_dict().items()}
+        layers = sample.get("layers")
+        cmap = None
+        if layers is not None and LAYER_LANDCOVER in [str(k) for k in layers]:
+            try:
+                cmap = CorineMap(maps.read_codes(catalog, sample)[0])
+            except Exception:  # noqa: BLE001 - a missing or corrupt map leaves this output unchecked
+                cmap = None
+        if cmap is None:
+            spans.append(None)
+            continue
+        found = corine_text.find_classes(text if isinstance(text, str) else "")
+        wrong = [(cls, start, end) for cls, start, end in found if not cmap.present(cls, min_pixels)]
+        total = max(cmap.labelled, 1)
+        order = [k for k in np.argsort(-cmap.counts, kind="stable") if cmap.counts[k] > 0][:4]
+        holds = ", ".join(f"{CORINE19.names[k]} {100 * cmap.counts[k] / total:.0f} %" for k in order)
+        mentions[i], bad[i] = len(found), len(wrong)
+        spans.append(
+            [{"start": start, "end": end, "class_name": CORINE19.names[cls],
+              "from_map": f"no {CORINE19.names[cls]} pixel in the reference map; it holds {holds or 'no labelled pixel'}"}
+             for cls, start, end in wrong]
         )  # fmt: skip
     out["class_mentions"], out["hallucinated_mentions"] = mentions, bad
     out["hallucinated_spans"] = pd.Series(spans, dtype=object)
