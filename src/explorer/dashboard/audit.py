@@ -24,6 +24,7 @@ from .base import View
 from .map_values import MapValues, per_sidx
 from .map_view import MapView
 from .resources import shared
+from .selection import matched_sidx
 from .style import html as html_pane
 
 AUDIT_COMMAND = "eo-explorer audit CATALOG"
@@ -72,11 +73,11 @@ def ranked_matches(
 ) -> pd.DataFrame:  # fmt: skip
     """The matching samples with at least ``min_disputes`` disputes, most disputes first (then highest rate)."""
     parts = []
-    for code, ix in enumerate(indexes):
-        counts = disputes.get(ix.name)
+    by_name = {ix.name: ix for ix in indexes}
+    for name, sidx in matched_sidx(matches).items():
+        counts, ix = disputes.get(name), by_name[name]
         if counts is None:
             continue
-        sidx = matches.sidx[matches.dataset_code == code]
         sidx = sidx[counts.disputes[sidx] >= min_disputes]
         parts.append(
             pd.DataFrame({

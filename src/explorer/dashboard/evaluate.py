@@ -23,6 +23,7 @@ from .base import View
 from .map_values import MapValues, per_sidx
 from .map_view import MapView
 from .resources import shared
+from .selection import matched_sidx
 from .style import html as html_pane
 
 EVALUATE_COMMAND = "eo-explorer evaluate CATALOG --predictions FILE"
@@ -79,11 +80,11 @@ def ranked_scores(
 ) -> pd.DataFrame:  # fmt: skip
     """The ``n`` worst (or best) scored samples among the matches: dataset, sample_id, score."""
     parts = []
-    for code, ix in enumerate(indexes):
-        values = scores.get(ix.name)
+    by_name = {ix.name: ix for ix in indexes}
+    for name, sidx in matched_sidx(matches).items():
+        values, ix = scores.get(name), by_name[name]
         if values is None:
             continue
-        sidx = matches.sidx[matches.dataset_code == code]
         sidx = sidx[np.isfinite(values[sidx])]
         parts.append(pd.DataFrame({"dataset": ix.name, "sample_id": ix.sample_ids[sidx], "score": values[sidx]}))
     if not parts:

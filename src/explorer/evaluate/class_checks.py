@@ -16,7 +16,7 @@ counts are empty (NaN), never zero.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -53,87 +53,95 @@ def map_holds(facts: Any, top: int = 4) -> str:
     return ", ".join(f"{NAMES[i]} {100 * counts[i] / total:.0f} %" for i in order) or "no labelled pixel"
 
 
+#: one output's check against its map: (index of the output, map codes, legend) -> (mentions, hallucinated spans)
+Check = Callable[[int, np.ndarray, "str | None"], tuple[int, list[dict[str, Any]]]]
+
+
 def check_predictions(catalog: Catalog, sidx: Sequence[int], texts: Sequence[str]) -> pd.DataFrame:
     """One row per prediction (same order): ``class_mentions``, ``hallucinated_mentions`` (NaN without a
     map) and ``hallucinated_spans`` (list of {start, end, class_name, from_map} into the text)."""
-    from ..audit import chatearthnet_captions, maps
-    from ..audit.mentions import read_captions
-
     out = _empty(len(texts))
-    if catalog.format == BIGEARTHNET_TXT_FORMAT and len(texts):
-        return _check_corine(catalog, sidx, texts, out)
-    if catalog.format != CHATEARTHNET_FORMAT or not len(texts):
+    make_check = {CHATEARTHNET_FORMAT: _chatearthnet_check, BIGEARTHNET_TXT_FORMAT: _corine_check}.get(catalog.format)
+    if make_check is None or not len(texts):
         return out
-    readings = read_captions([t if isinstance(t, str) else "" for t in texts])
+    check = make_check([t if isinstance(t, str) else "" for t in texts])
     samples = catalog.samples
     mentions = out["class_mentions"].to_numpy(copy=True)
     bad = out["hallucinated_mentions"].to_numpy(copy=True)
     spans: list[list[dict[str, Any]] | None] = []
-    for i, (row, reading) in enumerate(zip(sidx, readings, strict=True)):
-        sample = {str(k): v for k, v in samples.iloc[int(row)].to_dict().items()}
-        layers = sample.get("layers")
-        facts = None
-        if layers is not None and LAYER_LANDCOVER in [str(k) for k in layers]:
-            try:
-                codes, legend = maps.read_codes(catalog, sample)
-                facts = chatearthnet_captions.LandCoverFacts(
-                    chatearthnet_captions.chatearthnet_index(codes, legend)
-                )
-            except Exception:  # noqa: BLE001 - a missing or corrupt map leaves this output unchecked
-                facts = None
-        if facts is None:
+    for i, row in enumerate(sidx):
+        read = _map_codes(catalog, {str(k): v for k, v in samples.iloc[int(row)].to_dict().items()})
+        if read is None:
             spans.append(None)
             continue
-        holds = map_holds(facts)
-        wrong = [m for m in reading.mentions if facts.count(m.cls) < 1]
-        mentions[i], bad[i] = len(reading.mentions), len(wrong)
-        spans.append(
-            [{"start": m.start, "end": m.end, "class_name": m.cls,
-              "from_map": f"no {m.cls} pixel in the land-cover map; it holds {holds}"} for m in wrong]
-        )  # fmt: skip
+        try:
+            n, wrong = check(i, *read)
+        except Exception:  # noqa: BLE001 - a map the check cannot read (another legend) leaves it unchecked
+            spans.append(None)
+            continue
+        mentions[i], bad[i] = n, len(wrong)
+        spans.append(wrong)
     out["class_mentions"], out["hallucinated_mentions"] = mentions, bad
     out["hallucinated_spans"] = pd.Series(spans, dtype=object)
     return out
 
 
-def _check_corine(catalog: Catalog, sidx: Sequence[int], texts: Sequence[str], out: pd.DataFrame) -> pd.DataFrame:
-    """BigEarthNet.txt: the CORINE class names of each output against the sample's reference map."""
-    from ..audit import corine_text, maps
+def _map_codes(catalog: Catalog, sample: dict[str, Any]) -> tuple[np.ndarray, str | None] | None:
+    """The sample's land-cover map as (codes, legend), or None without a readable one (output left unchecked)."""
+    from ..audit import maps
+
+    layers = sample.get("layers")
+    if layers is None or LAYER_LANDCOVER not in [str(k) for k in layers]:
+        return None
+    try:
+        return maps.read_codes(catalog, sample)
+    except Exception:  # noqa: BLE001 - a missing or corrupt map leaves this output unchecked
+        return None
+
+
+def _chatearthnet_check(texts: list[str]) -> Check:
+    """ChatEarthNet: the audit's reading of each output (synonyms, negation) against the WorldCover classes."""
+    from ..audit import chatearthnet_captions
+    from ..audit.mentions import read_captions
+
+    readings = read_captions(texts)
+
+    def check(i: int, codes: np.ndarray, legend: str | None) -> tuple[int, list[dict[str, Any]]]:
+        facts = chatearthnet_captions.LandCoverFacts(chatearthnet_captions.chatearthnet_index(codes, legend))
+        holds = map_holds(facts)
+        found = readings[i].mentions
+        return len(found), [
+            {"start": m.start, "end": m.end, "class_name": m.cls,
+             "from_map": f"no {m.cls} pixel in the land-cover map; it holds {holds}"}
+            for m in found if facts.count(m.cls) < 1
+        ]  # fmt: skip
+
+    return check
+
+
+def _corine_check(texts: list[str]) -> Check:
+    """BigEarthNet.txt: the CORINE class names of each output against the reference map (the audit's primary
+    ``caption-class`` variant)."""
+    from ..audit import corine_text
     from ..audit.corine_map import CorineMap
     from ..audit.rules import PRESENCE
     from ..legends import CORINE19
 
-    samples = catalog.samples
-    min_pixels = PRESENCE[0][1]  # the audit's primary variant
-    mentions = out["class_mentions"].to_numpy(copy=True)
-    bad = out["hallucinated_mentions"].to_numpy(copy=True)
-    spans: list[list[dict[str, Any]] | None] = []
-    for i, (row, text) in enumerate(zip(sidx, texts, strict=True)):
-        sample = {str(k): v for k, v in samples.iloc[int(row)].to_dict().items()}
-        layers = sample.get("layers")
-        cmap = None
-        if layers is not None and LAYER_LANDCOVER in [str(k) for k in layers]:
-            try:
-                cmap = CorineMap(maps.read_codes(catalog, sample)[0])
-            except Exception:  # noqa: BLE001 - a missing or corrupt map leaves this output unchecked
-                cmap = None
-        if cmap is None:
-            spans.append(None)
-            continue
-        found = corine_text.find_classes(text if isinstance(text, str) else "")
-        wrong = [(cls, start, end) for cls, start, end in found if not cmap.present(cls, min_pixels)]
+    min_pixels = PRESENCE[0][1]
+
+    def check(i: int, codes: np.ndarray, legend: str | None) -> tuple[int, list[dict[str, Any]]]:
+        cmap = CorineMap(codes)
+        found = corine_text.find_classes(texts[i])
         total = max(cmap.labelled, 1)
         order = [k for k in np.argsort(-cmap.counts, kind="stable") if cmap.counts[k] > 0][:4]
         holds = ", ".join(f"{CORINE19.names[k]} {100 * cmap.counts[k] / total:.0f} %" for k in order)
-        mentions[i], bad[i] = len(found), len(wrong)
-        spans.append(
-            [{"start": start, "end": end, "class_name": CORINE19.names[cls],
-              "from_map": f"no {CORINE19.names[cls]} pixel in the reference map; it holds {holds or 'no labelled pixel'}"}
-             for cls, start, end in wrong]
-        )  # fmt: skip
-    out["class_mentions"], out["hallucinated_mentions"] = mentions, bad
-    out["hallucinated_spans"] = pd.Series(spans, dtype=object)
-    return out
+        return len(found), [
+            {"start": start, "end": end, "class_name": CORINE19.names[cls],
+             "from_map": f"no {CORINE19.names[cls]} pixel in the reference map; it holds {holds or 'no labelled pixel'}"}
+            for cls, start, end in found if not cmap.present(cls, min_pixels)
+        ]  # fmt: skip
+
+    return check
 
 
 def chair(frame: pd.DataFrame) -> dict[str, float]:
