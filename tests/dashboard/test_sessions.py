@@ -36,3 +36,59 @@ def test_destroyed_sessions__leave_no_dashboard_behind(demo: Demo) -> None:
     gc.collect()
 
     assert [ref() for ref in built if ref() is not None] == []
+
+
+# Imported by the first page on a fresh server only at a cost of seconds; none is needed before the page is up.
+HEAVY_MODULES = (
+    "spacy",  # caption highlights: the sample is read once the page has loaded
+    "rasterio",  # GeoTIFF readers: idem
+    "rioxarray",
+    "explorer.figures",  # matplotlib figures of Compare and of the exports
+    "explorer.audit",
+    "explorer.evaluate",
+    "explorer.dashboard.compare",
+    "explorer.dashboard.stats_view",
+    "explorer.dashboard.audit",
+    "explorer.dashboard.evaluate",
+    "explorer.dashboard.export",
+)
+
+FIRST_SESSION = """
+import gc, json, sys
+import explorer.dashboard
+from explorer.dashboard.app import Dashboard
+from panel.io.application import build_single_handler_application
+from panel.io.session import generate_session
+
+application = build_single_handler_application(sys.argv[1], argv=sys.argv[2:])
+session = generate_session(application)
+(dashboard,) = [o for o in gc.get_objects() if type(o) is Dashboard]
+before = sorted(m for m in json.loads(sys.stdin.read()) if m in sys.modules)
+dashboard.view = "audit"  # what ?view=audit or the switcher does: the view is built then
+print(json.dumps({"heavy": before, "built": dashboard.built_views(), "models": len(session.document.models),
+                  "audit": type(dashboard.audit).__name__}))
+"""
+
+
+def test_first_session__imports_no_heavy_module_and_builds_only_explore(demo: Demo) -> None:
+    """A fresh process (as a server's first visitor finds it) imports the dashboard and builds one session:
+    no caption pipeline, image reader, figure library or hidden view is imported or built on that path."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_SESSION, str(REPO / "app"), *[str(p) for p in demo.catalog_paths]],
+        input=json.dumps(HEAVY_MODULES),
+        capture_output=True,
+        text=True,
+        env={**os.environ, **demo.env},
+        timeout=300,
+        check=True,
+    )
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["heavy"] == []
+    assert found["models"] > 100  # a whole page was built
+    assert found["built"] == ["explore", "audit"]  # Audit once asked for; Compare and Evaluate never
+    assert found["audit"] in ("AuditView", "PendingView")

@@ -19,14 +19,12 @@ from ..catalog import Catalog
 from ..errors import ExplorerError
 from . import faults, query
 from .base import View
-from .compare import CompareView
 from .explore import ExploreView
 from .filters import FilterPanel
 from .keys import KeyboardShortcuts
 from .pending import audit_view, evaluate_view
 from .resources import shared
 from .state import ExplorerState
-from .stats_view import StatsView
 from .style import html as html_pane
 from .url import FILTER_PARAMETERS, URL_PARAMETERS, restore, url_items
 
@@ -171,24 +169,61 @@ class Dashboard(View):
         self.map, self.header, self.images, self.text = (
             self.explore.map, self.explore.header, self.explore.images, self.explore.text,
         )  # fmt: skip
-        self.stats = StatsView(state=self.state, active=False)
-        self.compare = CompareView(state=self.state, stats_view=self.stats)
-        self.audit = audit_view(self.state)
-        self.evaluate = evaluate_view(self.state)
+        self._views: dict[str, Any] = {EXPLORE: self.explore}  # the others: built when first shown
         self.url_writer = UrlWriter()
         self.keys = KeyboardShortcuts(self.on_key)
         self._body = pn.Column(self.explore, sizing_mode="stretch_width")
         self.param.watch(self._show_view, "view")
+
+    # Compare, Audit and Evaluate (and the statistics panels Compare holds) are built when first shown, not with
+    # the page: most visitors never open them, and building them costs model building per session and imports
+    # (matplotlib, explorer.audit, explorer.evaluate) on the way to the first page.
+    @property
+    def stats(self) -> Any:
+        """The statistics panels of the matches (``StatsView``, shown in Compare; built on first use)."""
+        if "stats" not in self._views:
+            from .stats_view import StatsView
+
+            self._views["stats"] = StatsView(state=self.state, active=False)
+        return self._views["stats"]
+
+    @property
+    def compare(self) -> Any:
+        """The Compare view (``CompareView``; built on first use)."""
+        if COMPARE not in self._views:
+            from .compare import CompareView
+
+            self._views[COMPARE] = CompareView(state=self.state, stats_view=self.stats)
+        return self._views[COMPARE]
+
+    @property
+    def audit(self) -> View:
+        """The Audit view, or what to run to produce it (built on first use)."""
+        if AUDIT not in self._views:
+            self._views[AUDIT] = audit_view(self.state)
+        return self._views[AUDIT]
+
+    @property
+    def evaluate(self) -> View:
+        """The Evaluate view, or what to run to produce it (built on first use)."""
+        if EVALUATE not in self._views:
+            self._views[EVALUATE] = evaluate_view(self.state)
+        return self._views[EVALUATE]
+
+    def built_views(self) -> list[str]:
+        """The views built so far (``explore`` always; the others once shown or used)."""
+        return [name for name in VIEW_TITLES if name in self._views]
 
     def show_statistics(self) -> None:
         """Switch to Compare, computing its statistics the first time."""
         self.view = COMPARE
 
     def _show_view(self, *_: Any) -> None:
-        view = {EXPLORE: self.explore, COMPARE: self.compare, AUDIT: self.audit, EVALUATE: self.evaluate}
+        view = {EXPLORE: "explore", COMPARE: "compare", AUDIT: "audit", EVALUATE: "evaluate"}[self.view]
+        shown = getattr(self, view)
         if self.view == COMPARE:
             self.compare.activate()
-        self._body.objects = [view[self.view]]
+        self._body.objects = [shown]
 
     def on_key(self, key: str) -> None:
         """A shortcut pressed in the page (``KeyboardShortcuts``)."""
@@ -362,12 +397,17 @@ def warm_session(application: Any) -> None:
 
 def read_after_indicator(read: Callable[[], None]) -> None:
     """In a loaded server session, read the sample on the next tick of the event loop: the loading indicator
-    set before goes to the browser first. Elsewhere (page being built, notebook, benchmark) read now."""
+    set before goes to the browser first. In a server session still being built (its first sample, or the one
+    its URL names), read once the page has loaded: the first page is answered without reading imagery or
+    highlighting captions (GeoTIFF readers, spaCy: seconds of imports on a fresh server). Elsewhere (notebook,
+    benchmark, tests) read now."""
     doc = pn.state.curdoc
-    if doc is None or doc.session_context is None or not pn.state.loaded:
+    if doc is None or doc.session_context is None:
         read()
-        return
-    doc.add_next_tick_callback(read)
+    elif not pn.state.loaded:
+        pn.state.onload(lambda: doc.add_next_tick_callback(read))  # after the on-load work: connects first
+    else:
+        doc.add_next_tick_callback(read)
 
 
 def session_poster() -> Callable[[Callable[[], None]], None] | None:

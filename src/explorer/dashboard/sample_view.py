@@ -9,7 +9,6 @@ import panel as pn
 
 from ..text import highlight_html
 from .base import View
-from .export import sample_png
 from .state import ExplorerState
 from .style import html as html_pane
 
@@ -82,6 +81,8 @@ class SampleHeader(View):
         self.download.filename = export_filename(self.state)
 
     def _png(self) -> Any:
+        from .export import sample_png  # matplotlib: imported when a PNG is asked for, not with the page
+
         return sample_png(self.state)
 
     def __panel__(self) -> pn.viewable.Viewable:
