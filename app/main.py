@@ -9,8 +9,10 @@ import sys
 import panel as pn
 
 from explorer.dashboard import build_dashboard, open_catalogs
+from explorer.dashboard.app import VISITORS
 
 pn.extension("tabulator", notifications=True, loading_indicator=True)
 
-catalogs, problems = open_catalogs(sys.argv[1:])
-build_dashboard(catalogs, problems).servable(title="EO Image-Text Explorer")
+with VISITORS.page():  # the server's warm-up thread waits meanwhile
+    catalogs, problems = open_catalogs(sys.argv[1:])
+    build_dashboard(catalogs, problems).servable(title="EO Image-Text Explorer")

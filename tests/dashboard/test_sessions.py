@@ -92,3 +92,29 @@ def test_first_session__imports_no_heavy_module_and_builds_only_explore(demo: De
     assert found["models"] > 100  # a whole page was built
     assert found["built"] == ["explore", "audit"]  # Audit once asked for; Compare and Evaluate never
     assert found["audit"] in ("AuditView", "PendingView")
+
+
+def test_warm_up__waits_while_a_visitors_page_is_built() -> None:
+    import threading
+
+    from explorer.dashboard.app import VisitorsFirst
+
+    visitors = VisitorsFirst()
+    stepped = threading.Event()
+
+    def warm_up() -> None:
+        with visitors.warming():
+            visitors.wait()
+            stepped.set()
+
+    with visitors.warming(), visitors.page():  # the warm-up's own session is no visitor's: never waited for
+        assert visitors.building == 0
+
+    with visitors.page():
+        assert visitors.building == 1
+        thread = threading.Thread(target=warm_up, daemon=True)
+        thread.start()
+        assert not stepped.wait(0.5)  # held while the visitor's page is being built
+    thread.join(10)
+    assert stepped.is_set() and visitors.building == 0
+    visitors.wait()  # outside the warm-up: never waits

@@ -7,7 +7,8 @@ import logging
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import panel as pn
@@ -314,6 +315,55 @@ class Dashboard(View):
             return self.template().servable(*args, **kwargs)
 
 
+class VisitorsFirst:
+    """Visitors' pages before the warm-up: counts the pages being built (``page()`` around building one), and
+    ``wait()`` holds the warm-up thread between its steps while any is. Both share one interpreter lock, so a
+    warm-up running beside a first visitor would otherwise about double that visitor's wait."""
+
+    def __init__(self) -> None:
+        self._building = 0
+        self._idle = threading.Condition()
+        self._warm_up = threading.local()
+
+    @contextmanager
+    def page(self) -> Iterator[None]:
+        """Around building a visitor's page (app/main.py); the warm-up's own sessions do not count."""
+        if getattr(self._warm_up, "running", False):
+            yield
+            return
+        with self._idle:
+            self._building += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._building -= 1
+                self._idle.notify_all()
+
+    @contextmanager
+    def warming(self) -> Iterator[None]:
+        """Around the warm-up (in its thread): its sessions are not visitors'."""
+        self._warm_up.running = True
+        try:
+            yield
+        finally:
+            self._warm_up.running = False
+
+    def wait(self, limit: float = 30.0) -> None:
+        """Between two warm-up steps: wait (at most ``limit`` seconds) until no visitor's page is being built."""
+        if not getattr(self._warm_up, "running", False):
+            return
+        with self._idle:
+            self._idle.wait_for(lambda: self._building == 0, timeout=limit)
+
+    @property
+    def building(self) -> int:
+        return self._building
+
+
+VISITORS = VisitorsFirst()
+
+
 def preload(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
     """Open the catalogs and pay every first-use cost once per process, before any visitor (app/app_hooks.py).
 
@@ -325,12 +375,15 @@ def preload(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
     from panel.io.state import set_curdoc
 
     catalogs, problems = open_catalogs(paths)
+    VISITORS.wait()
     dashboard = build_dashboard(catalogs, problems)
     document = Document()
     with set_curdoc(document):
         dashboard.template().server_doc(document)
         for catalog in catalogs:  # each dataset's reader: its imports, first file reads, first highlights
+            VISITORS.wait()
             dashboard.state.open_first(catalog.name)
+        VISITORS.wait()
         dashboard.stats.activate()
         dashboard.stats.__panel__().get_root(document)
     return catalogs, problems
@@ -372,13 +425,16 @@ def prepare_server(
 
 
 def warm_up(paths: Sequence[str] = (), application: Any = None) -> None:
-    """Pay the first-use costs of a session once (``preload``, then one session of ``application``), so that
-    the first visitors do not. A failure here only costs speed: it is logged once and pages still work."""
+    """Pay the first-use costs of a session once (one session of ``application``, then ``preload``), so that
+    the first visitors do not, stepping aside while a visitor's page is being built (``VISITORS``). A failure
+    here only costs speed: it is logged once and pages still work."""
     started = time.perf_counter()
     try:
-        preload(paths)
-        if application is not None:
-            warm_session(application)
+        with VISITORS.warming():
+            if application is not None:  # first what every page needs: Panel's template, HoloViews' first plot
+                VISITORS.wait()
+                warm_session(application)
+            preload(paths)  # then what the first samples and Compare need: readers, spaCy, statistics
     except Exception:  # noqa: BLE001 - warming must never take the server down
         LOG.exception("EO Image-Text Explorer: warm-up failed (pages still work, the first ones more slowly)")
         return
@@ -405,7 +461,11 @@ def read_after_indicator(read: Callable[[], None]) -> None:
     if doc is None or doc.session_context is None:
         read()
     elif not pn.state.loaded:
-        pn.state.onload(lambda: doc.add_next_tick_callback(read))  # after the on-load work: connects first
+
+        def after_load() -> None:  # after the on-load work: the page connects first
+            doc.add_next_tick_callback(read)
+
+        pn.state.onload(after_load)
     else:
         doc.add_next_tick_callback(read)
 
