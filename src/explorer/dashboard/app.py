@@ -340,6 +340,26 @@ class VisitorsFirst:
                 self._building -= 1
                 self._idle.notify_all()
 
+    def until_loaded(self, doc: Any) -> None:
+        """Count a served page from now until it has loaded in its browser (or its session is destroyed): its
+        on-load work and first sample read come after the build, and the warm-up waits for those too."""
+        if getattr(self._warm_up, "running", False) or doc is None or doc.session_context is None:
+            return
+        with self._idle:
+            self._building += 1
+        released = threading.Event()
+
+        def release(*_: Any) -> None:
+            if released.is_set():
+                return
+            released.set()
+            with self._idle:
+                self._building -= 1
+                self._idle.notify_all()
+
+        pn.state.onload(lambda: doc.add_next_tick_callback(release))  # after the on-load work and first read
+        doc.on_session_destroyed(release)
+
     @contextmanager
     def warming(self) -> Iterator[None]:
         """Around the warm-up (in its thread): its sessions are not visitors'."""
@@ -364,28 +384,37 @@ class VisitorsFirst:
 VISITORS = VisitorsFirst()
 
 
-def preload(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
-    """Open the catalogs and pay every first-use cost once per process, before any visitor (app/app_hooks.py).
+def preload(paths: Sequence[str] = (), render: bool = True) -> tuple[list[Catalog], list[str]]:
+    """Open the catalogs and pay the first-use costs of a page once per process, not on the first visitors
+    (app/app_hooks.py, in the warm-up thread; benchmarks).
 
-    One dashboard is built, rendered into a throwaway document, a first sample of every dataset opened in it and
-    its statistics drawn: that loads the cached statistics and the spaCy pipeline and runs HoloViews' and each
-    reader's first calls, which would otherwise fall on the first visitors. Returns what ``open_catalogs`` does.
+    ``render``: one dashboard rendered into a throwaway document (Panel's template, HoloViews' first plot;
+    the warm-up builds a whole session of the application instead). Then what a page pays after it has loaded
+    or when Compare is opened: each dataset's first sample read (the readers' imports and first file reads),
+    the caption pipeline (spaCy), each catalog's statistics loaded. Between steps, a visitor's page being built
+    goes first (``VISITORS``). Returns what ``open_catalogs`` does.
     """
-    from bokeh.document import Document
-    from panel.io.state import set_curdoc
+    from ..text.spatial import nlp
+    from .selection import full_stats
 
     catalogs, problems = open_catalogs(paths)
-    VISITORS.wait()
-    dashboard = build_dashboard(catalogs, problems)
-    document = Document()
-    with set_curdoc(document):
-        dashboard.template().server_doc(document)
-        for catalog in catalogs:  # each dataset's reader: its imports, first file reads, first highlights
-            VISITORS.wait()
-            dashboard.state.open_first(catalog.name)
+    if render:
+        from bokeh.document import Document
+        from panel.io.state import set_curdoc
+
         VISITORS.wait()
-        dashboard.stats.activate()
-        dashboard.stats.__panel__().get_root(document)
+        document = Document()
+        with set_curdoc(document):
+            build_dashboard(catalogs, problems).template().server_doc(document)
+    state = ExplorerState(list(catalogs))
+    for catalog in catalogs:  # each dataset's reader: its imports, first file reads
+        VISITORS.wait()
+        state.open_first(catalog.name)
+    VISITORS.wait()
+    nlp()  # the caption highlights' pipeline
+    for catalog in catalogs:
+        VISITORS.wait()
+        full_stats(catalog)
     return catalogs, problems
 
 
@@ -434,7 +463,7 @@ def warm_up(paths: Sequence[str] = (), application: Any = None) -> None:
             if application is not None:  # first what every page needs: Panel's template, HoloViews' first plot
                 VISITORS.wait()
                 warm_session(application)
-            preload(paths)  # then what the first samples and Compare need: readers, spaCy, statistics
+            preload(paths, render=application is None)  # then the first samples' and Compare's costs
     except Exception:  # noqa: BLE001 - warming must never take the server down
         LOG.exception("EO Image-Text Explorer: warm-up failed (pages still work, the first ones more slowly)")
         return
@@ -488,4 +517,5 @@ def build_dashboard(catalogs: Sequence[Catalog], problems: Sequence[str] = ()) -
     state = ExplorerState(list(catalogs), defer=read_after_indicator, post=session_poster())
     dashboard = Dashboard(state=state, problems=list(problems))
     dashboard.sync_url()
+    VISITORS.until_loaded(pn.state.curdoc)  # after its first read (registered by sync_url): warm-up waits
     return dashboard
