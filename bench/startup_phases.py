@@ -4,7 +4,8 @@
 
 Wall and CPU seconds per phase: imports, catalogs opened with their dashboard index (``open_catalogs``: cached
 in CATALOG/cache/ by the first run), the first and a second map render (NumPy shading: no kernel to compile),
-then a first (cold) and a second session's dashboard built and rendered into a document, as the server would;
+then a first (cold) and a second page's session as `panel serve app/` builds them (the sample read once loaded), then a
+dashboard built and rendered with its sample read in the build (the readers' and spaCy's first use), cold and warm;
 last, as the baseline, the map's previous datashader path (import, first render with numba compiling, again).
 """
 
@@ -42,13 +43,23 @@ def main(paths: list[str]) -> None:
     done("map render (first)")
     render_map(state, None, None, 1200, 430)
     done("map render (again)")
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    repo = __import__("pathlib").Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(repo))
+    from panel.io.application import build_single_handler_application
+    from panel.io.session import generate_session
+
     from tests.harness.perf import served_dashboard
 
+    # As `panel serve app/` builds a page: its first sample is read once the page has loaded in the browser.
+    application = build_single_handler_application(str(repo / "app"), argv=list(paths))
+    generate_session(application)
+    done("first page's session, served (cold; sample read after load)")
+    generate_session(application)
+    done("second page's session, served")
     served_dashboard(catalogs)
-    done("first session's dashboard built + rendered (cold)")
+    done("a dashboard built + rendered with its sample read (readers, spaCy: cold)")
     served_dashboard(catalogs)
-    done("second session's dashboard built + rendered")
+    done("again (warm)")
     datashader_baseline(state.map_frame, state.map_colors, done)
 
 
