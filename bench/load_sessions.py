@@ -146,8 +146,9 @@ async def server_alerts(page: Any) -> list[str]:
     return found
 
 
-async def calibrate(page: Any) -> list[Action]:
-    """The filters whose count differs from the unfiltered one on this server (so each has an answer to wait for)."""
+async def calibrate(page: Any, per_kind: int = 2) -> list[Action]:
+    """The filters whose count differs from the unfiltered one on this server (so each has an answer to wait for),
+    ``per_kind`` of each kind (caption word, country)."""
     candidates = [Action("query", w) for w in WORDS]
     country = page.get_by_label("Country", exact=True)
     if await country.count():
@@ -156,7 +157,7 @@ async def calibrate(page: Any) -> list[Action]:
     usable: list[Action] = []
     total = await deep_text(page, COUNT)
     for action in candidates:
-        if sum(a.kind == action.kind for a in usable) >= 2:  # two of each kind is variety enough
+        if sum(a.kind == action.kind for a in usable) >= per_kind:  # two of each kind is variety enough
             continue
         await apply(page, action)
         with contextlib.suppress(Exception):  # no change within 5 s: the filter keeps every sample
@@ -265,6 +266,7 @@ async def drive(
     ramp: float = 0.0,
     settle: float = SETTLE,
     rounds: int = 1,
+    per_kind: int = 2,
 ) -> dict[str, Any]:
     """One warm page, then ``rounds`` rounds of ``sessions`` pages; after each round, once the pages are closed
     and ``settle`` seconds passed, the server's RSS (it must return to the same level)."""
@@ -282,7 +284,7 @@ async def drive(
             actions: list[Action] = []
             try:
                 page = await open_page(context, url, warm)
-                actions = await calibrate(page)
+                actions = await calibrate(page, per_kind)
                 if not actions:
                     warm.errors.append("no filter changes the match count on this server")
             except Exception as exc:  # noqa: BLE001
@@ -414,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.ramp,
                 args.settle,
                 max(1, min(args.rounds, 5)),
+                1 if args.short else 2,  # --short: one word and one country (each calibration is a round trip)
             )
         )
     finally:
