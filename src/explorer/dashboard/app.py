@@ -220,8 +220,7 @@ class Dashboard(View):
         self.view = COMPARE
 
     def _show_view(self, *_: Any) -> None:
-        view = {EXPLORE: "explore", COMPARE: "compare", AUDIT: "audit", EVALUATE: "evaluate"}[self.view]
-        shown = getattr(self, view)
+        shown = getattr(self, self.view)  # each view's name is its attribute (built on first use)
         if self.view == COMPARE:
             self.compare.activate()
         self._body.objects = [shown]
@@ -370,7 +369,8 @@ class VisitorsFirst:
             self._warm_up.running = False
 
     def wait(self, limit: float = 30.0) -> None:
-        """Between two warm-up steps: wait (at most ``limit`` seconds) until no visitor's page is being built."""
+        """Between two warm-up steps: wait (at most ``limit`` seconds) until no visitor's page is being built
+        or loading."""
         if not getattr(self._warm_up, "running", False):
             return
         with self._idle:
