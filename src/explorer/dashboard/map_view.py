@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, HoverTool
 
 from .. import world
 from . import query
@@ -27,6 +27,8 @@ from .style import bokeh_updates
 from .style import html as html_pane
 
 RASTER_THRESHOLD = 20_000
+GLYPH_TOOLTIPS = [("dataset", "@dataset"), ("sample", "@sample"), ("", "@info")]
+EMPTY_GLYPHS: dict[str, list[Any]] = {k: [] for k in ("x", "y", "color", "sample", "dataset", "info")}
 CLICK_TOLERANCE_PX = 6
 MAP_HEIGHT = 430
 WORLD_X = (-20_037_508.34, 20_037_508.34)
@@ -125,7 +127,11 @@ def raster_rgba(
     return rasterize_values(visible, shown, x_range, y_range, width, height, values.low, values.high)
 
 
-def _glyph_points(state: ExplorerState, frame: pd.DataFrame, values: MapValues | None = None) -> hv.Points:
+def glyph_frame(
+    state: ExplorerState, frame: pd.DataFrame, values: MapValues | None = None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One row per matching sample drawn as a glyph (x, y, cat, sample, dataset, info) and the colour of each
+    ``cat``: by category, or by ``values`` binned into the colour map."""
     matches = state.matches
     pos = frame["pos"].to_numpy()
     names = np.asarray(matches.datasets, dtype=object)[matches.dataset_code[pos]]
@@ -152,6 +158,11 @@ def _glyph_points(state: ExplorerState, frame: pd.DataFrame, values: MapValues |
             "info": info,
         }
     )
+    return data, colors
+
+
+def _glyph_points(state: ExplorerState, frame: pd.DataFrame, values: MapValues | None = None) -> hv.Points:
+    data, colors = glyph_frame(state, frame, values)
     return hv.Points(data, ["x", "y"], ["cat", "sample", "dataset", "info"]).opts(
         color="cat",
         cmap=colors,
@@ -159,7 +170,7 @@ def _glyph_points(state: ExplorerState, frame: pd.DataFrame, values: MapValues |
         line_color="white",
         line_width=0.5,
         show_legend=False,
-        hover_tooltips=[("dataset", "@dataset"), ("sample", "@sample"), ("", "@info")],
+        hover_tooltips=GLYPH_TOOLTIPS,
         tools=["hover"],
         nonselection_alpha=1.0,
         selection_alpha=1.0,
@@ -245,18 +256,16 @@ class MapView(View):
     def __init__(self, state: ExplorerState, **params: Any) -> None:
         super().__init__(state=state, **params)
         self._extent = data_extent(state.map_frame)  # the first view (and the reset tool's)
-        # Many points: a raster in a plain Bokeh image glyph (added by the hook below), redrawn in place for a
-        # filter, a zoom or a resize. Re-rendering the HoloViews overlay instead costs ~0.35 s CPU per filter at
-        # full size (HoloViews walks the whole plot's models), far more than shading the raster (~0.05 s).
-        # HoloViews draws only the few-points glyphs (hover, per-point colour), and re-renders only for them.
+        # The matching samples are drawn in plain Bokeh glyphs added by the hook below and updated in place:
+        # many as a raster image (shaded again for a filter, a zoom or a resize), few as circles with hover.
+        # Re-rendering a HoloViews overlay instead cost ~0.35 s CPU per filter (HoloViews walks the whole plot's
+        # models), far more than shading the raster (~0.05 s at full size). The HoloViews layer is an empty
+        # element that only carries the tap and box-select tools and the view/size streams.
         self._raster_source = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []})
-        # A counter, not a Params stream of the frame: HoloViews hashes stream values for its cache, which for
-        # a 640,000-row frame costs more than drawing it.
-        self._data_version = hv.streams.Counter()
-        self._glyphs_shown = False  # what the HoloViews layer shows now: glyphs (True) or nothing
+        self._glyph_source = ColumnDataSource(dict(EMPTY_GLYPHS))
         state.param.watch(self._on_data, ["map_frame", "map_colors"])
         self.param.watch(self._on_data, ["colour_values", "by_value"])
-        self._points = hv.DynamicMap(self._render, streams=[self._data_version])
+        self._points = hv.DynamicMap(self._render)
         self._range = hv.streams.RangeXY(source=self._points)
         self._size = hv.streams.PlotSize(source=self._points)
         self._range.add_subscriber(self._on_view)
@@ -281,6 +290,7 @@ class MapView(View):
         self._highlight_raster = False
         state.param.watch(self._update_highlight, "highlight")
         self._update_highlight()
+        self._draw_glyphs()
         x_range, y_range = self._extent
         base = world_outline()
         if self.tiles:
@@ -302,22 +312,29 @@ class MapView(View):
 
     # --- rendering ------------------------------------------------------------------------------------------
     def _render(self, **_: Any) -> hv.Overlay:
-        """The HoloViews layer: the matching samples as glyphs when they are few, else nothing (the raster is
-        drawn in ``_raster_source``); either way the element carrying the tap and box-select tools."""
-        self._glyphs_shown = self._glyph_mode()
+        """The HoloViews layer: empty (the samples are in ``_raster_source`` / ``_glyph_source``), carrying the
+        tap and box-select tools."""
         x_range, y_range = self._extent
-        return render_map(self.state, x_range, y_range, 2, 2, draw=self._glyphs_shown, values=self.colouring)
-
-    def _glyph_mode(self) -> bool:
-        frame = self.state.map_frame
-        return frame is not None and 0 < len(frame) <= RASTER_THRESHOLD
+        return render_map(self.state, x_range, y_range, 2, 2, draw=False)
 
     def _on_data(self, *_: Any) -> None:
-        """New matches or colours: redraw the raster in place; re-render the HoloViews layer only when it
-        shows glyphs now or did before."""
-        if self._glyph_mode() or self._glyphs_shown:
-            self._data_version.event()
+        """New matches or colours: redraw the glyphs and the raster in place."""
+        self._draw_glyphs()
         self._draw_raster()
+
+    def _draw_glyphs(self) -> None:
+        """Few matching samples: one circle each, coloured as the raster would colour them (none when many)."""
+        frame = self.state.map_frame
+        data: dict[str, Any] = dict(EMPTY_GLYPHS)
+        if frame is not None and 0 < len(frame) <= RASTER_THRESHOLD:
+            glyphs, colors = glyph_frame(self.state, frame, self.colouring)
+            color = pd.Series(glyphs["cat"].astype(str)).map(colors).fillna("#7f7f7f")
+            data = {c: glyphs[c].to_numpy() for c in ("x", "y", "sample", "dataset", "info")}
+            data["color"] = color.to_numpy(dtype=object)
+        if not len(data["x"]) and not len(self._glyph_source.data["x"]):
+            return  # empty stays empty: nothing to send
+        with bokeh_updates():
+            self._glyph_source.data = data
 
     def _on_view(self, **_: Any) -> None:
         self._draw_raster()
@@ -358,10 +375,17 @@ class MapView(View):
         raster = fig.image_rgba(
             image="image", x="x", y="y", dw="dw", dh="dh", source=self._raster_source, name="eo-raster"
         )
+        glyphs = fig.scatter(
+            "x", "y", source=self._glyph_source, marker="circle", size=6, fill_color="color",
+            line_color="white", line_width=0.5, name="eo-glyphs",
+            nonselection_fill_alpha=1.0, nonselection_line_alpha=1.0, selection_fill_alpha=1.0,
+        )  # fmt: skip
+        fig.add_tools(HoverTool(renderers=[glyphs], tooltips=GLYPH_TOOLTIPS))
         # Drawn over the basemap (tiles, land outline) and under the other layers (highlights, marks).
+        ours = (raster, glyphs)
         base = [r for r in fig.renderers if _is_basemap(r)]
-        rest = [r for r in fig.renderers if r is not raster and not _is_basemap(r)]
-        fig.renderers = [*base, raster, *rest]
+        rest = [r for r in fig.renderers if all(r is not o for o in ours) and not _is_basemap(r)]
+        fig.renderers = [*base, *ours, *rest]
         fig.quad(
             left="left",
             right="right",
