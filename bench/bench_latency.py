@@ -54,16 +54,13 @@ MAP_WATCH_JS = """() => {
   fig.connect(fig.properties.renderers.change, () => { watch(); window.__eoMapChanges += 1; });
   return fig.renderers.length;
 }"""
-LOADING_JS = """() => {
-  const loading = (root) => {
-    if (root.querySelector('.pn-loading')) return true;
-    for (const el of root.querySelectorAll('*')) { if (el.shadowRoot && loading(el.shadowRoot)) return true; }
-    return false;
-  };
-  return loading(document);
-}"""
+# Panel shows a loading indicator by adding the class pn-loading to a model: look at the document's models
+# (collected once; polling the page's DOM through every shadow root would itself load the browser).
+LOADABLES_JS = "() => { window.__eoLoadables = [...Bokeh.documents[0].all_models].filter(m => m.css_classes !== undefined); }"
+LOADING_JS = "window.__eoLoadables.some(m => (m.css_classes || []).includes('pn-loading'))"
 FILTER_DONE_JS = "([before, changes]) => (window.__eoDeep('.eo-count b') || '') !== before && window.__eoMapChanges > changes"
-NEXT_DONE_JS = f"(before) => (window.__eoDeep('.eo-sample-id') || '') !== before && !({LOADING_JS})()"
+NEXT_DONE_JS = f"(before) => (window.__eoDeep('.eo-sample-id') || '') !== before && !{LOADING_JS}"
+SAMPLE_CHANGED_JS = "(before) => (window.__eoDeep('.eo-sample-id') || '') !== before"
 COUNT_CHANGED_JS = "(before) => (window.__eoDeep('.eo-count b') || '') !== before"
 FRAME_JS = "() => new Promise(resolve => requestAnimationFrame(() => resolve(true)))"
 
@@ -73,12 +70,25 @@ class Received:
 
     def __init__(self) -> None:
         self.bytes = 0
+        self.frames: list[tuple[float, int]] = []  # (perf_counter, bytes) of each frame
 
     def watch(self, ws: Any) -> None:
-        ws.on("framereceived", lambda payload: setattr(self, "bytes", self.bytes + len(payload)))
+        ws.on("framereceived", self._received)
+
+    def _received(self, payload: Any) -> None:
+        self.bytes += len(payload)
+        self.frames.append((time.perf_counter(), len(payload)))
+
+    def since(self, started: float) -> str:
+        """The frames received after ``started``: "+ms:KiB" each (where the time of an interaction goes)."""
+        return " ".join(
+            f"+{(t - started) * 1000:.0f}:{n / 1024:.0f}K" for t, n in self.frames if t >= started
+        )
 
 
-async def interactions(browser: Any, url: str, steps: int, screenshot: Path | None) -> dict[str, list[float]]:
+async def interactions(
+    browser: Any, url: str, steps: int, screenshot: Path | None, verbose: bool = False
+) -> dict[str, list[float]]:
     context = await browser.new_context(viewport={"width": 1500, "height": 950})
     await context.add_init_script(DEEP_TEXT_JS)
     page = await context.new_page()
@@ -93,8 +103,11 @@ async def interactions(browser: Any, url: str, steps: int, screenshot: Path | No
         timeout=180_000,
     )
     await page.evaluate(MAP_WATCH_JS)
+    await page.evaluate(LOADABLES_JS)
     actions = await calibrate(page)
-    result: dict[str, list[float]] = {"filter": [], "count": [], "next": [], "filter_kib": [], "next_kib": []}
+    result: dict[str, list[float]] = {
+        k: [] for k in ("filter", "count", "next", "id", "filter_kib", "next_kib")
+    }
     for i in range(steps):
         action = actions[i % len(actions)] if actions else None
         if action is not None:
@@ -112,15 +125,26 @@ async def interactions(browser: Any, url: str, steps: int, screenshot: Path | No
                 await page.evaluate(FRAME_JS)
                 result["filter"].append((time.perf_counter() - started) * 1000)
                 await page.wait_for_timeout(300)  # late messages of this interaction count towards it
+                if verbose:
+                    print(
+                        f"filter {action.kind}={'' if reset else action.value}: count {result['count'][-1]:.0f} ms, "
+                        f"map {result['filter'][-1]:.0f} ms; {received.since(started)}"
+                    )
                 result["filter_kib"].append((received.bytes - sent) / 1024)
         before = await deep_text(page, SAMPLE)
         sent = received.bytes
         started = time.perf_counter()
         await page.get_by_role("button", name="Next ▶").click()
+        await page.wait_for_function(SAMPLE_CHANGED_JS, arg=before, polling=10, timeout=TIMEOUT_MS)
+        result["id"].append((time.perf_counter() - started) * 1000)
         await page.wait_for_function(NEXT_DONE_JS, arg=before, polling=10, timeout=TIMEOUT_MS)
         await page.evaluate(FRAME_JS)
         result["next"].append((time.perf_counter() - started) * 1000)
         await page.wait_for_timeout(300)
+        if verbose:
+            print(
+                f"next: id {result['id'][-1]:.0f} ms, all {result['next'][-1]:.0f} ms; {received.since(started)}"
+            )
         result["next_kib"].append((received.bytes - sent) / 1024)
     if screenshot is not None:
         await page.wait_for_timeout(1500)
@@ -130,7 +154,7 @@ async def interactions(browser: Any, url: str, steps: int, screenshot: Path | No
 
 
 async def measure(
-    args: list[str], env: dict[str, str], steps: int, screenshot: Path | None
+    args: list[str], env: dict[str, str], steps: int, screenshot: Path | None, verbose: bool
 ) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
@@ -138,7 +162,7 @@ async def measure(
         browser = await p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
         proc, url, _, _ = launch(REPO / "app", args, env)
         try:
-            return await interactions(browser, url, steps, screenshot)
+            return await interactions(browser, url, steps, screenshot, verbose)
         finally:
             stop_server(proc)
             await browser.close()
@@ -151,10 +175,13 @@ def main() -> None:
     parser.add_argument("paths", nargs="+", help="catalog or dataset folders")
     parser.add_argument("--steps", type=int, default=15)
     parser.add_argument("--screenshot", type=Path, default=None)
+    parser.add_argument(
+        "--verbose", action="store_true", help="print each interaction and its websocket frames"
+    )
     options = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     print(f"load average at start: {', '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
-    r = asyncio.run(measure(options.paths, env, options.steps, options.screenshot))
+    r = asyncio.run(measure(options.paths, env, options.steps, options.screenshot, options.verbose))
     print(f"load average at end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print("all filter ms:", " ".join(f"{v:.0f}" for v in r["filter"]))
     print("all next ms:", " ".join(f"{v:.0f}" for v in r["next"]))
@@ -172,6 +199,7 @@ def main() -> None:
     print(row("filter -> count AND map updated", r["filter"], "<= 200 ms"))
     print(row("filter -> count updated (what bench_startup.py times)", r["count"], ""))
     print(row("Next -> all panels updated", r["next"], "<= 150 ms"))
+    print(row("Next -> sample id updated (what bench_startup.py times)", r["id"], ""))
     for name in ("filter", "next"):
         kib = r[f"{name}_kib"]
         if kib:

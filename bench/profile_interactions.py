@@ -89,26 +89,29 @@ def main() -> None:
             ("next", lambda: state.step(+1)),
         ]
     by_kind: dict[str, list[float]] = {"filter": [], "next": []}
+    slowest: dict[str, tuple[float, str, Any]] = {}
     for name, action in actions:
+        profiler = cProfile.Profile() if options.profile else None
+        if profiler is not None:
+            profiler.enable()
         wall, cpu, size = timed(document, action)
-        by_kind[name.split()[0]].append(cpu)
+        if profiler is not None:
+            profiler.disable()
+        kind = name.split()[0]
+        by_kind[kind].append(cpu)
+        if profiler is not None and cpu > slowest.get(kind, (-1.0, "", None))[0]:
+            slowest[kind] = (cpu, name, profiler)
         print(f"{name:32s} wall {wall * 1000:7.1f} ms  cpu {cpu * 1000:7.1f} ms  sent {size / 1024:8.1f} KiB")
     for kind, cpus in by_kind.items():
         cpus.sort()
         print(f"{kind}: median cpu {cpus[len(cpus) // 2] * 1000:.1f} ms, max {cpus[-1] * 1000:.1f} ms")
-    if options.profile:
-        for name, action in [
-            ("filter country", lambda: state.param.update(country=countries[0] if countries else "All")),
-            ("filter reset", lambda: state.param.update(country="All")),
-            ("next", lambda: state.step(+1)),
-        ]:
-            profiler = cProfile.Profile()
-            profiler.enable()
-            timed(document, action)
-            profiler.disable()
+    for kind, (cpu, name, profiler) in slowest.items():  # the slowest of each kind, profiled
+        for order in ("cumulative", "tottime"):
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(options.top)
-            print(f"===== {name}\n{out.getvalue()}")
+            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(options.top)
+            print(
+                f"===== slowest {kind} ({name}, {cpu * 1000:.0f} ms CPU with the profiler), by {order}\n{out.getvalue()}"
+            )
 
 
 if __name__ == "__main__":
