@@ -28,6 +28,9 @@ from .style import html as html_pane
 
 RASTER_THRESHOLD = 20_000
 GLYPH_TOOLTIPS = [("dataset", "@dataset"), ("sample", "@sample"), ("", "@info")]
+# "samples": how many matching samples the raster shows (a new filter is a new raster, even when its pixels
+# happen to be the same: the page and the benchmarks see that the map is up to date).
+EMPTY_RASTER: dict[str, list[Any]] = {k: [] for k in ("image", "x", "y", "dw", "dh", "samples")}
 EMPTY_GLYPHS: dict[str, list[Any]] = {k: [] for k in ("x", "y", "color", "sample", "dataset", "info")}
 CLICK_TOLERANCE_PX = 6
 MAP_HEIGHT = 430
@@ -261,7 +264,7 @@ class MapView(View):
         # Re-rendering a HoloViews overlay instead cost ~0.35 s CPU per filter (HoloViews walks the whole plot's
         # models), far more than shading the raster (~0.05 s at full size). The HoloViews layer is an empty
         # element that only carries the tap and box-select tools and the view/size streams.
-        self._raster_source = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []})
+        self._raster_source = ColumnDataSource(dict(EMPTY_RASTER))
         self._glyph_source = ColumnDataSource(dict(EMPTY_GLYPHS))
         state.param.watch(self._on_data, ["map_frame", "map_colors"])
         self.param.watch(self._on_data, ["colour_values", "by_value"])
@@ -347,7 +350,7 @@ class MapView(View):
         frame = self.state.map_frame
         x_range, y_range = self._range.x_range, self._range.y_range
         width, height = self._size.width, self._size.height
-        data: dict[str, Any] = {"image": [], "x": [], "y": [], "dw": [], "dh": []}
+        data: dict[str, Any] = dict(EMPTY_RASTER)
         if (
             frame is not None and len(frame) > RASTER_THRESHOLD
             and x_range is not None and y_range is not None and width and height
@@ -356,7 +359,9 @@ class MapView(View):
             y0, y1 = float(y_range[0]), float(y_range[1])
             rgba = raster_rgba(self.state, (x0, x1), (y0, y1), int(width), int(height), self.colouring)
             image = np.ascontiguousarray(rgba[::-1]).view(np.uint32).reshape(rgba.shape[:2])  # Bokeh: rows up
-            data = {"image": [image], "x": [x0], "y": [y0], "dw": [x1 - x0], "dh": [y1 - y0]}
+            data = {
+                "image": [image], "x": [x0], "y": [y0], "dw": [x1 - x0], "dh": [y1 - y0], "samples": [len(frame)]
+            }  # fmt: skip
         if not data["image"] and not self._raster_source.data["image"]:
             return  # empty stays empty: nothing to send
         with bokeh_updates():
