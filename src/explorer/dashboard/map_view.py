@@ -268,9 +268,11 @@ class MapView(View):
         self._glyph_source = ColumnDataSource(dict(EMPTY_GLYPHS))
         state.param.watch(self._on_data, ["map_frame", "map_colors"])
         self.param.watch(self._on_data, ["colour_values", "by_value"])
-        self._points = hv.DynamicMap(self._render)
-        self._range = hv.streams.RangeXY(source=self._points)
-        self._size = hv.streams.PlotSize(source=self._points)
+        # The view and size streams must be the DynamicMap's own for the plot to feed them (a zoom re-renders
+        # that empty layer: cheap next to a filter's former HoloViews re-render); the raster follows them.
+        self._range = hv.streams.RangeXY()
+        self._size = hv.streams.PlotSize()
+        self._points = hv.DynamicMap(self._render, streams=[self._range, self._size])
         self._range.add_subscriber(self._on_view)
         self._size.add_subscriber(self._on_view)
         self._tap = hv.streams.Tap(source=self._points, x=None, y=None)
@@ -340,16 +342,22 @@ class MapView(View):
             self._glyph_source.data = data
 
     def _on_view(self, **_: Any) -> None:
-        self._draw_raster()
+        """A zoom, pan or resize. HoloViews calls this from its stream callback, where Bokeh's document lock is
+        not held (changing a data source there raises and stalls the session): in a server session the raster
+        is redrawn on the next tick, under the lock."""
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None:
+            doc.add_next_tick_callback(self._draw_raster)
+        else:
+            self._draw_raster()
 
     def _draw_raster(self) -> None:
         """Shade the matching samples for the current view into the raster glyph (empty when glyphs show them).
 
-        Until the figure reports its ranges and size (it does as soon as it is drawn) nothing is shaded: that
-        first raster would be thrown away at once."""
+        Until the figure reports its view (the plot does as soon as it is created) nothing is shaded."""
         frame = self.state.map_frame
         x_range, y_range = self._range.x_range, self._range.y_range
-        width, height = self._size.width, self._size.height
+        width, height = self._size.width or 900, self._size.height or MAP_HEIGHT
         data: dict[str, Any] = dict(EMPTY_RASTER)
         if (
             frame is not None and len(frame) > RASTER_THRESHOLD
