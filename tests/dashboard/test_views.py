@@ -149,18 +149,40 @@ def test_render_map__points_below_threshold_raster_above(demo_catalogs: list[Any
     assert np.asarray(rgb.dimension_values(3)).max() > 0  # some pixels are drawn
 
 
-def test_map_view__first_call_without_ranges_skips_the_raster(
+def test_map_view__samples_drawn_in_place_raster_when_many_glyphs_when_few(
     demo_catalogs: list[Any], monkeypatch: Any
 ) -> None:
-    # HoloViews calls once without ranges and at once again with them: rasterizing the first time is waste.
     monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10)
-    view = map_view.MapView(state=ExplorerState(demo_catalogs), tiles=False)
+    state = ExplorerState(demo_catalogs)
+    view = map_view.MapView(state=state, tiles=False)
+    # The HoloViews layer is empty (it carries the tools); before the figure reports its view and size nothing
+    # is shaded (that raster would be thrown away at once).
     rgb, points = view._render().values()
     assert np.asarray(rgb.dimension_values(3)).max() == 0 and len(points) == 0
-    rgb, points = view._render(
-        x_range=map_view.WORLD_X, y_range=map_view.WORLD_Y, width=300, height=150
-    ).values()
-    assert np.asarray(rgb.dimension_values(3)).max() > 0
+    assert view._raster_source.data["image"] == [] and len(view._glyph_source.data["x"]) == 0
+    view._size.event(width=300, height=150)
+    view._range.event(x_range=map_view.WORLD_X, y_range=map_view.WORLD_Y)
+    (image,) = view._raster_source.data["image"]
+    assert image.shape == (150, 300) and image.dtype == np.uint32
+    assert np.count_nonzero(image.view(np.uint8).reshape(150, 300, 4)[..., 3]) > 0
+    assert view._raster_source.data["x"] == [map_view.WORLD_X[0]]
+    assert view._raster_source.data["dw"] == [map_view.WORLD_X[1] - map_view.WORLD_X[0]]
+    # A filter shades the new matches into the same source (bottom row first, as Bokeh wants it).
+    state.split = "validation"
+    (filtered,) = view._raster_source.data["image"]
+    expected = map_view.raster_rgba(state, map_view.WORLD_X, map_view.WORLD_Y, 300, 150)[::-1]
+    np.testing.assert_array_equal(filtered.view(np.uint8).reshape(150, 300, 4), expected)
+    assert not np.array_equal(filtered, image)
+    # Few matches: one circle each, in its category's colour, with what the hover shows; the raster empties.
+    monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10_000)
+    state.split = "train"
+    glyphs = view._glyph_source.data
+    assert view._raster_source.data["image"] == [] and len(glyphs["x"]) == state.count
+    np.testing.assert_allclose(np.sort(glyphs["x"]), np.sort(state.map_frame["x"].to_numpy()))
+    assert set(glyphs["color"]) <= set(state.map_colors.values())
+    assert set(glyphs["dataset"]) <= set(state.catalogs)
+    ids = {str(i) for c in demo_catalogs for i in c.samples["sample_id"]}
+    assert set(map(str, glyphs["sample"])) <= ids
 
 
 def test_dashboard__statistics_built_when_compare_is_first_opened(demo_catalogs: list[Any]) -> None:

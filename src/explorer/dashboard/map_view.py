@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, HoverTool
 
 from .. import world
 from . import query
@@ -27,6 +27,11 @@ from .style import bokeh_updates
 from .style import html as html_pane
 
 RASTER_THRESHOLD = 20_000
+GLYPH_TOOLTIPS = [("dataset", "@dataset"), ("sample", "@sample"), ("", "@info")]
+# "samples": how many matching samples the raster shows (a new filter is a new raster, even when its pixels
+# happen to be the same: the page and the benchmarks see that the map is up to date).
+EMPTY_RASTER: dict[str, list[Any]] = {k: [] for k in ("image", "x", "y", "dw", "dh", "samples")}
+EMPTY_GLYPHS: dict[str, list[Any]] = {k: [] for k in ("x", "y", "color", "sample", "dataset", "info")}
 CLICK_TOLERANCE_PX = 6
 MAP_HEIGHT = 430
 WORLD_X = (-20_037_508.34, 20_037_508.34)
@@ -90,31 +95,46 @@ def render_map(
     empty_points = hv.Points(
         pd.DataFrame({"x": [], "y": [], "cat": [], "sample": []}), ["x", "y"], ["cat", "sample"]
     )
+    bounds = (x_range[0], y_range[0], x_range[1], y_range[1])
     if frame is None or len(frame) <= RASTER_THRESHOLD:
-        raster = hv.RGB(
-            np.zeros((2, 2, 4), np.uint8), bounds=(x_range[0], y_range[0], x_range[1], y_range[1])
-        )
+        raster = hv.RGB(np.zeros((2, 2, 4), np.uint8), bounds=bounds)
         points = (
             _glyph_points(state, frame, values) if frame is not None and len(frame) else empty_points
         )
     else:
-        visible = frame[
-            (frame["x"] >= x_range[0])
-            & (frame["x"] <= x_range[1])
-            & (frame["y"] >= y_range[0])
-            & (frame["y"] <= y_range[1])
-        ]
-        if values is None:
-            rgba = query.rasterize_points(visible, x_range, y_range, width, height, state.map_colors)
-        else:
-            shown = values.at(state.matches, visible["pos"].to_numpy())
-            rgba = rasterize_values(visible, shown, x_range, y_range, width, height, values.low, values.high)
-        raster = hv.RGB(rgba, bounds=(x_range[0], y_range[0], x_range[1], y_range[1]))
+        raster = hv.RGB(raster_rgba(state, x_range, y_range, width, height, values), bounds=bounds)
         points = empty_points
     return raster.opts(tools=["tap", "box_select"]) * points
 
 
-def _glyph_points(state: ExplorerState, frame: pd.DataFrame, values: MapValues | None = None) -> hv.Points:
+def raster_rgba(
+    state: ExplorerState,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    width: int,
+    height: int,
+    values: MapValues | None = None,
+) -> np.ndarray:
+    """The matching samples inside the view shaded into a (height, width, 4) uint8 image, first row at the top."""
+    frame = state.map_frame
+    assert frame is not None  # callers shade only when there are matches
+    visible = frame[
+        (frame["x"] >= x_range[0])
+        & (frame["x"] <= x_range[1])
+        & (frame["y"] >= y_range[0])
+        & (frame["y"] <= y_range[1])
+    ]
+    if values is None:
+        return query.rasterize_points(visible, x_range, y_range, width, height, state.map_colors)
+    shown = values.at(state.matches, visible["pos"].to_numpy())
+    return rasterize_values(visible, shown, x_range, y_range, width, height, values.low, values.high)
+
+
+def glyph_frame(
+    state: ExplorerState, frame: pd.DataFrame, values: MapValues | None = None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One row per matching sample drawn as a glyph (x, y, cat, sample, dataset, info) and the colour of each
+    ``cat``: by category, or by ``values`` binned into the colour map."""
     matches = state.matches
     pos = frame["pos"].to_numpy()
     names = np.asarray(matches.datasets, dtype=object)[matches.dataset_code[pos]]
@@ -141,6 +161,11 @@ def _glyph_points(state: ExplorerState, frame: pd.DataFrame, values: MapValues |
             "info": info,
         }
     )
+    return data, colors
+
+
+def _glyph_points(state: ExplorerState, frame: pd.DataFrame, values: MapValues | None = None) -> hv.Points:
+    data, colors = glyph_frame(state, frame, values)
     return hv.Points(data, ["x", "y"], ["cat", "sample", "dataset", "info"]).opts(
         color="cat",
         cmap=colors,
@@ -148,7 +173,7 @@ def _glyph_points(state: ExplorerState, frame: pd.DataFrame, values: MapValues |
         line_color="white",
         line_width=0.5,
         show_legend=False,
-        hover_tooltips=[("dataset", "@dataset"), ("sample", "@sample"), ("", "@info")],
+        hover_tooltips=GLYPH_TOOLTIPS,
         tools=["hover"],
         nonselection_alpha=1.0,
         selection_alpha=1.0,
@@ -196,6 +221,15 @@ def highlight_raster(
     return hv.RGB(np.ascontiguousarray(rgba[::-1]), bounds=bounds)
 
 
+def _is_basemap(renderer: Any) -> bool:
+    """The tiles and the land outline, which the raster is drawn over."""
+    from bokeh.models import MultiPolygons, Patches
+    from bokeh.models.renderers import TileRenderer
+
+    glyph = getattr(renderer, "glyph", None)
+    return isinstance(renderer, TileRenderer) or isinstance(glyph, (Patches, MultiPolygons))
+
+
 def _weak_hook(method: Any) -> Any:
     """A plot hook calling ``method`` while its object lives, without keeping the object alive.
 
@@ -224,14 +258,23 @@ class MapView(View):
 
     def __init__(self, state: ExplorerState, **params: Any) -> None:
         super().__init__(state=state, **params)
+        self._extent = data_extent(state.map_frame)  # the first view (and the reset tool's)
+        # The matching samples are drawn in plain Bokeh glyphs added by the hook below and updated in place:
+        # many as a raster image (shaded again for a filter, a zoom or a resize), few as circles with hover.
+        # Re-rendering a HoloViews overlay instead cost ~0.35 s CPU per filter (HoloViews walks the whole plot's
+        # models), far more than shading the raster (~0.05 s at full size). The HoloViews layer is an empty
+        # element that only carries the tap and box-select tools and the view/size streams.
+        self._raster_source = ColumnDataSource(dict(EMPTY_RASTER))
+        self._glyph_source = ColumnDataSource(dict(EMPTY_GLYPHS))
+        state.param.watch(self._on_data, ["map_frame", "map_colors"])
+        self.param.watch(self._on_data, ["colour_values", "by_value"])
+        # The view and size streams must be the DynamicMap's own for the plot to feed them (a zoom re-renders
+        # that empty layer: cheap next to a filter's former HoloViews re-render); the raster follows them.
         self._range = hv.streams.RangeXY()
         self._size = hv.streams.PlotSize()
-        # A counter, not a Params stream of the frame: HoloViews hashes stream values for its cache, which for
-        # a 640,000-row frame costs more than drawing it.
-        self._data_version = hv.streams.Counter()
-        state.param.watch(lambda *_: self._data_version.event(), ["map_frame", "map_colors"])
-        self.param.watch(lambda *_: self._data_version.event(), ["colour_values", "by_value"])
-        self._points = hv.DynamicMap(self._render, streams=[self._range, self._size, self._data_version])
+        self._points = hv.DynamicMap(self._render, streams=[self._range, self._size])
+        self._range.add_subscriber(self._on_view)
+        self._size.add_subscriber(self._on_view)
         self._tap = hv.streams.Tap(source=self._points, x=None, y=None)
         self._tap.add_subscriber(self._on_tap)
         self._box = hv.streams.BoundsXY(source=self._points, bounds=None)
@@ -252,7 +295,8 @@ class MapView(View):
         self._highlight_raster = False
         state.param.watch(self._update_highlight, "highlight")
         self._update_highlight()
-        x_range, y_range = data_extent(state.map_frame)
+        self._draw_glyphs()
+        x_range, y_range = self._extent
         base = world_outline()
         if self.tiles:
             base = hv.element.tiles.CartoLight().opts(alpha=0.9) * base
@@ -272,17 +316,64 @@ class MapView(View):
         self._pane = pn.pane.HoloViews(self._overlay, sizing_mode="stretch_width", min_height=MAP_HEIGHT)
 
     # --- rendering ------------------------------------------------------------------------------------------
-    def _render(
-        self, x_range: Any = None, y_range: Any = None, width: Any = None, height: Any = None, **_: Any
-    ) -> hv.Overlay:
+    def _render(self, **_: Any) -> hv.Overlay:
+        """The HoloViews layer: empty (the samples are in ``_raster_source`` / ``_glyph_source``), carrying the
+        tap and box-select tools."""
+        x_range, y_range = self._extent
+        return render_map(self.state, x_range, y_range, 2, 2, draw=False)
+
+    def _on_data(self, *_: Any) -> None:
+        """New matches or colours: redraw the glyphs and the raster in place."""
+        self._draw_glyphs()
+        self._draw_raster()
+
+    def _draw_glyphs(self) -> None:
+        """Few matching samples: one circle each, coloured as the raster would colour them (none when many)."""
         frame = self.state.map_frame
-        if (x_range is None or y_range is None) and frame is not None and len(frame) > RASTER_THRESHOLD:
-            # HoloViews' first call, before the figure has ranges: it re-renders at once with them (the plot's
-            # range stream fires on creation), so rasterizing now would be thrown away.
-            return render_map(self.state, WORLD_X, WORLD_Y, 2, 2, draw=False)
-        return render_map(
-            self.state, x_range, y_range, width or 900, height or MAP_HEIGHT, values=self.colouring
-        )
+        data: dict[str, Any] = dict(EMPTY_GLYPHS)
+        if frame is not None and 0 < len(frame) <= RASTER_THRESHOLD:
+            glyphs, colors = glyph_frame(self.state, frame, self.colouring)
+            color = pd.Series(glyphs["cat"].astype(str)).map(colors).fillna("#7f7f7f")
+            data = {c: glyphs[c].to_numpy() for c in ("x", "y", "sample", "dataset", "info")}
+            data["color"] = color.to_numpy(dtype=object)
+        if not len(data["x"]) and not len(self._glyph_source.data["x"]):
+            return  # empty stays empty: nothing to send
+        with bokeh_updates():
+            self._glyph_source.data = data
+
+    def _on_view(self, **_: Any) -> None:
+        """A zoom, pan or resize. HoloViews calls this from its stream callback, where Bokeh's document lock is
+        not held (changing a data source there raises and stalls the session): in a server session the raster
+        is redrawn on the next tick, under the lock."""
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None:
+            doc.add_next_tick_callback(self._draw_raster)
+        else:
+            self._draw_raster()
+
+    def _draw_raster(self) -> None:
+        """Shade the matching samples for the current view into the raster glyph (empty when glyphs show them).
+
+        Until the figure reports its view (the plot does as soon as it is created) nothing is shaded."""
+        frame = self.state.map_frame
+        x_range, y_range = self._range.x_range, self._range.y_range
+        width, height = self._size.width or 900, self._size.height or MAP_HEIGHT
+        data: dict[str, Any] = dict(EMPTY_RASTER)
+        if (
+            frame is not None and len(frame) > RASTER_THRESHOLD
+            and x_range is not None and y_range is not None and width and height
+        ):  # fmt: skip
+            x0, x1 = float(x_range[0]), float(x_range[1])
+            y0, y1 = float(y_range[0]), float(y_range[1])
+            rgba = raster_rgba(self.state, (x0, x1), (y0, y1), int(width), int(height), self.colouring)
+            image = np.ascontiguousarray(rgba[::-1]).view(np.uint32).reshape(rgba.shape[:2])  # Bokeh: rows up
+            data = {
+                "image": [image], "x": [x0], "y": [y0], "dw": [x1 - x0], "dh": [y1 - y0], "samples": [len(frame)]
+            }  # fmt: skip
+        if not data["image"] and not self._raster_source.data["image"]:
+            return  # empty stays empty: nothing to send
+        with bokeh_updates():
+            self._raster_source.data = data
 
     @property
     def colouring(self) -> MapValues | None:
@@ -294,6 +385,20 @@ class MapView(View):
         if "eo-marks" in fig.tags:
             return
         fig.tags = [*fig.tags, "eo-marks"]
+        raster = fig.image_rgba(
+            image="image", x="x", y="y", dw="dw", dh="dh", source=self._raster_source, name="eo-raster"
+        )
+        glyphs = fig.scatter(
+            "x", "y", source=self._glyph_source, marker="circle", size=6, fill_color="color",
+            line_color="white", line_width=0.5, name="eo-glyphs",
+            nonselection_fill_alpha=1.0, nonselection_line_alpha=1.0, selection_fill_alpha=1.0,
+        )  # fmt: skip
+        fig.add_tools(HoverTool(renderers=[glyphs], tooltips=GLYPH_TOOLTIPS))
+        # Drawn over the basemap (tiles, land outline) and under the other layers (highlights, marks).
+        ours = (raster, glyphs)
+        base = [r for r in fig.renderers if _is_basemap(r)]
+        rest = [r for r in fig.renderers if all(r is not o for o in ours) and not _is_basemap(r)]
+        fig.renderers = [*base, *ours, *rest]
         fig.quad(
             left="left",
             right="right",
