@@ -158,7 +158,10 @@ def build(annotations: pa.Table, n_samples: int, catalog_path: str | Path) -> Pa
     distinct = pc.unique(texts).drop_null()
     if isinstance(distinct, pa.ChunkedArray):
         distinct = distinct.combine_chunks()
-    distinct = distinct.take(pc.sort_indices(pc.invert(pc.string_is_ascii(distinct))))  # ASCII first: _tokenise
+    # ASCII first (``_tokenise``), then in text order: text ids do not depend on the row order of the input
+    # (the parallel build reads the texts in bucket-part order, the sequential one sorted by sample).
+    keys = pa.table({"non_ascii": pc.invert(pc.string_is_ascii(distinct)), "text": distinct})
+    distinct = distinct.take(pc.sort_indices(keys, [("non_ascii", "ascending"), ("text", "ascending")]))
     codes = pc.index_in(texts, value_set=distinct).to_numpy(zero_copy_only=False)
     known = ~np.isnan(codes) if codes.dtype.kind == "f" else codes >= 0
     codes = codes[known].astype(np.int64)

@@ -38,6 +38,7 @@ class BuildReport:
     seconds: float = 0.0
     seconds_stats: float = 0.0
     seconds_fulltext: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # phase -> seconds since the start, when it ended
 
     @property
     def skipped(self) -> list[SampleProblem]:
@@ -105,29 +106,36 @@ def build_catalog(
         shutil.rmtree(scratch)
     scratch.mkdir(parents=True)
 
+    phases: dict[str, float] = {"open": time.perf_counter() - started}
     samples = _prepare_samples(source, root)
     n_samples = samples.num_rows
     sample_ids = samples.column("sample_id").combine_chunks()
     # Written now and let go: the annotation pass needs only the ids (5 M samples are ~1 GB in memory).
     pq.write_table(samples, scratch / "samples.parquet", compression="zstd")
     del samples
+    phases["samples"] = time.perf_counter() - started
     partitions = source.annotation_partitions()
     workers = sort.build_workers() if workers is None else workers
+    fulltext_done = False
     if partitions and workers > 1:
         n_annotations, n_orphans = sort.write_sorted_annotations_parallel(
-            source, root, partitions, sample_ids, scratch, progress, min(workers, len(partitions))
+            source, root, partitions, sample_ids, scratch, progress, min(workers, len(partitions)),
+            phases=phases, started=started, with_fulltext=with_fulltext,
         )
+        fulltext_done = with_fulltext
     else:
         n_annotations, n_orphans = sort.write_sorted_annotations(source, sample_ids, scratch, progress)
+    phases["annotations"] = time.perf_counter() - started
     if n_orphans:
         source.problem(root, f"{n_orphans:,} annotations name samples the dataset does not list; skipped")
 
-    seconds_fulltext = 0.0
-    if with_fulltext:
+    seconds_fulltext = phases.pop("fulltext_seconds", 0.0)
+    if with_fulltext and not fulltext_done:
         fulltext_started = time.perf_counter()
         with pa.memory_map(str(scratch / "annotations.arrow"), "r") as mapped:
             build_fulltext(pa.ipc.open_file(mapped).read_all(), n_samples, scratch)
         seconds_fulltext = time.perf_counter() - fulltext_started
+        phases["fulltext"] = time.perf_counter() - started
     problems = list(source.problems)
     meta = {
         "version": CATALOG_VERSION,
@@ -156,6 +164,7 @@ def build_catalog(
         source.name, n_samples, n_annotations, problems, time.perf_counter() - started
     )
     report.seconds_fulltext = seconds_fulltext
+    report.phases = phases
     return Catalog(target), report
 
 
