@@ -27,6 +27,14 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
 
 
+def _anon_pss(pid: int) -> int:
+    with open(f"/proc/{pid}/smaps_rollup") as handle:
+        for line in handle:
+            if line.startswith("Pss_Anon:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as handle:
@@ -44,6 +52,7 @@ def main() -> None:
     args = parser.parse_args()
 
     samples: list[tuple[float, float, float]] = []  # (wall, main cpu, workers cpu)
+    peak_anon = [0]  # anonymous PSS of this process and its workers (forked pages counted once), bytes
     seen: dict[int, float] = {}  # worker pid -> last cpu seen (exited workers keep their last value)
     done = threading.Event()
     me = os.getpid()
@@ -55,6 +64,12 @@ def main() -> None:
                 with contextlib.suppress(OSError):
                     seen[pid] = _cpu(pid)
             samples.append((time.perf_counter() - t0, _cpu(me), sum(seen.values())))
+            if len(samples) % 2 == 0:
+                anon = 0
+                for pid in [me, *_children(me)]:
+                    with contextlib.suppress(OSError):
+                        anon += _anon_pss(pid)
+                peak_anon[0] = max(peak_anon[0], anon)
             time.sleep(0.25)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -72,6 +87,12 @@ def main() -> None:
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     phases = {"import": imported, **{k: imported + v for k, v in report.phases.items()}}
     print("phase ends (s since start):", ", ".join(f"{k} {v:.1f}" for k, v in phases.items()))
+    print("phase          wall s  main CPU s  workers CPU s")
+    begin = (0.0, 0.0, 0.0)
+    for name, end in phases.items():
+        at = next((x for x in samples if x[0] >= end), samples[-1])
+        print(f"{name:14s} {at[0] - begin[0]:6.1f}  {at[1] - begin[1]:10.1f}  {at[2] - begin[2]:13.1f}")
+        begin = at
     print(" t(s)  main%  workers%")
     last = (0.0, 0.0, 0.0)
     for wall_t, main_cpu, kids_cpu in samples[4::4]:
@@ -89,6 +110,7 @@ def main() -> None:
                 "user": round(own.ru_utime + kids.ru_utime, 2),
                 "sys": round(own.ru_stime + kids.ru_stime, 2),
                 "main_maxrss_mib": own.ru_maxrss // 1024,
+                "peak_anon_pss_mib": peak_anon[0] // 2**20,
                 "rows": report.n_annotations,
                 "samples": report.n_samples,
                 "load_before": load_before,
