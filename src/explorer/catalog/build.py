@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import registry, world
+from ..errors import CatalogError
 from ..fulltext import build as build_fulltext
 from ..model import SAMPLE_SCHEMA, SampleProblem, conform
 from ..settings import cache_dir
@@ -107,20 +108,36 @@ def build_catalog(
     scratch.mkdir(parents=True)
 
     phases: dict[str, float] = {"open": time.perf_counter() - started}
-    samples = _prepare_samples(source, root)
-    n_samples = samples.num_rows
-    sample_ids = samples.column("sample_id").combine_chunks()
-    # Written now and let go: the annotation pass needs only the ids (5 M samples are ~1 GB in memory).
-    pq.write_table(samples, scratch / "samples.parquet", compression="zstd")
-    del samples
-    phases["samples"] = time.perf_counter() - started
     partitions = source.annotation_partitions()
     workers = sort.build_workers() if workers is None else workers
+    parallel = bool(partitions) and workers > 1
+    early_ids = source.sample_ids_first() if parallel else None
     fulltext_done = False
-    if partitions and workers > 1:
+    if early_ids is None:
+        n_samples, sample_ids = _write_samples(source, root, scratch)
+        phases["samples"] = time.perf_counter() - started
+    else:
+        # The workers read annotations against the ids while this process builds the samples (both cores
+        # busy); the samples must then list exactly those ids.
+        sample_ids = early_ids.cast(pa.string())
+        n_samples = len(sample_ids)
+        phases["sample_ids"] = time.perf_counter() - started
+
+        def samples_meanwhile() -> None:
+            _, written = _write_samples(source, root, scratch)
+            if not written.equals(sample_ids):
+                raise CatalogError(
+                    f"{root}: the {source.format_name} reader listed other samples than the ids it gave "
+                    "first (a reader bug); build with EO_EXPLORER_BUILD_WORKERS=1"
+                )
+            phases["samples"] = time.perf_counter() - started
+
+    if parallel:
+        assert partitions is not None
         n_annotations, n_orphans = sort.write_sorted_annotations_parallel(
             source, root, partitions, sample_ids, scratch, progress, min(workers, len(partitions)),
             phases=phases, started=started, with_fulltext=with_fulltext,
+            while_scattering=samples_meanwhile if early_ids is not None else None,
         )
         fulltext_done = with_fulltext
     else:
@@ -166,6 +183,14 @@ def build_catalog(
     report.seconds_fulltext = seconds_fulltext
     report.phases = phases
     return Catalog(target), report
+
+
+def _write_samples(source: DatasetSource, root: Path, scratch: Path) -> tuple[int, pa.Array]:
+    """samples.parquet written and the table let go (5 M samples are ~1 GB in memory): (count, sample ids)."""
+    samples = _prepare_samples(source, root)
+    sample_ids = samples.column("sample_id").combine_chunks()
+    pq.write_table(samples, scratch / "samples.parquet", compression="zstd")
+    return samples.num_rows, sample_ids
 
 
 def _prepare_samples(source: DatasetSource, root: Path) -> pa.Table:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +241,7 @@ def write_sorted_annotations_parallel(
     phases: dict[str, float] | None = None,
     started: float = 0.0,
     with_fulltext: bool = False,
+    while_scattering: Callable[[], Any] | None = None,
 ) -> tuple[int, int]:
     """``write_sorted_annotations`` with both passes spread over worker processes.
 
@@ -247,6 +249,7 @@ def write_sorted_annotations_parallel(
     bucket is sorted in a worker into its own file, while this process copies the sorted buckets, in order, into
     ``annotations.arrow`` as they come and (``with_fulltext``) a worker builds the full-text index from the
     part files. Peak memory: about one batch per worker in pass 1, one bucket per worker in pass 2.
+    ``while_scattering`` runs in this process while the workers read pass 1 (the build's samples).
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -276,7 +279,10 @@ def write_sorted_annotations_parallel(
     sorted_paths = [scratch / f"annotations.sorted{b:02d}.arrow" for b in range(n_buckets)]
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for rows, orphans, report in pool.map(_scatter_part, jobs):
+            scattered = [pool.submit(_scatter_part, job) for job in jobs]  # forks the workers first
+            if while_scattering is not None:
+                while_scattering()  # this process's own share of the build, beside the workers
+            for rows, orphans, report in (future.result() for future in scattered):
                 n_rows += rows
                 n_orphans += orphans
                 reports.append(report)

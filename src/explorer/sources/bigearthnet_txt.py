@@ -296,6 +296,7 @@ class BigEarthNetTxtSource(DatasetSource):
         if not self.path.is_file():
             raise MissingFileError(self.path, f"the BigEarthNet.txt table {TXT_FILE}")
         self.parse_stats: Counter[str] = Counter()
+        self._chosen: dict[str, Any] | None = None  # _choose_patch_rows, kept from sample_ids_first
         from .bigearthnet_v2 import BigEarthNetV2Source  # imported here: keeps format registration order
 
         folder = Path(imagery).expanduser() if imagery is not None else self.path.parent
@@ -342,8 +343,13 @@ class BigEarthNetTxtSource(DatasetSource):
         except Exception:
             return None
 
+    def sample_ids_first(self) -> pa.Array:
+        """The patch ids, sorted: the first half of ``samples`` (kept for it, not computed twice)."""
+        self._chosen = self._choose_patch_rows()
+        return self._chosen["patch_id"]
+
     def samples(self) -> pa.Table:
-        chosen = self._choose_patch_rows()
+        chosen, self._chosen = self._chosen or self._choose_patch_rows(), None
         n = len(chosen["patch_id"])
         patch_ids = chosen["patch_id"]
         fields = self._fields_at(chosen["row"])
