@@ -53,6 +53,7 @@ def main() -> None:
 
     samples: list[tuple[float, float, float]] = []  # (wall, main cpu, workers cpu)
     peak_anon = [0]  # anonymous PSS of this process and its workers (forked pages counted once), bytes
+    anon_at: list[tuple[float, int]] = []
     seen: dict[int, float] = {}  # worker pid -> last cpu seen (exited workers keep their last value)
     done = threading.Event()
     me = os.getpid()
@@ -70,6 +71,7 @@ def main() -> None:
                     with contextlib.suppress(OSError):
                         anon += _anon_pss(pid)
                 peak_anon[0] = max(peak_anon[0], anon)
+                anon_at.append((time.perf_counter() - t0, anon))
             time.sleep(0.25)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -87,11 +89,15 @@ def main() -> None:
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     phases = {"import": imported, **{k: imported + v for k, v in report.phases.items()}}
     print("phase ends (s since start):", ", ".join(f"{k} {v:.1f}" for k, v in phases.items()))
-    print("phase          wall s  main CPU s  workers CPU s")
+    print("phase          wall s  main CPU s  workers CPU s  peak anon PSS MiB")
     begin = (0.0, 0.0, 0.0)
     for name, end in phases.items():
         at = next((x for x in samples if x[0] >= end), samples[-1])
-        print(f"{name:14s} {at[0] - begin[0]:6.1f}  {at[1] - begin[1]:10.1f}  {at[2] - begin[2]:13.1f}")
+        peak = max((a for t, a in anon_at if begin[0] <= t <= at[0]), default=0)
+        print(
+            f"{name:14s} {at[0] - begin[0]:6.1f}  {at[1] - begin[1]:10.1f}  {at[2] - begin[2]:13.1f}"
+            f"  {peak / 2**20:17.0f}"
+        )
         begin = at
     print(" t(s)  main%  workers%")
     last = (0.0, 0.0, 0.0)

@@ -112,6 +112,7 @@ def build_catalog(
     workers = sort.build_workers() if workers is None else workers
     parallel = bool(partitions) and workers > 1
     early_ids = source.sample_ids_first() if parallel else None
+    pa.default_memory_pool().release_unused()  # before the workers fork: the id pass's pages go back
     fulltext_done = False
     if early_ids is None:
         n_samples, sample_ids = _write_samples(source, root, scratch)
@@ -190,7 +191,12 @@ def _write_samples(source: DatasetSource, root: Path, scratch: Path) -> tuple[in
     samples = _prepare_samples(source, root)
     sample_ids = samples.column("sample_id").combine_chunks()
     pq.write_table(samples, scratch / "samples.parquet", compression="zstd")
-    return samples.num_rows, sample_ids
+    n_samples = samples.num_rows
+    del samples
+    # Arrow's allocator keeps freed pages for reuse: handed back, they are not held through the rest of the
+    # build, while the workers need them (the build's 2 GB are for all its processes together).
+    pa.default_memory_pool().release_unused()
+    return n_samples, sample_ids
 
 
 def _prepare_samples(source: DatasetSource, root: Path) -> pa.Table:

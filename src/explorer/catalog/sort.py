@@ -199,6 +199,7 @@ def _scatter_part(job: tuple[Any, ...]) -> tuple[int, int, Any]:
                 buckets.add(batch)
         finally:
             buckets.close()
+    pa.default_memory_pool().release_unused()  # freed batches back to the system: the other workers need them
     return buckets.n_rows, buckets.n_orphans, source.partition_report()
 
 
@@ -208,6 +209,8 @@ def _sort_bucket_to_file(job: tuple[Any, ...]) -> np.ndarray:
     table, keys = _sorted_bucket([p for p in paths if p.exists()], keep=keep)
     with pa.OSFile(str(out_path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
         out.write_table(table, max_chunksize=256_000)
+    del table
+    pa.default_memory_pool().release_unused()
     return np.bincount(keys, minlength=n_samples)
 
 
@@ -221,6 +224,7 @@ def _fulltext_of_parts(job: tuple[Any, ...]) -> float:
     started = time.perf_counter()
     paths, n_samples, scratch = job
     build_fulltext(_read_parts([p for p in paths if p.exists()]), n_samples, scratch)
+    pa.default_memory_pool().release_unused()
     return time.perf_counter() - started
 
 
