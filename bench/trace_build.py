@@ -117,6 +117,7 @@ def main() -> None:
                 "sys": round(own.ru_stime + kids.ru_stime, 2),
                 "main_maxrss_mib": own.ru_maxrss // 1024,
                 "peak_anon_pss_mib": peak_anon[0] // 2**20,
+                "fulltext_seconds": round(report.seconds_fulltext, 2),
                 "rows": report.n_annotations,
                 "samples": report.n_samples,
                 "load_before": load_before,
