@@ -321,7 +321,10 @@ def write_sorted_annotations_parallel(
                 seconds = fulltext.result()
                 if phases is not None:
                     phases["fulltext_seconds"] = seconds
+                    phases["fulltext_done"] = time.perf_counter() - started
     finally:
+        if phases is not None:
+            phases["pool_closed"] = time.perf_counter() - started
         if bar is not None:
             bar.close()
         for path in (p for ps in part_paths for p in ps):
