@@ -218,6 +218,13 @@ def test_build_catalog__parallel_build_equals_sequential(tmp_path, monkeypatch):
     np.testing.assert_array_equal(parallel._offsets, serial._offsets)
     assert [str(p) for p in parallel_report.problems] == [str(p) for p in serial_report.problems]
     assert not list(parallel.path.glob("*.arrows")) and not (parallel.path / "sample_ids.arrow").exists()
+    # The full-text index, built in a worker from the unsorted bucket parts, is the sequential one byte for byte.
+    files = sorted(p.name for p in (serial.path / "fulltext").iterdir())
+    assert files and files == sorted(p.name for p in (parallel.path / "fulltext").iterdir())
+    for name in files:
+        assert (parallel.path / "fulltext" / name).read_bytes() == (serial.path / "fulltext" / name).read_bytes()
+    found = parallel.fulltext.search("forest").sidx.tolist()
+    assert found and found == serial.fulltext.search("forest").sidx.tolist()
 
 
 def test_build_catalog__random_and_sorted_row_order_give_the_same_catalog(tmp_path, monkeypatch):
@@ -247,6 +254,8 @@ def test_build_catalog__random_and_sorted_row_order_give_the_same_catalog(tmp_pa
     key = [("sidx", "ascending"), ("ann_id", "ascending")]
     assert b.annotations.sort_by(key).equals(a.annotations.sort_by(key))
     assert a.annotations.num_rows == 400
+    for name in ("texts.arrow", "post_text.npy", "offsets.npy", "sidx.npy"):  # text ids follow no row order
+        assert (a.path / "fulltext" / name).read_bytes() == (b.path / "fulltext" / name).read_bytes()
 
 
 def test_sample_rows__aligned_runs_and_looked_up_rest_agree_with_index_in(tmp_path):

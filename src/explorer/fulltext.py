@@ -154,52 +154,54 @@ def build(annotations: pa.Table, n_samples: int, catalog_path: str | Path) -> Pa
         shutil.rmtree(scratch)
     scratch.mkdir(parents=True)
 
-    texts, sidx = searchable(annotations)
-    distinct = pc.unique(texts).drop_null()
+    # Row groups of GROUP_ROWS: a group's searchable texts (its caption outputs filtered: a copy) live only
+    # while it is read, never all 9.5 M rows' at once.
+    groups = [annotations.slice(start, GROUP_ROWS) for start in range(0, annotations.num_rows, GROUP_ROWS)]
+    uniques = [pc.unique(searchable(group)[0]) for group in groups]
+    distinct = pc.unique(pa.chunked_array(uniques, pa.string())).drop_null()
+    del uniques
     if isinstance(distinct, pa.ChunkedArray):
         distinct = distinct.combine_chunks()
-    distinct = distinct.take(pc.sort_indices(pc.invert(pc.string_is_ascii(distinct))))  # ASCII first: _tokenise
-    codes = pc.index_in(texts, value_set=distinct).to_numpy(zero_copy_only=False)
-    known = ~np.isnan(codes) if codes.dtype.kind == "f" else codes >= 0
-    codes = codes[known].astype(np.int64)
-    sidx = sidx[known]
+    # ASCII first (``_tokenise``), then in text order: text ids do not depend on the row order of the input
+    # (the parallel build reads the texts in bucket-part order, the sequential one sorted by sample).
+    keys = pa.table({"non_ascii": pc.invert(pc.string_is_ascii(distinct)), "text": distinct})
+    distinct = distinct.take(pc.sort_indices(keys, [("non_ascii", "ascending"), ("text", "ascending")]))
     n_texts = len(distinct)
-    n_rows = np.bincount(codes, minlength=n_texts).astype(np.int64)
+    n_rows = np.zeros(n_texts, dtype=np.int64)
     # One (text, sample) pair once, sorted by text then sample: the CSR mapping text -> samples.
-    pairs = codes * max(n_samples, 1) + sidx
+    pair_parts = []
+    for group in groups:
+        texts, sidx = searchable(group)
+        codes = pc.index_in(texts, value_set=distinct).fill_null(-1).to_numpy(zero_copy_only=False)
+        known = codes >= 0
+        codes = codes[known]
+        n_rows += np.bincount(codes, minlength=n_texts)
+        pair_parts.append(codes.astype(np.int64) * max(n_samples, 1) + sidx[known])
+    pairs = np.concatenate(pair_parts) if pair_parts else np.zeros(0, dtype=np.int64)
+    del pair_parts
     pairs.sort()  # then drop repeats (np.unique's hashing path is several times slower here)
     pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))] if pairs.size else pairs
     pair_text = pairs // max(n_samples, 1)
     offsets = np.zeros(n_texts + 1, dtype=np.int64)
     np.cumsum(np.bincount(pair_text, minlength=n_texts), out=offsets[1:])
+    del pair_text
     np.save(scratch / "offsets.npy", offsets)
     np.save(scratch / "sidx.npy", (pairs % max(n_samples, 1)).astype(np.int32))
     np.save(scratch / "n_rows.npy", n_rows)
-    del pairs, pair_text, codes, sidx, texts
+    del pairs
 
-    tokens, owner = _tokenise(distinct)
+    owner, position, term, vocab = _tokens_in_slices(distinct)
     lengths = np.bincount(owner, minlength=n_texts).astype(np.int32)
-    starts = np.zeros(n_texts + 1, dtype=np.int64)
-    np.cumsum(lengths, out=starts[1:])
-    position = np.arange(owner.size, dtype=np.int64) - starts[owner]
-    encoded = pc.dictionary_encode(tokens)
-    del tokens
-    vocab = encoded.dictionary
-    # Sorted vocabulary: a prefix is a contiguous range of term ids, so of postings.
-    order = pc.sort_indices(vocab).to_numpy()
-    rank = np.empty(order.size, dtype=np.int64)
-    rank[order] = np.arange(order.size)
-    term = rank[encoded.indices.to_numpy()]
-    del encoded
     # stable: (term, text, position) order; 16-bit codes sort by radix, several times faster
-    by_term = np.argsort(term.astype(np.uint16) if order.size <= 1 << 16 else term, kind="stable")  # stable: (term, text, position) order
-    term_offsets = np.zeros(order.size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(term, minlength=order.size), out=term_offsets[1:])
+    by_term = np.argsort(term.astype(np.uint16) if len(vocab) <= 1 << 16 else term, kind="stable")
+    term_offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(term, minlength=len(vocab)), out=term_offsets[1:])
+    del term
     np.save(scratch / "term_offsets.npy", term_offsets)
-    np.save(scratch / "post_text.npy", owner[by_term].astype(np.int32))
-    np.save(scratch / "post_pos.npy", position[by_term].astype(np.int32))
+    np.save(scratch / "post_text.npy", owner[by_term])
+    np.save(scratch / "post_pos.npy", position[by_term])
     np.save(scratch / "lengths.npy", lengths)
-    _write_strings(scratch / "vocab.arrow", vocab.take(pa.array(order)))
+    _write_strings(scratch / "vocab.arrow", vocab)
     _write_strings(scratch / "texts.arrow", distinct)
     meta = {
         "version": VERSION,
@@ -213,6 +215,39 @@ def build(annotations: pa.Table, n_samples: int, catalog_path: str | Path) -> Pa
         shutil.rmtree(target)
     scratch.rename(target)
     return target
+
+
+GROUP_ROWS = 1_000_000  # annotation rows whose texts are looked up at a time
+TOKENISE_TEXTS = 50_000  # distinct texts tokenised at a time: the per-byte temporaries stay ~10 MB
+
+
+def _tokens_in_slices(distinct: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, pa.Array]:
+    """(owner text, position, term id) of every token as int32, and the sorted vocabulary (term id = row).
+
+    Tokenised and dictionary-encoded ``TOKENISE_TEXTS`` texts at a time: the token strings of one slice live
+    only while it is encoded, so at 595k distinct texts / 19.5 M tokens the arrays of the whole index are
+    int32 (~80 MB each) instead of int64 plus every token as a string (the build's memory peak, >1 GB)."""
+    owners, positions, encoded = [], [], []
+    for start in range(0, len(distinct), TOKENISE_TEXTS):
+        part = distinct.slice(start, TOKENISE_TEXTS)
+        tokens, owner = _tokenise(part)
+        starts = np.zeros(len(part) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=len(part)), out=starts[1:])
+        positions.append((np.arange(owner.size, dtype=np.int64) - starts[owner]).astype(np.int32))
+        owners.append((owner + start).astype(np.int32))
+        encoded.append(pc.dictionary_encode(tokens))
+    if not encoded:
+        empty = np.zeros(0, dtype=np.int32)
+        return empty, empty, empty, pa.array([], pa.large_string())
+    unified = pa.chunked_array(encoded).unify_dictionaries()
+    del encoded
+    vocab = unified.chunk(0).dictionary
+    # Sorted vocabulary: a prefix is a contiguous range of term ids, so of postings.
+    order = pc.sort_indices(vocab).to_numpy()
+    rank = np.empty(order.size, dtype=np.int32)
+    rank[order] = np.arange(order.size, dtype=np.int32)
+    term = np.concatenate([rank[chunk.indices.to_numpy()] for chunk in unified.chunks])
+    return np.concatenate(owners), np.concatenate(positions), term, vocab.take(pa.array(order))
 
 
 def _write_strings(path: Path, values: pa.Array) -> None:

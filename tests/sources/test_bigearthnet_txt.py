@@ -261,3 +261,26 @@ def test_samples__null_published_position_falls_back_to_tile_grid(tmp_path):
     assert rows[FIRST]["position"] == "tile-grid"
     assert rows[FIRST]["lat"] == pytest.approx(fake.PATCHES[0]["latlon"][0], abs=1e-6)
     assert rows[fake.PATCHES[1]["patch_id"]]["position"] == "published"
+
+
+def test_annotations_from_table__dictionary_columns_parse_as_plain_strings():
+    # The annotation pass reads the string columns as dictionaries and parses each distinct text once: the
+    # result (options, boxes, refs, points, nulls, malformed rows, their counts) is the plain-string one.
+    table = fake.txt_table()
+    table = table.take(pa.array(np.random.default_rng(3).integers(0, table.num_rows, 4 * table.num_rows)))
+    nulls = np.zeros(table.num_rows, dtype=bool)
+    nulls[::7] = True
+    for name in ("input", "output", "category"):  # some nulls, and a dictionary with unused entries
+        column = table[name].combine_chunks()
+        table = table.set_column(
+            table.schema.get_field_index(name), name, pc.if_else(pa.array(nulls), None, column)
+        )
+    encoded = table
+    for name in ("patch_id", "input", "output", "type", "category", "split"):
+        column = pc.dictionary_encode(pa.concat_arrays([table[name].combine_chunks(), pa.array(["unused"])]))
+        encoded = encoded.set_column(encoded.schema.get_field_index(name), name, column.slice(0, table.num_rows))
+    plain, plain_stats = annotations_from_table(table, "demo")
+    coded, coded_stats = annotations_from_table(encoded, "demo")
+    assert coded.equals(plain) and coded_stats == plain_stats
+    assert plain["bbox_x0"].null_count < plain.num_rows and plain["options"].null_count < plain.num_rows
+    assert pa.types.is_dictionary(encoded["input"].type) and coded.schema == plain.schema

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import registry, world
+from ..errors import CatalogError
 from ..fulltext import build as build_fulltext
 from ..model import SAMPLE_SCHEMA, SampleProblem, conform
 from ..settings import cache_dir
@@ -38,6 +39,7 @@ class BuildReport:
     seconds: float = 0.0
     seconds_stats: float = 0.0
     seconds_fulltext: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # phase -> seconds since the start, when it ended
 
     @property
     def skipped(self) -> list[SampleProblem]:
@@ -105,29 +107,53 @@ def build_catalog(
         shutil.rmtree(scratch)
     scratch.mkdir(parents=True)
 
-    samples = _prepare_samples(source, root)
-    n_samples = samples.num_rows
-    sample_ids = samples.column("sample_id").combine_chunks()
-    # Written now and let go: the annotation pass needs only the ids (5 M samples are ~1 GB in memory).
-    pq.write_table(samples, scratch / "samples.parquet", compression="zstd")
-    del samples
+    phases: dict[str, float] = {"open": time.perf_counter() - started}
     partitions = source.annotation_partitions()
     workers = sort.build_workers() if workers is None else workers
-    if partitions and workers > 1:
+    parallel = bool(partitions) and workers > 1
+    early_ids = source.sample_ids_first() if parallel else None
+    pa.default_memory_pool().release_unused()  # before the workers fork: the id pass's pages go back
+    fulltext_done = False
+    if early_ids is None:
+        n_samples, sample_ids = _write_samples(source, root, scratch)
+        phases["samples"] = time.perf_counter() - started
+    else:
+        # The workers read annotations against the ids while this process builds the samples (both cores
+        # busy); the samples must then list exactly those ids.
+        sample_ids = early_ids.cast(pa.string())
+        n_samples = len(sample_ids)
+        phases["sample_ids"] = time.perf_counter() - started
+
+        def samples_meanwhile() -> None:
+            _, written = _write_samples(source, root, scratch)
+            if not written.equals(sample_ids):
+                raise CatalogError(
+                    f"{root}: the {source.format_name} reader listed other samples than the ids it gave "
+                    "first (a reader bug); build with EO_EXPLORER_BUILD_WORKERS=1"
+                )
+            phases["samples"] = time.perf_counter() - started
+
+    if parallel:
+        assert partitions is not None
         n_annotations, n_orphans = sort.write_sorted_annotations_parallel(
-            source, root, partitions, sample_ids, scratch, progress, min(workers, len(partitions))
+            source, root, partitions, sample_ids, scratch, progress, min(workers, len(partitions)),
+            phases=phases, started=started, with_fulltext=with_fulltext,
+            while_scattering=samples_meanwhile if early_ids is not None else None,
         )
+        fulltext_done = with_fulltext
     else:
         n_annotations, n_orphans = sort.write_sorted_annotations(source, sample_ids, scratch, progress)
+    phases["annotations"] = time.perf_counter() - started
     if n_orphans:
         source.problem(root, f"{n_orphans:,} annotations name samples the dataset does not list; skipped")
 
-    seconds_fulltext = 0.0
-    if with_fulltext:
+    seconds_fulltext = phases.pop("fulltext_seconds", 0.0)
+    if with_fulltext and not fulltext_done:
         fulltext_started = time.perf_counter()
         with pa.memory_map(str(scratch / "annotations.arrow"), "r") as mapped:
             build_fulltext(pa.ipc.open_file(mapped).read_all(), n_samples, scratch)
         seconds_fulltext = time.perf_counter() - fulltext_started
+        phases["fulltext"] = time.perf_counter() - started
     problems = list(source.problems)
     meta = {
         "version": CATALOG_VERSION,
@@ -156,7 +182,21 @@ def build_catalog(
         source.name, n_samples, n_annotations, problems, time.perf_counter() - started
     )
     report.seconds_fulltext = seconds_fulltext
+    report.phases = phases
     return Catalog(target), report
+
+
+def _write_samples(source: DatasetSource, root: Path, scratch: Path) -> tuple[int, pa.Array]:
+    """samples.parquet written and the table let go (5 M samples are ~1 GB in memory): (count, sample ids)."""
+    samples = _prepare_samples(source, root)
+    sample_ids = samples.column("sample_id").combine_chunks()
+    pq.write_table(samples, scratch / "samples.parquet", compression="zstd")
+    n_samples = samples.num_rows
+    del samples
+    # Arrow's allocator keeps freed pages for reuse: handed back, they are not held through the rest of the
+    # build, while the workers need them (the build's 2 GB are for all its processes together).
+    pa.default_memory_pool().release_unused()
+    return n_samples, sample_ids
 
 
 def _prepare_samples(source: DatasetSource, root: Path) -> pa.Table:

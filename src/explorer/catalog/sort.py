@@ -10,6 +10,8 @@ annotations (``annotation_partitions``).
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -123,15 +125,25 @@ class _Buckets:
             sink.close()
 
 
-def _sorted_bucket(paths: list[Path]) -> tuple[pa.Table, np.ndarray]:
-    """Pass 2 for one bucket: its part files in order, sorted by sample (stable: file order within a sample)."""
+def _read_parts(paths: list[Path]) -> pa.Table:
+    """Bucket part files (Arrow streams) as one table, memory-mapped: the batches point into the page cache."""
     tables = []
     for path in paths:
-        # Memory-mapped: the batches point into the page cache, the one copy is the sort's take below.
         with pa.memory_map(str(path), "r") as mapped:
             tables.append(pa.ipc.open_stream(mapped).read_all())
-        path.unlink()
-    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    if not tables:
+        return _annotation_file_schema().empty_table()
+    return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+
+
+def _sorted_bucket(paths: list[Path], keep: bool = False) -> tuple[pa.Table, np.ndarray]:
+    """Pass 2 for one bucket: its part files in order, sorted by sample (stable: file order within a sample).
+
+    The part files are deleted once read unless ``keep`` (the full-text index reads them too)."""
+    table = _read_parts(paths)  # the one copy is the sort's take below
+    if not keep:
+        for path in paths:
+            path.unlink()
     keys = table.column("sidx").to_numpy()
     if keys.size > 1 and np.any(np.diff(keys) < 0):  # already sorted (files grouped by patch): kept as is
         order = np.argsort(keys, kind="stable")
@@ -187,16 +199,33 @@ def _scatter_part(job: tuple[Any, ...]) -> tuple[int, int, Any]:
                 buckets.add(batch)
         finally:
             buckets.close()
+    pa.default_memory_pool().release_unused()  # freed batches back to the system: the other workers need them
     return buckets.n_rows, buckets.n_orphans, source.partition_report()
 
 
 def _sort_bucket_to_file(job: tuple[Any, ...]) -> np.ndarray:
     """Worker: sort one bucket's part files into one Arrow file; the annotation count of every sample."""
-    paths, out_path, n_samples = job
-    table, keys = _sorted_bucket([p for p in paths if p.exists()])
+    paths, out_path, n_samples, keep = job
+    table, keys = _sorted_bucket([p for p in paths if p.exists()], keep=keep)
     with pa.OSFile(str(out_path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
         out.write_table(table, max_chunksize=256_000)
+    del table
+    pa.default_memory_pool().release_unused()
     return np.bincount(keys, minlength=n_samples)
+
+
+def _fulltext_of_parts(job: tuple[Any, ...]) -> float:
+    """Worker: the full-text index from the (unsorted) bucket part files; its seconds.
+
+    The index maps texts to samples and sorts its own arrays, so it needs no sorted input: built from the
+    parts it runs beside the bucket sort and the final copy instead of after them (both cores busy)."""
+    from ..fulltext import build as build_fulltext
+
+    started = time.perf_counter()
+    paths, n_samples, scratch = job
+    build_fulltext(_read_parts([p for p in paths if p.exists()]), n_samples, scratch)
+    pa.default_memory_pool().release_unused()
+    return time.perf_counter() - started
 
 
 def build_workers() -> int:
@@ -213,12 +242,18 @@ def write_sorted_annotations_parallel(
     scratch: Path,
     progress: bool,
     workers: int,
+    phases: dict[str, float] | None = None,
+    started: float = 0.0,
+    with_fulltext: bool = False,
+    while_scattering: Callable[[], Any] | None = None,
 ) -> tuple[int, int]:
     """``write_sorted_annotations`` with both passes spread over worker processes.
 
     Pass 1: each part (row groups) is parsed in a worker and appended to its own bucket files. Pass 2: each
-    bucket is sorted in a worker into its own file. Then the sorted buckets are copied, in order, into
-    ``annotations.arrow``. Peak memory: about one batch per worker in pass 1, one bucket per worker in pass 2.
+    bucket is sorted in a worker into its own file, while this process copies the sorted buckets, in order, into
+    ``annotations.arrow`` as they come and (``with_fulltext``) a worker builds the full-text index from the
+    part files. Peak memory: about one batch per worker in pass 1, one bucket per worker in pass 2.
+    ``while_scattering`` runs in this process while the workers read pass 1 (the build's samples).
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -248,26 +283,53 @@ def write_sorted_annotations_parallel(
     sorted_paths = [scratch / f"annotations.sorted{b:02d}.arrow" for b in range(n_buckets)]
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for rows, orphans, report in pool.map(_scatter_part, jobs):
+            scattered = [pool.submit(_scatter_part, job) for job in jobs]  # forks the workers first
+            if while_scattering is not None:
+                while_scattering()  # this process's own share of the build, beside the workers
+            for rows, orphans, report in (future.result() for future in scattered):
                 n_rows += rows
                 n_orphans += orphans
                 reports.append(report)
                 if bar is not None:
                     bar.update(rows)
-            sort_jobs = [
-                ([paths[b] for paths in part_paths], sorted_paths[b], n_samples) for b in range(n_buckets)
+            if phases is not None:
+                phases["scatter"] = time.perf_counter() - started
+            if bar is not None:
+                bar.close()
+                bar = None
+            # Submitted first: the longest job starts at once, the other worker sorts meanwhile.
+            fulltext = (
+                pool.submit(_fulltext_of_parts, ([p for ps in part_paths for p in ps], n_samples, scratch))
+                if with_fulltext
+                else None
+            )
+            sorted_buckets = [
+                pool.submit(
+                    _sort_bucket_to_file, ([ps[b] for ps in part_paths], sorted_paths[b], n_samples, with_fulltext)
+                )
+                for b in range(n_buckets)
             ]
-            for bucket_counts in pool.map(_sort_bucket_to_file, sort_jobs):
-                counts[1:] += bucket_counts
+            with pa.OSFile(str(scratch / "annotations.arrow"), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
+                for path, bucket in zip(sorted_paths, sorted_buckets, strict=True):
+                    counts[1:] += bucket.result()
+                    with pa.memory_map(str(path), "r") as mapped:
+                        out.write_table(pa.ipc.open_file(mapped).read_all(), max_chunksize=256_000)
+                    path.unlink()
+            if phases is not None:
+                phases["sort"] = time.perf_counter() - started
+            if fulltext is not None:
+                seconds = fulltext.result()
+                if phases is not None:
+                    phases["fulltext_seconds"] = seconds
+                    phases["fulltext_done"] = time.perf_counter() - started
     finally:
+        if phases is not None:
+            phases["pool_closed"] = time.perf_counter() - started
         if bar is not None:
             bar.close()
+        for path in (p for ps in part_paths for p in ps):
+            path.unlink(missing_ok=True)
     source.merge_partition_reports(reports)
-    with pa.OSFile(str(scratch / "annotations.arrow"), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
-        for path in sorted_paths:
-            with pa.memory_map(str(path), "r") as mapped:
-                out.write_table(pa.ipc.open_file(mapped).read_all(), max_chunksize=256_000)
-            path.unlink()
     ids_path.unlink()
     np.save(scratch / "ann_offsets.npy", np.cumsum(counts))
     return n_rows, n_orphans

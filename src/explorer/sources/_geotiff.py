@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import rasterio
-import rioxarray  # noqa: F401  (registers the .rio accessor used by with_crs)
 import xarray as xr
 from affine import Affine
 from rasterio.crs import CRS
@@ -158,6 +157,10 @@ def band_array(
         data, dims=("band", "y", "x"), coords={"band": list(names), "y": y, "x": x}, attrs=dict(attrs)
     )
     if transform is not None and crs is not None:
+        # Imported here: it registers the .rio accessor, and costs ~1 s of CPU (dask, scipy) that every process
+        # registering the readers paid, a catalog build included, though only layer reads need it.
+        import rioxarray  # noqa: F401
+
         array.rio.write_crs(crs, inplace=True)
         array.rio.write_transform(transform, inplace=True)
     return array

@@ -69,6 +69,11 @@ class DatasetSource(abc.ABC):
     def samples(self) -> pa.Table:
         """All samples in ``SAMPLE_SCHEMA``."""
 
+    def sample_ids_first(self) -> pa.Array | None:
+        """The ids ``samples`` will list, in its order, when they come cheaper than the samples themselves: a
+        parallel build then reads annotations while the rest of ``samples`` runs. None: not known ahead."""
+        return None
+
     def annotation_batches(self) -> Iterator[pa.Table]:
         """Annotations in ``ANNOTATION_SCHEMA``, in batches. ``ann_id`` is unique within the dataset."""
         return iter(())
