@@ -25,6 +25,7 @@ NUM_PERM = 64
 NEAR_THRESHOLD = 0.8
 TOP_SKELETONS = 20
 _WORD = re.compile(r"[a-z0-9]+")
+_BATCH = 256  # texts per signature batch (up to ~200 shingles each: tens of MB of hash values at a time)
 
 
 def normalise(text: str | None) -> str:
@@ -32,9 +33,16 @@ def normalise(text: str | None) -> str:
 
 
 def shingles(text: str) -> set[bytes]:
+    return {g.encode() for g in _grams(text)}
+
+
+def _grams(text: str) -> set[str]:
+    """Word 1-, 2- and 3-grams of a normalised text (the text itself when it has no words)."""
     words = text.split()
-    grams = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(max(len(words) - n + 1, 0))}
-    return {g.encode() for g in grams} or {text.encode()}
+    grams = set(words)
+    grams.update(map(" ".join, zip(words, words[1:], strict=False)))
+    grams.update(map(" ".join, zip(words, words[1:], words[2:], strict=False)))
+    return grams or {text}
 
 
 def check_duplicates(captions: pd.DataFrame, out: VerdictRows, near: bool = True) -> None:
@@ -133,11 +141,17 @@ def signatures(texts: list[str], num_perm: int = NUM_PERM, seed: int = 1) -> np.
 
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme="legacy").permutations
     out = np.empty((len(texts), num_perm), dtype=np.uint64)
-    for i, text in enumerate(texts):
-        h = np.fromiter((zlib.crc32(g) for g in shingles(text)), dtype=np.uint64)
+    for first in range(0, len(texts), _BATCH):  # all shingles of a batch of texts in one array operation
+        grams = [_grams(text) for text in texts[first : first + _BATCH]]
+        sizes = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        h = np.fromiter(
+            (zlib.crc32(g.encode()) for one in grams for g in one), dtype=np.uint64, count=int(sizes.sum())
+        )
+        distinct, where = np.unique(h, return_inverse=True)  # templated captions share most shingles
         with np.errstate(over="ignore"):
-            values = ((h[:, None] * a[None, :] + b[None, :]) % _MERSENNE) & _MAX_HASH
-        out[i] = values.min(axis=0)
+            values = ((distinct[:, None] * a[None, :] + b[None, :]) % _MERSENNE) & _MAX_HASH
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])  # every text has >= 1 shingle
+        out[first : first + len(grams)] = np.minimum.reduceat(values[where], starts, axis=0)
     return out
 
 

@@ -16,9 +16,8 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from ..legends import CORINE19
 from . import corine_text as ct
-from .corine_map import CorineMap
+from .corine_map import NAMES, CorineMap
 from .rules import ADJACENCY, AREA_BASE, AXES, CONNECTIVITY, PIXEL_AREA_SQM, PRESENCE, SEASON_SOURCE
 from .verdicts import AGREE, DISPUTE, NOT_EVALUABLE, VerdictRows
 
@@ -73,7 +72,7 @@ def _letters(options: list[str], supports: Callable[[str], bool]) -> list[str]:
 
 
 def _name(cls: int) -> str:
-    return CORINE19.names[cls]
+    return NAMES[cls]
 
 
 # --- per category: variants -> answer ---------------------------------------------------------------------
