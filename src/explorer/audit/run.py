@@ -60,6 +60,7 @@ CHUNK_SAMPLES = 2000
 TXT_FILE = "BigEarthNet.txt.parquet"
 FORMAT_BIGEARTHNET_TXT = "bigearthnet-txt"
 FORMAT_CHATEARTHNET = "chatearthnet"
+_UNCHECKED_COLUMNS = ("boxes", "extra")  # annotation columns no check reads (oriented boxes, raw extras)
 
 
 @dataclass
@@ -135,7 +136,9 @@ def audit_chunk(
     samples = catalog.samples.iloc[start:stop]
     offsets = catalog._offsets
     lo, hi = int(offsets[start]), int(offsets[stop])
-    rows = catalog.annotations.slice(lo, hi - lo).to_pylist()
+    annotations = catalog.annotations.slice(lo, hi - lo)
+    unused = [c for c in _UNCHECKED_COLUMNS if c in annotations.column_names]
+    rows = annotations.drop_columns(unused).to_pylist()  # Python rows: half the cost without those columns
     by_sample: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
         by_sample.setdefault(int(row["sidx"]), []).append(row)

@@ -295,6 +295,15 @@ def _metadata(
     return None, choice, variants
 
 
+_MAP_HANDLERS = {
+    "presence": _presence,
+    "area": _area,
+    "count": _count,
+    "adjacency": _adjacency,
+    "relative pos": _relative,
+}
+
+
 # --- entry point ----------------------------------------------------------------------------------------------
 def check_question(
     row: Mapping[str, Any], cmap: CorineMap | None, meta: Mapping[str, Any], out: VerdictRows
@@ -327,14 +336,7 @@ def check_question(
             binary, choice, variants = _metadata(category, question, options, meta)
         else:
             assert cmap is not None
-            handler = {
-                "presence": _presence,
-                "area": _area,
-                "count": _count,
-                "adjacency": _adjacency,
-                "relative pos": _relative,
-            }[category]
-            binary, choice, variants = handler(question, options, cmap)
+            binary, choice, variants = _MAP_HANDLERS[category](question, options, cmap)
     except NotEvaluable as exc:
         return not_evaluable(str(exc))
     if category == "area":  # one rule per form: their variants are alternatives only within a form
