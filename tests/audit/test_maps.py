@@ -92,6 +92,15 @@ def test_unhandled_layouts_fall_back_to_tifffile(tmp_path: Path) -> None:
         decode_tiff((tmp_path / "big.tif").read_bytes())
 
 
+def test_oversized_or_empty_maps_are_left_to_tifffile(tmp_path: Path) -> None:
+    path = tmp_path / "wide.tif"
+    tifffile.imwrite(path, np.zeros((1, 1 << 12), np.uint8), compression="zlib")
+    np.testing.assert_array_equal(decode_tiff(path.read_bytes()), np.zeros((1, 1 << 12), np.uint8))
+    tifffile.imwrite(path, np.zeros((1 << 12, 1 << 12 + 1), np.uint8), compression="zlib")  # 2^25 pixels
+    with pytest.raises(UnsupportedTiff):
+        decode_tiff(path.read_bytes())
+
+
 def test_truncated_file_raises(tmp_path: Path) -> None:
     path = tmp_path / "cut.tif"
     tifffile.imwrite(path, _codes((120, 120)), compression="zlib")

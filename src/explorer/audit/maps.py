@@ -28,6 +28,7 @@ _PLANAR, _PREDICTOR, _SAMPLE_FORMAT = 284, 317, 339
 _TILE_WIDTH, _TILE_LENGTH, _TILE_OFFSETS, _TILE_BYTES = 322, 323, 324, 325
 _TYPES = {1: "B", 3: "H", 4: "I", 16: "Q"}  # BYTE, SHORT, LONG, LONG8: the integer types these tags use
 _NONE, _DEFLATE, _ADOBE_DEFLATE = 1, 32946, 8
+_MAX_PIXELS = 1 << 24  # a patch map is 120 x 120; larger files go to tifffile (untrusted sizes, no huge buffer)
 
 
 class UnsupportedTiff(ValueError):
@@ -78,6 +79,8 @@ def decode_tiff(data: bytes) -> np.ndarray:
     if compression not in (_NONE, _DEFLATE, _ADOBE_DEFLATE) or predictor not in (1, 2):
         raise UnsupportedTiff(f"compression {compression} / predictor {predictor}")
     width, height = tags[_WIDTH][0], tags[_HEIGHT][0]
+    if not 0 < width * height <= _MAX_PIXELS:
+        raise UnsupportedTiff(f"{width} x {height} pixels: not a patch's map")
     if _TILE_OFFSETS in tags:
         block_w, block_h = tags[_TILE_WIDTH][0], tags[_TILE_LENGTH][0]
         offsets, counts = tags[_TILE_OFFSETS], tags[_TILE_BYTES]
@@ -89,12 +92,12 @@ def decode_tiff(data: bytes) -> np.ndarray:
         raise UnsupportedTiff("block table does not match the image size")
     out = np.empty((down * block_h, across * block_w), dtype=dtype.newbyteorder("="))
     for i, (offset, count) in enumerate(zip(offsets, counts, strict=True)):
-        raw = data[offset : offset + count]
-        if compression != _NONE:
-            raw = zlib.decompress(raw)
         rows = block_h
         if _TILE_OFFSETS not in tags:  # the last strip may be short
             rows = min(block_h, height - (i // across) * block_h)
+        raw = data[offset : offset + count]
+        if compression != _NONE:  # never more than the block holds (a file is untrusted: no zlib bomb)
+            raw = zlib.decompressobj().decompress(raw, rows * block_w * dtype.itemsize)
         if len(raw) < rows * block_w * dtype.itemsize:
             raise UnsupportedTiff("block shorter than its size")
         block = np.frombuffer(raw, dtype=dtype, count=rows * block_w).reshape(rows, block_w)
