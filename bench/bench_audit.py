@@ -44,7 +44,7 @@ from common import DEFAULT_WORK, row  # noqa: E402
 
 from explorer.audit import bigearthnet_captions, boxes, run_audit, vqa  # noqa: E402
 from explorer.audit.corine_map import CorineMap  # noqa: E402
-from explorer.audit.run import audit_folder, load_verdicts  # noqa: E402
+from explorer.audit.run import audit_folder, load_verdicts, local_cluster  # noqa: E402
 from explorer.catalog import Catalog, build_catalog  # noqa: E402
 from explorer.demo import bigearthnet as demo  # noqa: E402
 from explorer.demo.patch_pool import main_pool  # noqa: E402
@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="time the patches --generate-only wrote")
     args = parser.parse_args()
 
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     bench = args.work / "audit-bench" / str(args.patches)
     root = bench / "bigearthnet-audit"
@@ -143,9 +143,7 @@ def main() -> None:
         return
     n_maps, n_rows = len(catalog.samples), catalog.annotations.num_rows
 
-    cluster = LocalCluster(
-        n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
-    )
+    cluster = local_cluster(args.workers)  # as run_audit's own: no Dask profiler in the workers
     client = Client(cluster)
     client.run(_warm_up)  # imports and numba compilation paid before the clock starts, as in a long run
     cpu_before = client.run(time.process_time)

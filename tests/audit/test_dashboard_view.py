@@ -97,3 +97,30 @@ def test_value_bins__span_the_colour_map_and_grey_for_no_value() -> None:
     names, colors = value_bins(np.array([0.0, 0.5, 1.0, 7.0, np.nan]), 0.0, 1.0)
     assert list(names) == ["value 00", "value 15", "value 30", "value 30", "no value"]
     assert colors["no value"] == "#b5b5b5" and colors["value 00"] != colors["value 30"] and len(colors) == 32
+
+
+def test_dashboard_url__keeps_the_disputed_only_filter_and_its_minimum(planted: dict[str, Any]) -> None:
+    from explorer.dashboard import url
+    from tests.harness import perf
+
+    catalogs = list(planted["catalogs"].values())
+    first, _ = perf.served_dashboard(catalogs)
+    assert isinstance(first.audit, AuditView)
+    assert "disputed" not in dict(url.url_items(first))  # off: not in the link
+    first.view = "audit"
+    first.audit.param.update(disputed_only=True, min_disputes=2)
+    first.state.step(+1)
+    query = dict(url.url_items(first))
+    assert query["disputed"] == "1" and query["min_disputes"] == "2"
+    second, _ = perf.served_dashboard(catalogs)
+    url.restore(second, query)
+    assert second.audit.disputed_only and second.audit.min_disputes == 2
+    disputes = {name: sample_disputes(c).disputes for name, c in planted["catalogs"].items()}
+    assert second.state.count == first.state.count == sum(int((d >= 2).sum()) for d in disputes.values())
+    opened = (second.state.open_dataset, second.state.sample_id)
+    assert opened == (first.state.open_dataset, first.state.sample_id)
+    third, _ = perf.served_dashboard(catalogs)
+    url.restore(third, {"disputed": "1", "min_disputes": "-3<x>"})  # a bad minimum is ignored, not raised on
+    assert third.audit.disputed_only and third.audit.min_disputes == 1
+    url.restore(third, {"disputed": "maybe"})
+    assert third.audit.disputed_only  # unchanged

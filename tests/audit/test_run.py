@@ -32,6 +32,19 @@ def test_run_audit__local_cluster_matches_in_process(planted: dict[str, Any], tm
     pd.testing.assert_frame_equal(ours, reference)
 
 
+def test_local_cluster__worker_processes_without_the_dask_profiler() -> None:
+    import dask
+    from distributed import Client
+
+    from explorer.audit.run import local_cluster
+
+    with local_cluster(1) as cluster, Client(cluster, set_as_default=False) as client:
+        enabled = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+        assert list(enabled.values()) == [False]
+        assert client.submit(sum, [1, 2], pure=False).result() == 3
+    assert dask.config.get("distributed.worker.profile.enabled") is True  # this process's config untouched
+
+
 def test_cli_audit__demo_prints_the_summary(
     small_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -14,9 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..legends import CORINE19
 from . import corine_text as ct
-from .corine_map import CorineMap
+from .corine_map import NAMES, CorineMap
 from .rules import AREA_TOLERANCE, PIXEL_AREA_SQM, PRESENCE
 from .verdicts import AGREE, DISPUTE, VerdictRows
 
@@ -58,7 +57,7 @@ def check_caption(
                     **span,
                 )
     for cls, start, end in mentions:
-        name = CORINE19.names[cls]
+        name = NAMES[cls]
         span = {"field": "output", "span_start": start, "span_end": end, "class_name": name}
         if cmap is None:
             out.not_evaluable(row, "caption-class", name, "no reference map", **span)
@@ -105,10 +104,10 @@ def check_caption(
             "field": "output",
             "span_start": sentence.start() + start,
             "span_end": sentence.start() + end,
-            "class_name": CORINE19.names[cls],
+            "class_name": NAMES[cls],
         }
         if cmap is None:
-            out.not_evaluable(row, "caption-most-prominent", CORINE19.names[cls], "no reference map", **span)
+            out.not_evaluable(row, "caption-most-prominent", NAMES[cls], "no reference map", **span)
             continue
         top = int(cmap.counts.argmax())
         out.add(
@@ -117,7 +116,7 @@ def check_caption(
             "pixel-count",
             True,
             _agree(cmap.counts[cls] == cmap.counts[top]),
-            released=CORINE19.names[cls],
-            from_map=CORINE19.names[top],
+            released=NAMES[cls],
+            from_map=NAMES[top],
             **span,
         )

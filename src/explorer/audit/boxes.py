@@ -16,9 +16,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..legends import CORINE19
 from . import corine_text as ct
-from .corine_map import CorineMap, box_iou
+from .corine_map import NAMES, CorineMap, box_iou
 from .rules import BOX_IOU_AGREE, BOX_PRECISION, CONNECTIVITY
 from .verdicts import AGREE, DISPUTE, VerdictRows
 
@@ -61,7 +60,7 @@ def check_box(row: Mapping[str, Any], cmap: CorineMap | None, out: VerdictRows) 
             return not_evaluable("reference of an unknown form (only 'largest connected region of X')")
         cls = classes.pop()
         if not cmap.counts[cls]:
-            return not_evaluable("the class is absent from the map", CORINE19.names[cls])
+            return not_evaluable("the class is absent from the map", NAMES[cls])
         pick = None
     else:
         x, y = row.get("point_x"), row.get("point_y")
@@ -87,7 +86,7 @@ def check_box(row: Mapping[str, Any], cmap: CorineMap | None, out: VerdictRows) 
             AGREE if iou >= BOX_IOU_AGREE or within else DISPUTE,
             released=_fmt(released),
             from_map=f"{_fmt(box)} IoU {iou:.2f}",
-            class_name=CORINE19.names[cls],
+            class_name=NAMES[cls],
             score=iou,
             map_x0=box[0],
             map_y0=box[1],

@@ -15,7 +15,11 @@ import numpy as np
 from ..legends import CORINE19
 from .regions import coordinate_sums, label_all, touching
 
-N_CLASSES = len(CORINE19.names)
+NAMES: tuple[str, ...] = tuple(CORINE19.names)  # (the legend's ``names`` builds a new list per call)
+N_CLASSES = len(NAMES)
+# class index of every uint16 code: one lookup per pixel for the release's uint16 maps (any other dtype
+# takes the legend's general, range-checked path)
+_CLASS_OF_UINT16 = CORINE19.class_index(np.arange(1 << 16)).astype(np.int16)
 
 
 @dataclass
@@ -56,7 +60,10 @@ class CorineMap:
         codes = np.asarray(codes)
         if codes.ndim == 3:
             codes = codes[0]
-        self.index = np.ascontiguousarray(CORINE19.class_index(codes).astype(np.int16))
+        if codes.dtype in (np.uint8, np.uint16):
+            self.index = np.ascontiguousarray(_CLASS_OF_UINT16[codes])
+        else:
+            self.index = np.ascontiguousarray(CORINE19.class_index(codes).astype(np.int16))
         self.shape: tuple[int, int] = (int(self.index.shape[0]), int(self.index.shape[1]))
         valid = self.index >= 0
         self.counts = np.bincount(self.index[valid].ravel(), minlength=N_CLASSES)

@@ -13,10 +13,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..legends import CHATEARTHNET, CORINE19, WORLDCOVER
 from .verdicts import AGREE, DISPUTE, VerdictRows
@@ -25,6 +27,7 @@ NUM_PERM = 64
 NEAR_THRESHOLD = 0.8
 TOP_SKELETONS = 20
 _WORD = re.compile(r"[a-z0-9]+")
+_BATCH = 256  # texts per signature batch (up to ~200 shingles each: tens of MB of hash values at a time)
 
 
 def normalise(text: str | None) -> str:
@@ -32,13 +35,23 @@ def normalise(text: str | None) -> str:
 
 
 def shingles(text: str) -> set[bytes]:
+    return {g.encode() for g in _grams(text)}
+
+
+def _grams(text: str) -> set[str]:
+    """Word 1-, 2- and 3-grams of a normalised text (the text itself when it has no words)."""
     words = text.split()
-    grams = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(max(len(words) - n + 1, 0))}
-    return {g.encode() for g in grams} or {text.encode()}
+    grams = set(words)
+    grams.update(map(" ".join, zip(words, words[1:], strict=False)))
+    grams.update(map(" ".join, zip(words, words[1:], words[2:], strict=False)))
+    return grams or {text}
 
 
-def check_duplicates(captions: pd.DataFrame, out: VerdictRows, near: bool = True) -> None:
-    """Verdicts for every caption of one dataset (columns of ANNOTATION_SCHEMA plus ``country``)."""
+def check_duplicates(
+    captions: pd.DataFrame, out: VerdictRows, near: bool = True, known: Signatures | None = None
+) -> None:
+    """Verdicts for every caption of one dataset (columns of ANNOTATION_SCHEMA plus ``country``); ``known``:
+    MinHash signatures computed beforehand (by the audit's tasks), any caption missing there computed here."""
     if captions.empty:
         return
     frame = captions.reset_index(drop=True).copy()
@@ -50,7 +63,7 @@ def check_duplicates(captions: pd.DataFrame, out: VerdictRows, near: bool = True
     shared = frame["norm"].map(samples_per_text).to_numpy() > 1
     near_of: dict[int, tuple[str, float]] = {}
     if near:
-        near_of = _near_duplicates(frame)
+        near_of = _near_duplicates(frame, known)
     records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
     for record in records:
         record["country"] = record["country"] if isinstance(record.get("country"), str) else None
@@ -133,15 +146,68 @@ def signatures(texts: list[str], num_perm: int = NUM_PERM, seed: int = 1) -> np.
 
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme="legacy").permutations
     out = np.empty((len(texts), num_perm), dtype=np.uint64)
-    for i, text in enumerate(texts):
-        h = np.fromiter((zlib.crc32(g) for g in shingles(text)), dtype=np.uint64)
+    for first in range(0, len(texts), _BATCH):  # all shingles of a batch of texts in one array operation
+        grams = [_grams(text) for text in texts[first : first + _BATCH]]
+        sizes = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        h = np.fromiter(
+            (zlib.crc32(g.encode()) for one in grams for g in one), dtype=np.uint64, count=int(sizes.sum())
+        )
+        distinct, where = np.unique(h, return_inverse=True)  # templated captions share most shingles
         with np.errstate(over="ignore"):
-            values = ((h[:, None] * a[None, :] + b[None, :]) % _MERSENNE) & _MAX_HASH
-        out[i] = values.min(axis=0)
+            values = ((distinct[:, None] * a[None, :] + b[None, :]) % _MERSENNE) & _MAX_HASH
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])  # every text has >= 1 shingle
+        out[first : first + len(grams)] = np.minimum.reduceat(values[where], starts, axis=0)
     return out
 
 
-def _near_duplicates(frame: pd.DataFrame) -> dict[int, tuple[str, float]]:
+class Signatures(NamedTuple):
+    """MinHash signatures of normalised captions: row of each text in ``matrix`` (n, NUM_PERM)."""
+
+    row_of: dict[str, int]
+    matrix: np.ndarray
+
+
+def signature_table(outputs: Iterable[str | None]) -> pa.Table:
+    """(norm, signature) of each distinct normalised caption of one audit task: the tasks hash the shingles in
+    parallel, the client only merges them into one LSH."""
+    norms = list(dict.fromkeys(normalise(t) for t in outputs))
+    matrix = signatures(norms)
+    return pa.table(
+        {
+            "norm": pa.array(norms, pa.string()),
+            "signature": pa.array([r.tobytes() for r in matrix], pa.binary(NUM_PERM * 8)),
+        }
+    )
+
+
+def read_signature_tables(tables: Iterable[pa.Table]) -> Signatures:
+    row_of: dict[str, int] = {}
+    blocks: list[bytes] = []
+    for table in tables:
+        for norm, signature in zip(
+            table.column("norm").to_pylist(), table.column("signature").to_pylist(), strict=True
+        ):
+            if norm not in row_of:
+                row_of[norm] = len(blocks)
+                blocks.append(signature)
+    matrix = np.frombuffer(b"".join(blocks), dtype=np.uint64).reshape(len(blocks), NUM_PERM)
+    return Signatures(row_of, matrix)
+
+
+def _signatures_of(keys: list[str], known: Signatures | None) -> np.ndarray:
+    if known is None:
+        return signatures(keys)
+    rows = np.fromiter((known.row_of.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
+    out = np.empty((len(keys), NUM_PERM), dtype=np.uint64)
+    have = rows >= 0
+    out[have] = known.matrix[rows[have]]
+    missing = np.flatnonzero(~have)
+    if missing.size:
+        out[missing] = signatures([keys[i] for i in missing])
+    return out
+
+
+def _near_duplicates(frame: pd.DataFrame, known: Signatures | None = None) -> dict[int, tuple[str, float]]:
     """Row -> (another sample, estimated Jaccard) for captions with a near (not exact) copy elsewhere."""
     from datasketch import MinHash, MinHashLSH
 
@@ -151,7 +217,7 @@ def _near_duplicates(frame: pd.DataFrame) -> dict[int, tuple[str, float]]:
     permutations = MinHash(num_perm=NUM_PERM, scheme="legacy").permutations  # made once, not per caption
     hashes = [
         MinHash(num_perm=NUM_PERM, hashvalues=h, permutations=permutations, scheme="legacy")
-        for h in signatures(keys)
+        for h in _signatures_of(keys, known)
     ]
     with lsh.insertion_session() as session:
         for key, mh in zip(keys, hashes, strict=True):

@@ -6,6 +6,8 @@ Layout, next to the catalog's own files::
                                              the acquisition date: the metadata the claims are checked against
     <catalog>/audit/verdicts/part-<a>-<b>.parquet   verdicts of samples a..b-1 (VERDICT_SCHEMA), one per task
     <catalog>/audit/verdicts/dataset.parquet        dataset-wide checks (duplicates)
+    <catalog>/audit/minhash/part-<a>-<b>.parquet    MinHash signatures of the captions of samples a..b-1,
+                                                    computed by the tasks; the client merges them into one LSH
     <catalog>/audit/samples.parquet          per-sample counts (for ranking, filtering, colouring a map)
     <catalog>/audit/dataset.json             templatedness and run figures
 
@@ -53,10 +55,12 @@ from .verdicts import AGREE, NOT_EVALUABLE, VERDICT_SCHEMA, VerdictRows
 
 AUDIT_DIR = "audit"
 VERDICT_DIR = "verdicts"
+MINHASH_DIR = "minhash"
 CHUNK_SAMPLES = 2000
 TXT_FILE = "BigEarthNet.txt.parquet"
 FORMAT_BIGEARTHNET_TXT = "bigearthnet-txt"
 FORMAT_CHATEARTHNET = "chatearthnet"
+_UNCHECKED_COLUMNS = ("boxes", "extra")  # annotation columns no check reads (oriented boxes, raw extras)
 
 
 @dataclass
@@ -118,8 +122,11 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if value is not None else []
 
 
-def audit_chunk(catalog_path: str, start: int, stop: int, check_images: bool = True) -> dict[str, Any]:
-    """Audit samples ``start:stop``: read each map once, check every annotation, write one part file."""
+def audit_chunk(
+    catalog_path: str, start: int, stop: int, check_images: bool = True, minhash: bool = True
+) -> dict[str, Any]:
+    """Audit samples ``start:stop``: read each map once, check every annotation, write one part file (and,
+    with ``minhash``, the MinHash signatures of its captions for the dataset-wide near-duplicate check)."""
     catalog = _open(catalog_path)
     out = VerdictRows()
     context_path = audit_folder(catalog) / "context.parquet"
@@ -129,7 +136,9 @@ def audit_chunk(catalog_path: str, start: int, stop: int, check_images: bool = T
     samples = catalog.samples.iloc[start:stop]
     offsets = catalog._offsets
     lo, hi = int(offsets[start]), int(offsets[stop])
-    rows = catalog.annotations.slice(lo, hi - lo).to_pylist()
+    annotations = catalog.annotations.slice(lo, hi - lo)
+    unused = [c for c in _UNCHECKED_COLUMNS if c in annotations.column_names]
+    rows = annotations.drop_columns(unused).to_pylist()  # Python rows: half the cost without those columns
     by_sample: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
         by_sample.setdefault(int(row["sidx"]), []).append(row)
@@ -181,8 +190,11 @@ def audit_chunk(catalog_path: str, start: int, stop: int, check_images: bool = T
             if is_chat and row["kind"] == "caption":
                 chatearthnet_captions.check_caption(row, readings[id(row)], facts, out)
             prompt_rules.check_caption(row, out)
-    part = audit_folder(catalog) / VERDICT_DIR / f"part-{start:08d}-{stop:08d}.parquet"
-    pq.write_table(out.table(), part, compression="zstd")
+    name = f"part-{start:08d}-{stop:08d}.parquet"
+    pq.write_table(out.table(), audit_folder(catalog) / VERDICT_DIR / name, compression="zstd")
+    if minhash:
+        outputs = [r["output"] for r in rows if r["kind"] == "caption"]
+        pq.write_table(duplicates.signature_table(outputs), audit_folder(catalog) / MINHASH_DIR / name)
     return {"catalog": catalog.name, "maps": n_maps, "annotations": len(rows), "verdicts": len(out)}
 
 
@@ -197,7 +209,11 @@ def dataset_checks(catalog: Catalog, near: bool = True) -> dict[str, Any]:
     if not captions.empty:
         country = catalog.samples["country"].to_numpy()
         captions["country"] = country[captions["sidx"].to_numpy()]
-        duplicates.check_duplicates(captions, out, near=near)
+        known = None
+        if near:  # signatures the tasks computed (a caption missing there is hashed here)
+            signed = sorted((audit_folder(catalog) / MINHASH_DIR).glob("part-*.parquet"))
+            known = duplicates.read_signature_tables(pq.read_table(p) for p in signed)
+        duplicates.check_duplicates(captions, out, near=near, known=known)
         texts = captions["output"].reset_index(drop=True)
         parts = duplicates.skeletons(texts)
         stats = {"templatedness": {"all": duplicates.templatedness(texts, parts=parts)}}
@@ -220,6 +236,7 @@ def _prepare(catalog: Catalog) -> None:
     if folder.exists():
         shutil.rmtree(folder)
     (folder / VERDICT_DIR).mkdir(parents=True)
+    (folder / MINHASH_DIR).mkdir()
     write_context(catalog)
 
 
@@ -248,7 +265,7 @@ def run_audit(
             run.folders[catalog.name] = audit_folder(catalog)
             run.maps[catalog.name] = run.annotations[catalog.name] = run.verdicts[catalog.name] = 0
             tasks += [(catalog, a, b) for a, b in _chunks(len(catalog.samples), chunk_samples)]
-        for result in _execute(tasks, client, check_images, progress):
+        for result in _execute(tasks, client, check_images, near_duplicates, progress):
             name = result["catalog"]
             run.maps[name] += result["maps"]
             run.annotations[name] += result["annotations"]
@@ -275,7 +292,7 @@ def _connect(scheduler: str | None, client: Any) -> tuple[Any, list[Any]]:
     """(client or None for in-process, the things to close afterwards)."""
     if client is not None or scheduler in ("sync", "synchronous"):
         return client, []
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler:
         try:
@@ -285,26 +302,37 @@ def _connect(scheduler: str | None, client: Any) -> tuple[Any, list[Any]]:
                 f"{scheduler}: expected the address of a running Dask scheduler; {exc}"
             ) from exc
         return own, [own]
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = local_cluster(2)
     own = Client(cluster, set_as_default=False)
     return own, [own, cluster]
 
 
+def local_cluster(workers: int) -> Any:
+    """Single-threaded worker processes without Dask's statistical profiler (a thread sampling every task's
+    stack every 10 ms: CPU the audit's own figures do not need)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.worker.profile.enabled": False}):  # read by the workers as they start
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+
+
 def _execute(
-    tasks: list[tuple[Catalog, int, int]], client: Any, check_images: bool, progress: bool
+    tasks: list[tuple[Catalog, int, int]], client: Any, check_images: bool, minhash: bool, progress: bool
 ) -> Iterable[dict[str, Any]]:
     bar = _bar(len(tasks)) if progress else None
     try:
         if client is None:
             for catalog, a, b in tasks:
-                yield audit_chunk(str(catalog.path), a, b, check_images)
+                yield audit_chunk(str(catalog.path), a, b, check_images, minhash)
                 if bar is not None:
                     bar.update()
             return
         from distributed import as_completed
 
         futures = [
-            client.submit(audit_chunk, str(c.path), a, b, check_images, pure=False) for c, a, b in tasks
+            client.submit(audit_chunk, str(c.path), a, b, check_images, minhash, pure=False)
+            for c, a, b in tasks
         ]
         for future in as_completed(futures, loop=client.loop):  # our client is not the default one
             yield future.result()

@@ -16,9 +16,8 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from ..legends import CORINE19
 from . import corine_text as ct
-from .corine_map import CorineMap
+from .corine_map import NAMES, CorineMap
 from .rules import ADJACENCY, AREA_BASE, AXES, CONNECTIVITY, PIXEL_AREA_SQM, PRESENCE, SEASON_SOURCE
 from .verdicts import AGREE, DISPUTE, NOT_EVALUABLE, VerdictRows
 
@@ -73,7 +72,7 @@ def _letters(options: list[str], supports: Callable[[str], bool]) -> list[str]:
 
 
 def _name(cls: int) -> str:
-    return CORINE19.names[cls]
+    return NAMES[cls]
 
 
 # --- per category: variants -> answer ---------------------------------------------------------------------
@@ -296,6 +295,15 @@ def _metadata(
     return None, choice, variants
 
 
+_MAP_HANDLERS = {
+    "presence": _presence,
+    "area": _area,
+    "count": _count,
+    "adjacency": _adjacency,
+    "relative pos": _relative,
+}
+
+
 # --- entry point ----------------------------------------------------------------------------------------------
 def check_question(
     row: Mapping[str, Any], cmap: CorineMap | None, meta: Mapping[str, Any], out: VerdictRows
@@ -328,14 +336,7 @@ def check_question(
             binary, choice, variants = _metadata(category, question, options, meta)
         else:
             assert cmap is not None
-            handler = {
-                "presence": _presence,
-                "area": _area,
-                "count": _count,
-                "adjacency": _adjacency,
-                "relative pos": _relative,
-            }[category]
-            binary, choice, variants = handler(question, options, cmap)
+            binary, choice, variants = _MAP_HANDLERS[category](question, options, cmap)
     except NotEvaluable as exc:
         return not_evaluable(str(exc))
     if category == "area":  # one rule per form: their variants are alternatives only within a form

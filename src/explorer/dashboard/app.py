@@ -27,7 +27,7 @@ from .pending import audit_view, evaluate_view
 from .resources import shared
 from .state import ExplorerState
 from .style import html as html_pane
-from .url import FILTER_PARAMETERS, URL_PARAMETERS, restore, url_items
+from .url import AUDIT_PARAMETERS, FILTER_PARAMETERS, URL_PARAMETERS, audit_filter, restore, url_items
 
 LOG = logging.getLogger("explorer.dashboard")
 TITLE = "EO Image-Text Explorer"
@@ -249,6 +249,8 @@ class Dashboard(View):
             state.open_first(state.open_dataset or None)
         state.param.watch(self._write_url, [*URL_PARAMETERS, *FILTER_PARAMETERS])
         self.param.watch(self._write_url, "view")
+        if (audit := audit_filter(self)) is not None:
+            audit.param.watch(self._write_url, list(AUDIT_PARAMETERS))
         self._write_url()
 
     def url_query(self) -> str:

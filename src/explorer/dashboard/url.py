@@ -25,8 +25,16 @@ FILTER_PARAMETERS = {
     "bounds": "bounds",
 }
 SELECTORS = ("split", "country", "subset", "label")
+AUDIT_PARAMETERS = {"disputed_only": "disputed", "min_disputes": "min_disputes"}
 
-__all__ = ["FILTER_PARAMETERS", "URL_PARAMETERS", "restore", "url_items"]
+__all__ = ["AUDIT_PARAMETERS", "FILTER_PARAMETERS", "URL_PARAMETERS", "audit_filter", "restore", "url_items"]
+
+
+def audit_filter(dashboard: Any) -> Any:
+    """The view holding the dispute filter (``AUDIT_PARAMETERS``), or None (no audited catalog is open)."""
+    view = getattr(dashboard, "audit", None)
+    params = getattr(view, "param", None)
+    return view if params is not None and all(p in params for p in AUDIT_PARAMETERS) else None
 
 
 def url_items(dashboard: Any) -> list[tuple[str, str]]:
@@ -42,8 +50,24 @@ def url_items(dashboard: Any) -> list[tuple[str, str]]:
         elif p == "bounds":
             value = ",".join(f"{float(v):.1f}" for v in value)
         items.append((name, str(value)))
+    audit = audit_filter(dashboard)
+    if audit is not None and audit.disputed_only:
+        items.append((AUDIT_PARAMETERS["disputed_only"], "1"))
+        if audit.min_disputes > 1:
+            items.append((AUDIT_PARAMETERS["min_disputes"], str(int(audit.min_disputes))))
     items += [(name, str(getattr(state, p))) for p, name in URL_PARAMETERS.items() if getattr(state, p)]
     return items
+
+
+def _restore_audit(dashboard: Any, query: Mapping[str, str]) -> None:
+    audit = audit_filter(dashboard)
+    if audit is None or query.get(AUDIT_PARAMETERS["disputed_only"]) not in ("1", "true", "True"):
+        return
+    updates: dict[str, Any] = {"disputed_only": True}
+    text = str(query.get(AUDIT_PARAMETERS["min_disputes"], ""))
+    if text.isdigit() and 1 <= int(text) <= 1_000_000:
+        updates["min_disputes"] = int(text)
+    audit.param.update(updates)
 
 
 def _bounds(text: str) -> tuple[float, float, float, float] | None:
@@ -79,6 +103,7 @@ def restore(dashboard: Any, query: Mapping[str, str]) -> None:
             updates["bounds"] = bounds
     if updates:
         state.param.update(updates)
+    _restore_audit(dashboard, query)  # after the filters: it keeps the disputed samples among their matches
     requested = {p: str(query[name]) for p, name in URL_PARAMETERS.items() if query.get(name)}
     if requested:
         state.param.update(requested)

@@ -1,0 +1,43 @@
+"""Near duplicates: the MinHash signatures the audit's tasks compute are the client's own, and merging them
+gives the same verdicts as hashing every caption in the client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from explorer.audit import duplicates
+from explorer.audit.run import MINHASH_DIR, audit_folder
+from explorer.audit.verdicts import VerdictRows
+
+
+def test_signatures__batched_equal_one_text_at_a_time() -> None:
+    texts = ["a river crosses the forest", "", "a", "a a a a", "the forest the forest near the river"] * 3
+    together = duplicates.signatures(texts)
+    for i, text in enumerate(texts):
+        np.testing.assert_array_equal(duplicates.signatures([text])[0], together[i])
+    assert len(duplicates.shingles("a b c")) == 6 and duplicates.shingles("") == {b""}
+
+
+def test_near_duplicates__task_signatures_give_the_client_verdicts(planted: dict[str, Any]) -> None:
+    for catalog in planted["catalogs"].values():
+        parts = sorted((audit_folder(catalog) / MINHASH_DIR).glob("part-*.parquet"))
+        assert parts, catalog.name
+        known = duplicates.read_signature_tables(pq.read_table(p) for p in parts)
+        norms = list(known.row_of)
+        np.testing.assert_array_equal(known.matrix, duplicates.signatures(norms))
+        table = catalog.annotations
+        captions = table.filter(pa.compute.equal(table.column("kind"), "caption")).to_pandas()
+        captions["country"] = None
+        with_known, alone = VerdictRows(), VerdictRows()
+        duplicates.check_duplicates(captions, with_known, known=known)
+        duplicates.check_duplicates(captions, alone)
+        assert with_known.table().equals(alone.table())
+        assert "near-duplicate" in set(with_known.table().column("rule").to_pylist())
+        some = duplicates.Signatures({n: i for i, n in enumerate(norms[:1])}, known.matrix[:1])
+        partial = VerdictRows()
+        duplicates.check_duplicates(captions, partial, known=some)  # the rest hashed in the client
+        assert partial.table().equals(alone.table())
