@@ -88,8 +88,8 @@ from explorer.dashboard import query
 from explorer.dashboard.state import ExplorerState
 out, before = {{}}, rss()
 catalogs = [Catalog(p) for p in {paths!r}]
+out["samples"] = sum(len(c.samples) for c in catalogs)  # the samples tables are read on first use
 out["open"] = rss() - before
-out["samples"] = sum(len(c.samples) for c in catalogs)
 out["list_columns"] = sum(
     c.samples[k].memory_usage(deep=True) for c in catalogs for k in ("labels", "layers", "flags", "footprint")
 ) / 2**20

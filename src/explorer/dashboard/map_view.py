@@ -107,7 +107,7 @@ def render_map(
                 _UNFILTERED_RASTERS[key] = rgba
                 while len(_UNFILTERED_RASTERS) > UNFILTERED_RASTERS_KEPT:
                     _UNFILTERED_RASTERS.popitem(last=False)
-        else:
+        elif key is not None:
             _UNFILTERED_RASTERS.move_to_end(key)
         raster = hv.RGB(rgba, bounds=(x_range[0], y_range[0], x_range[1], y_range[1]))
         points = empty_points

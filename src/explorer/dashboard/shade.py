@@ -96,10 +96,11 @@ def shade(counts: np.ndarray, colors: list[str], min_alpha: int = MIN_ALPHA) -> 
     its categories' colours, its opacity the equalised rank of its total count."""
     rgb = np.array([_hex_rgb(c) for c in colors], dtype=np.float32).reshape(-1, 3)
     total = counts.sum(axis=2)
-    mixed = counts.astype(np.float32) @ rgb  # (h, w, 3)
-    mixed /= np.maximum(total, 1)[..., None]
+    drawn = total > 0  # colours mixed for the drawn pixels only: a world view leaves most pixels empty
+    mixed = counts[drawn].astype(np.float32) @ rgb  # (drawn, 3)
+    mixed /= total[drawn][:, None]
     rgba = np.zeros((*total.shape, 4), dtype=np.uint8)
-    rgba[..., :3] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+    rgba[drawn, :3] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
     rgba[..., 3] = _eq_hist_alpha(total, min_alpha)
     return rgba
 
