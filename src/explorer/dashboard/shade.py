@@ -37,15 +37,23 @@ def count_categories(
     code = np.asarray(codes)
     if code.size and (code.min() < -1 or code.max() >= n_categories):
         code = np.where((code >= 0) & (code < n_categories), code, -1)
-    flat = row.astype(np.int64)
-    flat += 1
-    flat *= width + 2
-    flat += col
-    flat += 1
-    flat *= n_categories + 1
-    flat += code
-    flat += 1  # category bin 0: missing
-    full = np.bincount(flat, minlength=(height + 2) * (width + 2) * (n_categories + 1))
+    pixel = row.astype(np.int64)
+    pixel += 1
+    pixel *= width + 2
+    pixel += col
+    pixel += 1
+    pixels = (height + 2) * (width + 2)
+    if code.size and bool(np.all(code[1:] >= code[:-1])):
+        # Sorted codes (the map coloured by dataset: matches come dataset by dataset): one bincount per run of a
+        # category over pixels only, a 4x smaller output than pixel x category (~3x faster at 10 M points).
+        starts = np.searchsorted(code, np.arange(n_categories + 1))
+        runs = [np.bincount(pixel[a:b], minlength=pixels) for a, b in zip(starts[:-1], starts[1:], strict=True)]
+        full = np.stack(runs, axis=-1).reshape(height + 2, width + 2, n_categories)
+        return full[1:-1, 1:-1].astype(np.uint32)
+    pixel *= n_categories + 1
+    pixel += code
+    pixel += 1  # category bin 0: missing
+    full = np.bincount(pixel, minlength=pixels * (n_categories + 1))
     full = full.reshape(height + 2, width + 2, n_categories + 1)
     return full[1:-1, 1:-1, 1:].astype(np.uint32)
 
@@ -60,9 +68,9 @@ def _pixel(values: np.ndarray, value_range: tuple[float, float], n: int) -> np.n
     pixel = np.subtract(values, low, dtype=dtype)
     pixel *= dtype(scale)
     np.floor(pixel, out=pixel)
-    pixel[pixel == n] = n - 1  # the closed upper edge, as datashader counts it
     np.fmax(pixel, -1, out=pixel)  # NaN -> -1 too
     np.fmin(pixel, n, out=pixel)
+    pixel[values == high] = n - 1  # the closed upper edge, as datashader counts it (just beyond it: not counted)
     return pixel.astype(np.int32)
 
 
