@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 import explorer
@@ -273,3 +275,26 @@ def test_sample_rows__aligned_runs_and_looked_up_rest_agree_with_index_in(tmp_pa
         assert buckets.cursor == 50  # the last aligned run ended at the last sample
     finally:
         buckets.close()
+
+
+def test_samples__list_columns_stay_arrow_and_agree_with_the_parquet_file(cen_folder):
+    cat, _ = catalog.build_catalog(cen_folder)
+    stored = pq.read_table(cat.path / "samples.parquet").to_pylist()
+    samples = cat.samples
+    assert isinstance(samples["labels"].dtype, pd.ArrowDtype)  # not one NumPy array per cell
+    assert isinstance(samples["split"].dtype, pd.CategoricalDtype)
+    for row, expected in zip(samples.itertuples(index=False), stored, strict=True):
+        assert row.sample_id == expected["sample_id"] and row.split == expected["split"]
+        assert list(row.layers) == (expected["layers"] or [])  # a missing list reads as an empty one
+        assert list(row.labels) == (expected["labels"] or [])
+    one = cat.sample(stored[-1]["sample_id"])
+    assert one["layers"] == (stored[-1]["layers"] or []) and one["footprint"] == stored[-1]["footprint"]
+
+
+def test_sidx__agrees_with_a_naive_scan_and_names_unknown_samples(cen_folder):
+    cat, _ = catalog.build_catalog(cen_folder)
+    ids = list(cat.samples["sample_id"])
+    for _ in range(2):  # the second round answers from the remembered lookups
+        assert [cat.sidx(s) for s in ids] == [ids.index(s) for s in ids]
+    with pytest.raises(KeyError, match="no sample 'missing'"):
+        cat.sidx("missing")

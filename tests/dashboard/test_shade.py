@@ -38,3 +38,25 @@ def test_dynspread__grows_isolated_pixels_but_not_crowded_ones() -> None:
     crowded = np.zeros((9, 9, 4), dtype=np.uint8)
     crowded[4, 3:6] = [0, 255, 0, 200]
     assert np.array_equal(shade.dynspread(crowded, threshold=0.5, max_px=2), crowded)
+
+
+def _naive_counts(x, y, codes, n, width, height):  # ranges (-1, 1) x (-1, 1); the upper edge in the last pixel
+    out = np.zeros((height, width, n), np.uint32)
+    for xi, yi, c in zip(x, y, codes, strict=True):
+        if not (-1.0 <= xi <= 1.0 and -1.0 <= yi <= 1.0) or not 0 <= c < n:
+            continue
+        col = min(int(np.floor((xi + 1.0) * width / 2.0)), width - 1)
+        row = min(int(np.floor((yi + 1.0) * height / 2.0)), height - 1)
+        out[row, col, c] += 1
+    return out
+
+
+def test_count_categories__agrees_with_a_naive_count_for_sorted_and_unsorted_codes() -> None:
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(-1.5, 1.5, 3000), rng.uniform(-1.5, 1.5, 3000)
+    x[:5] = np.nan  # never counted
+    x[5:10] = 1.0 + 1e-9  # just beyond the upper edge: not counted either
+    codes = rng.integers(-1, 4, 3000)
+    for c in (codes, np.sort(codes)):  # sorted: the map coloured by dataset, counted run by run
+        got = shade.count_categories(x, y, c, 4, (-1.0, 1.0), (-1.0, 1.0), 17, 9)
+        assert np.array_equal(got, _naive_counts(x, y, c, 4, 17, 9))

@@ -4,6 +4,7 @@ the whole dashboard rendered into a Bokeh document (as one server session)."""
 from __future__ import annotations
 
 import io
+from collections import OrderedDict
 from typing import Any
 
 import holoviews as hv
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from explorer.dashboard import map_view
+from explorer.dashboard import map_view, query
 from explorer.dashboard.export import EXPORT_DPI, sample_png
 from explorer.dashboard.image_views import box_data, rgba_image
 from explorer.dashboard.sample_view import export_filename, header_html
@@ -304,3 +305,25 @@ def test_compare__paper_export_draws_the_panels_on_screen_over_the_full_statisti
     compare.paper_format = "PDF"
     name, data = compare.export_paper()
     assert name == "comparison_paper.pdf" and data.startswith(b"%PDF")
+
+
+def test_render_map__unfiltered_raster_is_shared_by_sessions_and_a_filtered_one_is_not(
+    demo_catalogs: list[Any], monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10)
+    monkeypatch.setattr(map_view, "_UNFILTERED_RASTERS", OrderedDict())
+    view = (map_view.WORLD_X, map_view.WORLD_Y, 300, 150)
+
+    def alpha(state: ExplorerState) -> np.ndarray:
+        return np.asarray(map_view.render_map(state, *view).get(0).dimension_values(3))
+
+    first = alpha(ExplorerState(demo_catalogs))
+    assert len(map_view._UNFILTERED_RASTERS) == 1
+    other_session = ExplorerState(demo_catalogs)
+    assert np.array_equal(alpha(other_session), first)
+    fresh = query.rasterize_points(other_session.map_frame, *view, other_session.map_colors)
+    bounds = (view[0][0], view[1][0], view[0][1], view[1][1])
+    assert np.array_equal(np.asarray(hv.RGB(fresh, bounds=bounds).dimension_values(3)), first)
+    other_session.dataset = "bigearthnet-demo"  # a filter: drawn from its own matches, not kept
+    assert not np.array_equal(alpha(other_session), first)
+    assert len(map_view._UNFILTERED_RASTERS) == 1

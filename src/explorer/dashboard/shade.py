@@ -27,22 +27,51 @@ def count_categories(
 ) -> np.ndarray:
     """Points per pixel and category, shape (height, width, n_categories), row 0 at ``y_range[0]`` (bottom).
 
-    A point on the upper edge of a range falls in the last pixel; points outside it or with a negative code
-    (missing category) are not counted.
+    A point on the upper edge of a range falls in the last pixel; points outside it, not finite, or with a
+    negative code (missing category) are not counted. Written for ~10 M points a render, with no mask and no
+    compression: float32 positions are binned in float32, and every point is counted in a grid one pixel wider
+    on each side (outside points land on that border) with one more category (missing codes), then cut back.
     """
-    x0, x1 = x_range
-    y0, y1 = y_range
-    sx = width / (x1 - x0) if x1 != x0 else 0.0
-    sy = height / (y1 - y0) if y1 != y0 else 0.0
-    col = np.floor((np.asarray(x, dtype=np.float64) - x0) * sx)
-    row = np.floor((np.asarray(y, dtype=np.float64) - y0) * sy)
-    col[col == width] = width - 1  # the closed upper edge, as datashader counts it
-    row[row == height] = height - 1
-    codes = np.asarray(codes)
-    keep = (col >= 0) & (col < width) & (row >= 0) & (row < height) & (codes >= 0) & (codes < n_categories)
-    flat = (row[keep].astype(np.int64) * width + col[keep].astype(np.int64)) * n_categories + codes[keep]
-    counts = np.bincount(flat, minlength=height * width * n_categories)
-    return counts.reshape(height, width, n_categories).astype(np.uint32)
+    col = _pixel(x, x_range, width)
+    row = _pixel(y, y_range, height)
+    code = np.asarray(codes)
+    if code.size and (code.min() < -1 or code.max() >= n_categories):
+        code = np.where((code >= 0) & (code < n_categories), code, -1)
+    pixel = row.astype(np.int64)
+    pixel += 1
+    pixel *= width + 2
+    pixel += col
+    pixel += 1
+    pixels = (height + 2) * (width + 2)
+    if code.size and bool(np.all(code[1:] >= code[:-1])):
+        # Sorted codes (the map coloured by dataset: matches come dataset by dataset): one bincount per run of a
+        # category over pixels only, a 4x smaller output than pixel x category (~3x faster at 10 M points).
+        starts = np.searchsorted(code, np.arange(n_categories + 1))
+        runs = [np.bincount(pixel[a:b], minlength=pixels) for a, b in zip(starts[:-1], starts[1:], strict=True)]
+        full = np.stack(runs, axis=-1).reshape(height + 2, width + 2, n_categories)
+        return full[1:-1, 1:-1].astype(np.uint32)
+    pixel *= n_categories + 1
+    pixel += code
+    pixel += 1  # category bin 0: missing
+    full = np.bincount(pixel, minlength=pixels * (n_categories + 1))
+    full = full.reshape(height + 2, width + 2, n_categories + 1)
+    return full[1:-1, 1:-1, 1:].astype(np.uint32)
+
+
+def _pixel(values: np.ndarray, value_range: tuple[float, float], n: int) -> np.ndarray:
+    """int32 pixel of each value in ``value_range`` split into ``n`` (the upper edge in the last pixel); -1 or
+    ``n`` outside it or when not finite."""
+    values = np.asarray(values)
+    dtype = np.float32 if values.dtype == np.float32 else np.float64
+    low, high = value_range
+    scale = n / (high - low) if high != low else 0.0
+    pixel = np.subtract(values, low, dtype=dtype)
+    pixel *= dtype(scale)
+    np.floor(pixel, out=pixel)
+    np.fmax(pixel, -1, out=pixel)  # NaN -> -1 too
+    np.fmin(pixel, n, out=pixel)
+    pixel[values == high] = n - 1  # the closed upper edge, as datashader counts it (just beyond it: not counted)
+    return pixel.astype(np.int32)
 
 
 def _hex_rgb(color: str) -> tuple[int, int, int]:
@@ -75,10 +104,11 @@ def shade(counts: np.ndarray, colors: list[str], min_alpha: int = MIN_ALPHA) -> 
     its categories' colours, its opacity the equalised rank of its total count."""
     rgb = np.array([_hex_rgb(c) for c in colors], dtype=np.float32).reshape(-1, 3)
     total = counts.sum(axis=2)
-    mixed = counts.astype(np.float32) @ rgb  # (h, w, 3)
-    mixed /= np.maximum(total, 1)[..., None]
+    drawn = total > 0  # colours mixed for the drawn pixels only: a world view leaves most pixels empty
+    mixed = counts[drawn].astype(np.float32) @ rgb  # (drawn, 3)
+    mixed /= total[drawn][:, None]
     rgba = np.zeros((*total.shape, 4), dtype=np.uint8)
-    rgba[..., :3] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+    rgba[drawn, :3] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
     rgba[..., 3] = _eq_hist_alpha(total, min_alpha)
     return rgba
 
