@@ -171,6 +171,7 @@ class Dashboard(View):
             self.explore.map, self.explore.header, self.explore.images, self.explore.text,
         )  # fmt: skip
         self._views: dict[str, Any] = {EXPLORE: self.explore}  # the others: built when first shown
+        self._url_synced = False  # sync_url ran: a view built later also writes its filters to the URL
         self.url_writer = UrlWriter()
         self.keys = KeyboardShortcuts(self.on_key)
         self._body = pn.Column(self.explore, sizing_mode="stretch_width")
@@ -202,6 +203,8 @@ class Dashboard(View):
         """The Audit view, or what to run to produce it (built on first use)."""
         if AUDIT not in self._views:
             self._views[AUDIT] = audit_view(self.state)
+            if self._url_synced and (audit := audit_filter(self)) is not None:
+                audit.param.watch(self._write_url, list(AUDIT_PARAMETERS))
         return self._views[AUDIT]
 
     @property
@@ -210,6 +213,10 @@ class Dashboard(View):
         if EVALUATE not in self._views:
             self._views[EVALUATE] = evaluate_view(self.state)
         return self._views[EVALUATE]
+
+    def built_view(self, name: str) -> Any:
+        """The view called ``name`` if it is built, else None (never builds it)."""
+        return self._views.get(name)
 
     def built_views(self) -> list[str]:
         """The views built so far (``explore`` always; the others once shown or used)."""
@@ -249,6 +256,7 @@ class Dashboard(View):
             state.open_first(state.open_dataset or None)
         state.param.watch(self._write_url, [*URL_PARAMETERS, *FILTER_PARAMETERS])
         self.param.watch(self._write_url, "view")
+        self._url_synced = True
         if (audit := audit_filter(self)) is not None:
             audit.param.watch(self._write_url, list(AUDIT_PARAMETERS))
         self._write_url()

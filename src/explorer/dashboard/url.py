@@ -30,9 +30,11 @@ AUDIT_PARAMETERS = {"disputed_only": "disputed", "min_disputes": "min_disputes"}
 __all__ = ["AUDIT_PARAMETERS", "FILTER_PARAMETERS", "URL_PARAMETERS", "audit_filter", "restore", "url_items"]
 
 
-def audit_filter(dashboard: Any) -> Any:
-    """The view holding the dispute filter (``AUDIT_PARAMETERS``), or None (no audited catalog is open)."""
-    view = getattr(dashboard, "audit", None)
+def audit_filter(dashboard: Any, build: bool = False) -> Any:
+    """The view holding the dispute filter (``AUDIT_PARAMETERS``), or None (no audited catalog is open, or the
+    Audit view is not built yet and ``build`` is False: an unbuilt view has no filter set)."""
+    built = getattr(dashboard, "built_view", None)
+    view = getattr(dashboard, "audit", None) if build or built is None else built("audit")
     params = getattr(view, "param", None)
     return view if params is not None and all(p in params for p in AUDIT_PARAMETERS) else None
 
@@ -60,8 +62,10 @@ def url_items(dashboard: Any) -> list[tuple[str, str]]:
 
 
 def _restore_audit(dashboard: Any, query: Mapping[str, str]) -> None:
-    audit = audit_filter(dashboard)
-    if audit is None or query.get(AUDIT_PARAMETERS["disputed_only"]) not in ("1", "true", "True"):
+    if query.get(AUDIT_PARAMETERS["disputed_only"]) not in ("1", "true", "True"):
+        return
+    audit = audit_filter(dashboard, build=True)  # a link with the dispute filter builds the Audit view
+    if audit is None:
         return
     updates: dict[str, Any] = {"disputed_only": True}
     text = str(query.get(AUDIT_PARAMETERS["min_disputes"], ""))
