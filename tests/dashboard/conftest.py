@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness.browser import (
-    chromium_missing,
-    free_port,
-    launch_chromium,
-    serve_command,
-    stop_server,
-    wait_for_http,
-)
+from tests.harness.browser import chromium_missing, launch_chromium, served
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
@@ -91,24 +83,11 @@ def demo_catalogs(demo: Demo) -> list[Any]:
 @pytest.fixture(scope="session")
 def server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`panel serve app/` on the demo catalogs; yields the app URL."""
-    port = free_port()
     log_path = tmp_path_factory.mktemp("panel-serve") / "serve.log"
-    command = serve_command(
-        REPO / "app", port, [str(p) for p in demo.catalog_paths], options=["--num-procs", "1"]
-    )
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **demo.env}
-        )
-        url = f"http://127.0.0.1:{port}/app"
-        try:
-            wait_for_http(url, process)
-            yield url
-        except Exception:
-            print(log_path.read_text(errors="replace")[-5000:])
-            raise
-        finally:
-            stop_server(process)
+    catalogs = [str(p) for p in demo.catalog_paths]
+    env = {**os.environ, **demo.env}
+    with served(REPO / "app", "app", catalogs, log_path, env, options=["--num-procs", "1"]) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -12,14 +12,13 @@ server runs the real app with the real scan slowed down per chunk (small chunks)
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.harness.browser import free_port, serve_command, stop_server, wait_for_http
+from tests.harness.browser import served
 
 from .conftest import Demo, screenshot
 
@@ -63,27 +62,12 @@ def held_scan_server(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> It
     folder = tmp_path_factory.mktemp("held-scan")
     app = folder / "held_scan.py"
     app.write_text(HELD_SCAN_APP)
-    port = free_port()
-    log_path = folder / "serve.log"
     env = {**os.environ, **demo.env}
     src = str(Path(__file__).resolve().parents[2] / "src")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH", "")) if p)
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            serve_command(app, port, [str(p) for p in demo.catalog_paths]),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        url = f"http://127.0.0.1:{port}/held_scan"
-        try:
-            wait_for_http(url, process)
-            yield url
-        except Exception:
-            print(log_path.read_text(errors="replace")[-5000:])
-            raise
-        finally:
-            stop_server(process)
+    catalogs = [str(p) for p in demo.catalog_paths]
+    with served(app, "held_scan", catalogs, folder / "serve.log", env) as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ flags keep it from reaching for the network, which this machine does not have, a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +102,30 @@ def stop_server(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=timeout)
+
+
+@contextlib.contextmanager
+def served(
+    app: Path,
+    url_path: str,
+    args: Sequence[str],
+    log_path: Path,
+    env: dict[str, str],
+    options: Sequence[str] = (),
+) -> Iterator[str]:
+    """`panel serve APP` on a free port until the block ends; yields the app's URL. Its output goes to
+    ``log_path``, whose tail is printed when the server never answers or the block raises."""
+    port = free_port()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            serve_command(app, port, args, options), stdout=log, stderr=subprocess.STDOUT, env=env
+        )
+        url = f"http://127.0.0.1:{port}/{url_path}"
+        try:
+            wait_for_http(url, process)
+            yield url
+        except Exception:
+            print(log_path.read_text(errors="replace")[-5000:])
+            raise
+        finally:
+            stop_server(process)
