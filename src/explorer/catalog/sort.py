@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from ..model import ANNOTATION_SCHEMA, conform
 from ..sources import open_source
 from ..sources.base import DatasetSource
+from .idlookup import IdLookup
 
 BUCKET_ROWS = 250_000  # rows per sort bucket: one bucket per worker in memory at a time, ~200 MB of text
 
@@ -38,9 +39,10 @@ def _bucket_count(source: DatasetSource) -> int:
 class _Buckets:
     """Pass 1 of the external sort: appends annotation batches to the bucket file of their sample range."""
 
-    def __init__(self, paths: list[Path], sample_ids: pa.Array) -> None:
+    def __init__(self, paths: list[Path], sample_ids: pa.Array, lookup: IdLookup | None = None) -> None:
         self.schema = _annotation_file_schema()
         self.sample_ids = sample_ids
+        self.lookup = lookup
         self.n_samples = len(sample_ids)
         self.sinks = [pa.OSFile(str(p), "wb") for p in paths]
         self.writers = [pa.ipc.new_stream(sink, self.schema) for sink in self.sinks]
@@ -53,7 +55,7 @@ class _Buckets:
         Readers that stream annotations in sample order (SkyScript: CSV order, one part per caption column)
         hand over runs of ids equal to a slice of the samples: such a chunk is checked against the slice at
         the cursor (or where its first id is) in one vectorised comparison. Other chunks are looked up
-        together with ``index_in``, which hashes every sample id again on each call (seconds for 5 M ids).
+        together in an ``IdLookup`` (the sample ids hashed once, not again per call as ``index_in`` does).
         """
         rows = np.full(len(ids), -1, dtype=np.int64)
         pending, start = [], 0
@@ -65,10 +67,10 @@ class _Buckets:
                 rows[start : start + len(chunk)] = np.arange(at, at + len(chunk))
             start += len(chunk)
         if pending:
-            found = pc.index_in(
-                pa.chunked_array([c for _, c in pending], ids.type), value_set=self.sample_ids
-            )
-            found_np = found.fill_null(-1).to_numpy().astype(np.int64)
+            if self.lookup is None:
+                self.lookup = IdLookup(self.sample_ids)
+            together = pa.concat_arrays([c for _, c in pending]) if len(pending) > 1 else pending[0][1]
+            found_np = self.lookup.rows(together)
             offset = 0
             for begin, chunk in pending:
                 rows[begin : begin + len(chunk)] = found_np[offset : offset + len(chunk)]
@@ -191,16 +193,30 @@ def _scatter_part(job: tuple[Any, ...]) -> tuple[int, int, Any]:
     """Worker: read one part of the annotations through a fresh reader and append it to its bucket files."""
     root, format, name, partition, ids_path, paths = job
     source = open_source(root, format=format, name=name)
-    with pa.memory_map(str(ids_path), "r") as mapped:
-        sample_ids = pa.ipc.open_file(mapped).read_all().column(0).combine_chunks()
-        buckets = _Buckets(paths, sample_ids)
-        try:
-            for batch in source.annotation_batches_of(partition):
-                buckets.add(batch)
-        finally:
-            buckets.close()
+    sample_ids, lookup = _worker_lookup(ids_path)
+    buckets = _Buckets(paths, sample_ids, lookup)
+    try:
+        for batch in source.annotation_batches_of(partition):
+            buckets.add(batch)
+    finally:
+        buckets.close()
     pa.default_memory_pool().release_unused()  # freed batches back to the system: the other workers need them
     return buckets.n_rows, buckets.n_orphans, source.partition_report()
+
+
+_WORKER_LOOKUP: dict[str, tuple[pa.Array, IdLookup]] = {}
+
+
+def _worker_lookup(ids_path: Path) -> tuple[pa.Array, IdLookup]:
+    """The build's sample ids and their lookup, made once per worker process (its first scatter job)."""
+    key = str(ids_path)
+    if key not in _WORKER_LOOKUP:
+        _WORKER_LOOKUP.clear()  # another build's ids (a pool lives for one build; this is only a safeguard)
+        # Memory-mapped: the ids stay page cache shared by the workers (their buffers keep the map open).
+        column = pa.ipc.open_file(pa.memory_map(key, "r")).read_all().column(0)
+        sample_ids = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        _WORKER_LOOKUP[key] = sample_ids, IdLookup(sample_ids)
+    return _WORKER_LOOKUP[key]
 
 
 def _sort_bucket_to_file(job: tuple[Any, ...]) -> np.ndarray:
