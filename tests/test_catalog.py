@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -215,7 +216,15 @@ def test_build_catalog__parallel_build_equals_sequential(tmp_path, monkeypatch):
     assert pq.ParquetFile(folder / "BigEarthNet.txt.parquet").metadata.num_row_groups > 2
     assert len(bigearthnet_txt.BigEarthNetTxtSource(folder).annotation_partitions() or []) > 2
     serial, serial_report = catalog.build_catalog(folder, out=tmp_path / "serial", workers=1)
+    # A temporary folder left by an earlier build that was killed is removed by the next build.
+    stale = tmp_path / f"parallel.building{catalog_sort.TRASH_SUFFIX}1-2"
+    (stale / "temporary").mkdir(parents=True)
     parallel, parallel_report = catalog.build_catalog(folder, out=tmp_path / "parallel", workers=2)
+    for thread in threading.enumerate():  # the temporary files are deleted after the build returned
+        if thread.name == catalog_sort.REMOVER:
+            thread.join()
+    assert not list(tmp_path.glob("*trash*"))
+    assert not (parallel.path / catalog_sort.TEMPORARY).exists()
     assert parallel.annotations.equals(serial.annotations)
     np.testing.assert_array_equal(parallel._offsets, serial._offsets)
     assert [str(p) for p in parallel_report.problems] == [str(p) for p in serial_report.problems]

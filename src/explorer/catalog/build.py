@@ -105,6 +105,7 @@ def build_catalog(
     scratch = target.with_name(target.name + ".building")
     if scratch.exists():
         shutil.rmtree(scratch)
+    sort.remove_stale_trash(scratch)
     scratch.mkdir(parents=True)
 
     phases: dict[str, float] = {"open": time.perf_counter() - started}
