@@ -89,7 +89,8 @@ class IdLookup:
         rows = np.full(len(ids), -1, dtype=np.int64)
         where = np.flatnonzero(hit)
         candidate = self.order[at[where]]
-        same = pc.equal(ids.take(pa.array(where)), self.sample_ids.take(pa.array(candidate)))
+        found = ids if where.size == len(ids) else ids.take(pa.array(where))  # every row a hit: no copy
+        same = pc.equal(found, self.sample_ids.take(pa.array(candidate)))
         same_np = same.fill_null(False).to_numpy(zero_copy_only=False)
         rows[where[same_np]] = candidate[same_np]
         # A key shared by two different ids (a collision, or an id equal to a sample's up to trailing zero
