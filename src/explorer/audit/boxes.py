@@ -72,9 +72,7 @@ def check_box(row: Mapping[str, Any], cmap: CorineMap | None, out: VerdictRows) 
             return not_evaluable("the point lies on an unlabelled pixel")
         pick = (r, col)
     for number, (variant, connectivity) in enumerate(CONNECTIVITY):
-        components = cmap.components(cls, connectivity)
-        k = int(components.sizes.argmax()) + 1 if pick is None else components.label_at(*pick)
-        box = components.box(k, cmap.shape)
+        box = cmap.box_of(cls, connectivity, pick)
         iou = box_iou(released, box)
         slack = BOX_PRECISION + 1.0 / min(width, height)
         within = max(abs(a - b) for a, b in zip(released, box, strict=True)) <= slack

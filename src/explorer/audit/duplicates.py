@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import chain
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -149,12 +150,12 @@ def signatures(texts: list[str], num_perm: int = NUM_PERM, seed: int = 1) -> np.
     for first in range(0, len(texts), _BATCH):  # all shingles of a batch of texts in one array operation
         grams = [_grams(text) for text in texts[first : first + _BATCH]]
         sizes = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
-        h = np.fromiter(
-            (zlib.crc32(g.encode()) for one in grams for g in one), dtype=np.uint64, count=int(sizes.sum())
-        )
+        every = chain.from_iterable(grams)  # C-level iteration: a generator frame per shingle cost ~2x
+        h = np.fromiter(map(zlib.crc32, map(str.encode, every)), dtype=np.uint64, count=int(sizes.sum()))
         distinct, where = np.unique(h, return_inverse=True)  # templated captions share most shingles
         with np.errstate(over="ignore"):
             values = ((distinct[:, None] * a[None, :] + b[None, :]) % _MERSENNE) & _MAX_HASH
+        values = values.astype(np.uint32)  # 32-bit values: half the bytes gathered and reduced per shingle
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])  # every text has >= 1 shingle
         out[first : first + len(grams)] = np.minimum.reduceat(values[where], starts, axis=0)
     return out
