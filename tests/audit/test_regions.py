@@ -43,6 +43,13 @@ def test_components__equal_scipy_per_class_labelling(connectivity: int, seed: in
             )
         for r, c in zip(rng.integers(0, shape[0], 200), rng.integers(0, shape[1], 200), strict=True):
             assert mine.label_at(int(r), int(c)) == expected[r, c]
+            if expected[r, c]:  # the box under a point: that of scipy's component there
+                assert cmap.box_of(cls, connectivity, (int(r), int(c))) == mine.box(
+                    int(expected[r, c]), cmap.shape
+                )
+        if n:  # the largest region's box: the first of the largest in scipy's numbering
+            sizes = np.bincount(expected.ravel())[1:]
+            assert cmap.box_of(cls, connectivity) == mine.box(int(sizes.argmax()) + 1, cmap.shape)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -59,6 +66,9 @@ def test_adjacency_and_centroids__equal_the_numpy_definitions(seed: int) -> None
             touch = (a != b) & (a >= 0) & (b >= 0)
             expected |= {(int(min(x, y)), int(max(x, y))) for x, y in zip(a[touch], b[touch], strict=True)}
         assert cmap.adjacent(neighbourhood) == expected
+        for a in range(N_CLASSES):
+            for b in range(N_CLASSES):
+                assert cmap.touch(a, b, neighbourhood) == ((min(a, b), max(a, b)) in expected)
     for cls in np.flatnonzero(cmap.counts):
         rows, cols = np.nonzero(index == cls)
         assert cmap.centroid(int(cls)) == (float(rows.mean()), float(cols.mean()))

@@ -22,6 +22,7 @@ from .verdicts import AGREE, DISPUTE, VerdictRows
 _AREA_AFTER = re.compile(r"\s*\(\s*~?\s*(\d[\d,]*)\s*(?:sqm|m2|m²)\s*\)", re.I)
 _PROMINENT = re.compile(r"^[^.]*?\)?\s*(?:is|are) the (?:most prominent|dominant|predominant)", re.I)
 _CAPTURED = re.compile(r"captured in ([A-Z][a-z]+) during (\w+)")
+_SENTENCE = re.compile(r"[^.]+\.?")
 
 
 def _agree(ok: bool) -> str:
@@ -93,7 +94,7 @@ def check_caption(
                     score=truth,
                     **area_span,
                 )
-    for sentence in re.finditer(r"[^.]+\.?", text):
+    for sentence in _SENTENCE.finditer(text):
         if not _PROMINENT.match(sentence.group(0).strip()):
             continue
         named = ct.find_classes(sentence.group(0))

@@ -71,12 +71,11 @@ def check_box(row: Mapping[str, Any], cmap: CorineMap | None, out: VerdictRows) 
         if cls < 0:
             return not_evaluable("the point lies on an unlabelled pixel")
         pick = (r, col)
+    said = _fmt(released)
+    slack = BOX_PRECISION + 1.0 / min(width, height)
     for number, (variant, connectivity) in enumerate(CONNECTIVITY):
-        components = cmap.components(cls, connectivity)
-        k = int(components.sizes.argmax()) + 1 if pick is None else components.label_at(*pick)
-        box = components.box(k, cmap.shape)
+        box = cmap.box_of(cls, connectivity, pick)
         iou = box_iou(released, box)
-        slack = BOX_PRECISION + 1.0 / min(width, height)
         within = max(abs(a - b) for a, b in zip(released, box, strict=True)) <= slack
         out.add(
             row,
@@ -84,7 +83,7 @@ def check_box(row: Mapping[str, Any], cmap: CorineMap | None, out: VerdictRows) 
             variant,
             number == 0,
             AGREE if iou >= BOX_IOU_AGREE or within else DISPUTE,
-            released=_fmt(released),
+            released=said,
             from_map=f"{_fmt(box)} IoU {iou:.2f}",
             class_name=NAMES[cls],
             score=iou,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..legends import CORINE19
-from .regions import coordinate_sums, label_all, touching
+from .regions import coordinate_sums_runs, label_runs, runs, touching_runs
 
 NAMES: tuple[str, ...] = tuple(CORINE19.names)  # (the legend's ``names`` builds a new list per call)
 N_CLASSES = len(NAMES)
@@ -71,15 +71,23 @@ class CorineMap:
         self.total = int(self.index.size)
         self._labellings: dict[int, Labelling] = {}
         self._components: dict[tuple[int, int], Components] = {}
-        self._adjacent: dict[int, set[tuple[int, int]]] = {}
+        self._adjacent: dict[int, np.ndarray] = {}  # neighbourhood -> which classes touch
+        self._n_regions: dict[int, np.ndarray] = {}  # connectivity -> components per class
         self._centroids: np.ndarray | None = None
+        self._runs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def present(self, cls: int, min_pixels: int = 1) -> bool:
         return bool(self.counts[cls] >= min_pixels)
 
+    def runs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The map's runs of labelled pixels (``regions.runs``): found once, used by every sweep."""
+        if self._runs is None:
+            self._runs = runs(self.index)
+        return self._runs
+
     def labelling(self, connectivity: int) -> Labelling:
         if connectivity not in self._labellings:
-            labels, _, classes, sizes, boxes = label_all(self.index, connectivity == 8)
+            labels, _, classes, sizes, boxes = label_runs(*self.runs(), *self.shape, connectivity == 8)
             self._labellings[connectivity] = Labelling(labels, classes, sizes, boxes)
         return self._labellings[connectivity]
 
@@ -94,21 +102,50 @@ class CorineMap:
     def n_regions(self, cls: int, connectivity: int) -> int:
         if not self.counts[cls]:
             return 0
-        return int(np.count_nonzero(self.labelling(connectivity).classes == cls))
+        if connectivity not in self._n_regions:
+            classes = self.labelling(connectivity).classes
+            self._n_regions[connectivity] = np.bincount(classes, minlength=N_CLASSES)
+        return int(self._n_regions[connectivity][cls])
+
+    def box_of(
+        self, cls: int, connectivity: int, at: tuple[int, int] | None = None
+    ) -> tuple[float, float, float, float]:
+        """Normalised (x0, y0, x1, y1) of the largest component of ``cls`` (the first in raster order among
+        equals), or of the component covering pixel ``at`` = (row, col), which must be of class ``cls``."""
+        whole = self.labelling(connectivity)
+        if at is None:
+            mine = np.flatnonzero(whole.classes == cls)
+            k = int(mine[int(whole.sizes[mine].argmax())])
+        else:
+            k = int(whole.labels[at]) - 1
+        row0, row1, col0, col1 = whole.boxes[k].tolist()
+        height, width = self.shape
+        return col0 / width, row0 / height, col1 / width, row1 / height
 
     def adjacent(self, neighbourhood: int) -> set[tuple[int, int]]:
         """Pairs (i, j), i < j, of classes that touch (4: across an edge; 8: also across a corner)."""
+        pairs = np.nonzero(np.triu(self._touching(neighbourhood), 1))
+        return {(int(i), int(j)) for i, j in zip(*pairs, strict=True)}
+
+    def touch(self, a: int, b: int, neighbourhood: int) -> bool:
+        """Whether two different classes touch (as ``(min(a, b), max(a, b)) in adjacent(neighbourhood)``)."""
+        return a != b and bool(self._touching(neighbourhood)[a, b])
+
+    def _touching(self, neighbourhood: int) -> np.ndarray:
+        """Symmetric boolean matrix of the classes that touch (one sweep gives both neighbourhoods)."""
         if neighbourhood not in self._adjacent:
-            for size, grid in zip((4, 8), touching(self.index, N_CLASSES), strict=True):
-                pairs = np.nonzero(np.triu(grid, 1))
-                self._adjacent[size] = {(int(i), int(j)) for i, j in zip(*pairs, strict=True)}
+            self._adjacent.update(
+                zip((4, 8), touching_runs(*self.runs(), self.shape[0], N_CLASSES), strict=True)
+            )
         return self._adjacent[neighbourhood]
 
     def centroid(self, cls: int) -> tuple[float, float]:
         """(row, column) mean of the class's pixels (NaN for an absent class, as the mean of nothing)."""
         if self._centroids is None:
             with np.errstate(invalid="ignore", divide="ignore"):
-                self._centroids = coordinate_sums(self.index, N_CLASSES) / self.counts[:, None]
+                self._centroids = (
+                    coordinate_sums_runs(*self.runs(), self.shape[0], N_CLASSES) / self.counts[:, None]
+                )
         return float(self._centroids[cls, 0]), float(self._centroids[cls, 1])
 
     def direction(self, a: int, b: int, axes: tuple[int, int]) -> str | None:

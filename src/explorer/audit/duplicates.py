@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import chain
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -27,6 +28,7 @@ NUM_PERM = 64
 NEAR_THRESHOLD = 0.8
 TOP_SKELETONS = 20
 _WORD = re.compile(r"[a-z0-9]+")
+_CONTEXT_COLUMNS = ("dataset", "sample_id", "ann_id", "kind", "source", "split", "category", "country")
 _BATCH = 256  # texts per signature batch (up to ~200 shingles each: tens of MB of hash values at a time)
 
 
@@ -64,7 +66,12 @@ def check_duplicates(
     near_of: dict[int, tuple[str, float]] = {}
     if near:
         near_of = _near_duplicates(frame, known)
-    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+    # only the columns a verdict's context and the text need (all columns as records: ~0.2 ms per caption)
+    needed = [c for c in (*_CONTEXT_COLUMNS, "output", "norm") if c in frame.columns]
+    columns = [frame[c].tolist() for c in needed]
+    records: list[dict[str, Any]] = [
+        dict(zip(needed, values, strict=True)) for values in zip(*columns, strict=True)
+    ]
     for record in records:
         record["country"] = record["country"] if isinstance(record.get("country"), str) else None
     for i, row in enumerate(records):
@@ -149,12 +156,12 @@ def signatures(texts: list[str], num_perm: int = NUM_PERM, seed: int = 1) -> np.
     for first in range(0, len(texts), _BATCH):  # all shingles of a batch of texts in one array operation
         grams = [_grams(text) for text in texts[first : first + _BATCH]]
         sizes = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
-        h = np.fromiter(
-            (zlib.crc32(g.encode()) for one in grams for g in one), dtype=np.uint64, count=int(sizes.sum())
-        )
+        every = chain.from_iterable(grams)  # C-level iteration: a generator frame per shingle cost ~2x
+        h = np.fromiter(map(zlib.crc32, map(str.encode, every)), dtype=np.uint64, count=int(sizes.sum()))
         distinct, where = np.unique(h, return_inverse=True)  # templated captions share most shingles
         with np.errstate(over="ignore"):
             values = ((distinct[:, None] * a[None, :] + b[None, :]) % _MERSENNE) & _MAX_HASH
+        values = values.astype(np.uint32)  # 32-bit values: half the bytes gathered and reduced per shingle
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])  # every text has >= 1 shingle
         out[first : first + len(grams)] = np.minimum.reduceat(values[where], starts, axis=0)
     return out
@@ -223,7 +230,10 @@ def _near_duplicates(frame: pd.DataFrame, known: Signatures | None = None) -> di
         for key, mh in zip(keys, hashes, strict=True):
             session.insert(key, mh)
     position = {key: i for i, key in enumerate(keys)}
-    samples_of = frame.groupby("norm")["sample_id"].agg(lambda s: sorted(set(s)))
+    sets: dict[str, set[str]] = {}  # (a pandas groupby-agg with a lambda cost ~0.2 ms per caption)
+    for norm, sample in zip(frame["norm"].tolist(), frame["sample_id"].tolist(), strict=True):
+        sets.setdefault(norm, set()).add(sample)
+    samples_of = {norm: sorted(samples) for norm, samples in sets.items()}
     best: dict[str, tuple[str, float]] = {}
     for key, mh in zip(keys, hashes, strict=True):
         for other in lsh.query(mh):

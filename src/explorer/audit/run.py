@@ -181,8 +181,9 @@ def audit_chunk(
             facts = chatearthnet_captions.LandCoverFacts(
                 chatearthnet_captions.chatearthnet_index(codes, legend)
             )
+        country = images.text_or_none(sample.get("country"))
         for row in texts:
-            row["country"] = images.text_or_none(sample.get("country"))
+            row["country"] = country
             if is_txt:
                 vqa.check_question(row, cmap, meta, out)
                 boxes.check_box(row, cmap, out)

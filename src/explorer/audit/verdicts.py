@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 AGREE = "agree"
 DISPUTE = "dispute"
@@ -69,14 +70,18 @@ _DEFAULTS: dict[str, Any] = {
 
 _CONTEXT_STRINGS = ("dataset", "sample_id", "kind", "source", "split", "category", "country")
 _DENSE = ("rule", "variant", "primary", "verdict")
+_FIELDS = frozenset(_DEFAULTS)
+_OPTIONAL = pa.struct([VERDICT_SCHEMA.field(name) for name in _DEFAULTS])
+_OPTIONAL_EMPTY = pa.array([], _OPTIONAL)
 
 
 class VerdictRows:
     """Column-wise accumulator: checks append plain values, ``table()`` makes one Arrow table at the end.
 
-    Kept cheap per verdict (tens of millions at full size): the annotation's identity is stored once per
-    annotation (consecutive verdicts of one ``context`` share it) and fields left at their default are not
-    stored at all; ``table()`` expands both with Arrow.
+    Kept cheap per verdict (tens of millions at full size, each a Python call): the annotation's identity is
+    read once per annotation (consecutive verdicts of one ``context`` share it), a verdict's optional fields
+    are kept as the keyword dict of its call (fields left at their default are not stored at all), and
+    ``table()`` does the per-column work once, with Arrow and list comprehensions.
     """
 
     def __init__(self) -> None:
@@ -84,7 +89,7 @@ class VerdictRows:
         self._last_context: Mapping[str, Any] | None = None
         self._context_of: list[int] = []  # per verdict: index into _contexts
         self._dense: dict[str, list[Any]] = {name: [] for name in _DENSE}
-        self._sparse: dict[str, dict[int, Any]] = {name: {} for name in _DEFAULTS}
+        self._values: list[dict[str, Any]] = []  # per verdict: its optional fields (keyword arguments)
 
     def __len__(self) -> int:
         return len(self._context_of)
@@ -95,38 +100,20 @@ class VerdictRows:
         """One verdict. ``context`` holds the annotation's identity (dataset, sample_id, ann_id, kind, ...)."""
         if verdict not in VERDICTS:
             raise ValueError(f"verdict {verdict!r} not in {VERDICTS}")
+        if not values.keys() <= _FIELDS:
+            raise ValueError(f"unknown verdict fields {sorted(values.keys() - _FIELDS)}")
         if context is not self._last_context:  # held, so its identity cannot be reused while it is last
-            self._contexts.append(
-                tuple(
-                    value if isinstance(value := context.get(name), str) else None  # pandas NaN -> null
-                    for name in _CONTEXT_STRINGS
-                )
-                + (int(context.get("ann_id", SAMPLE_LEVEL)),)
-            )
+            get = context.get
+            # non-strings (pandas NaN) become null in table()
+            self._contexts.append((*map(get, _CONTEXT_STRINGS), int(get("ann_id", SAMPLE_LEVEL))))
             self._last_context = context
-        n = len(self._context_of)
         self._context_of.append(len(self._contexts) - 1)
         dense = self._dense
         dense["rule"].append(rule)
         dense["variant"].append(variant)
         dense["primary"].append(primary)
         dense["verdict"].append(verdict)
-        sparse = self._sparse
-        for name, value in values.items():
-            cells = sparse.get(name)
-            if cells is None:
-                self._drop_last()
-                raise ValueError(f"unknown verdict fields {sorted(values.keys() - sparse.keys())}")
-            cells[n] = value
-
-    def _drop_last(self) -> None:
-        """Undo a half-added verdict (an unknown field): the table stays consistent."""
-        n = len(self._context_of) - 1
-        self._context_of.pop()
-        for column in self._dense.values():
-            column.pop()
-        for cells in self._sparse.values():
-            cells.pop(n, None)
+        self._values.append(values)
 
     def not_evaluable(
         self,
@@ -142,30 +129,30 @@ class VerdictRows:
         self.add(context, rule, variant, True, NOT_EVALUABLE, released=released, from_map=reason, **values)
 
     def extend(self, other: VerdictRows) -> None:
-        offset, base = len(self), len(self._contexts)
+        base = len(self._contexts)
         self._contexts.extend(other._contexts)
         self._context_of.extend(i + base for i in other._context_of)
         self._last_context = None
         for name, values in other._dense.items():
             self._dense[name].extend(values)
-        for name, cells in other._sparse.items():
-            self._sparse[name].update({offset + i: v for i, v in cells.items()})
+        self._values.extend(other._values)
 
     def table(self) -> pa.Table:
-        n = len(self)
         which = pa.array(self._context_of, pa.int64())
         columns: dict[str, pa.Array] = {}
         for position, name in enumerate((*_CONTEXT_STRINGS, "ann_id")):
-            values = pa.array([c[position] for c in self._contexts], VERDICT_SCHEMA.field(name).type)
-            columns[name] = values.take(which)
+            cells = [c[position] for c in self._contexts]
+            if name != "ann_id":  # pandas NaN and other non-strings -> null
+                cells = [v if isinstance(v, str) else None for v in cells]
+            columns[name] = pa.array(cells, VERDICT_SCHEMA.field(name).type).take(which)
         for name in _DENSE:
             columns[name] = pa.array(self._dense[name], VERDICT_SCHEMA.field(name).type)
+        # the optional fields: one C++ conversion of the keyword dicts, absent keys null, then the defaults
+        # (a span given as None is NO_SPAN too)
+        optional = pa.array(self._values, _OPTIONAL) if self._values else _OPTIONAL_EMPTY
         for name, default in _DEFAULTS.items():
-            cells = self._sparse[name]
-            values = [default] * n
-            for i, value in cells.items():
-                values[i] = value
-            columns[name] = pa.array(values, VERDICT_SCHEMA.field(name).type)
+            cells = optional.field(name)
+            columns[name] = cells if default is None else pc.fill_null(cells, default)
         return pa.table({f.name: columns[f.name] for f in VERDICT_SCHEMA}, VERDICT_SCHEMA)
 
 

@@ -212,7 +212,7 @@ def _adjacency(q: str, options: list[str], cmap: CorineMap) -> tuple[Binary | No
     variants = [name for name, _ in ADJACENCY]
 
     def touch(a: int, b: int, v: str) -> bool:
-        return (min(a, b), max(a, b)) in cmap.adjacent(neighbourhood[v])
+        return cmap.touch(a, b, neighbourhood[v])
 
     if not options:
         a, b = _two_classes(q)

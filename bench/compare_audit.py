@@ -1,0 +1,123 @@
+"""The audit engine of this tree against a reference tree (e.g. main's ``src``) on one catalog: same outputs?
+
+    python bench/compare_audit.py --ref-src OLD/src --catalog CATALOG [--patches 500] [--chunk 250] [--runs 1]
+
+Each engine audits its own hard-linked copy of ``CATALOG`` in a fresh process, in-process tasks
+(``scheduler="sync"``, image checks off, as ``bench_audit.py``): the tasks of the first ``--patches`` samples
+(0: all), then the client steps of ``run_audit`` (duplicates over all captions, variants, per-sample counts).
+Then every output file is compared byte for byte (the
+verdict parts, ``dataset.parquet``, ``samples.parquet``, ``variants.json``, and ``dataset.json`` without its
+timestamp), and each engine's CPU seconds (``time.process_time`` of its process, imports excluded) printed.
+
+A rewrite of a check must leave every verdict as it was: this is how that is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+_CHILD = """
+import json, sys, time
+from explorer.catalog import Catalog
+from explorer.audit.run import run_audit, audit_chunk, _prepare, dataset_checks, choose_variants, _chunks
+from explorer.audit.summary import write_sample_counts
+catalog = Catalog(sys.argv[1])
+chunk, patches = int(sys.argv[2]), int(sys.argv[3])
+started = time.process_time()
+_prepare(catalog)
+n = patches or len(catalog.samples)
+tasks = 0.0
+for a, b in _chunks(n, chunk):
+    t = time.process_time()
+    audit_chunk(str(catalog.path), a, b, False, True)
+    tasks += time.process_time() - t
+t = time.process_time()
+stats = dataset_checks(catalog)
+stats["variants"] = choose_variants(catalog)
+write_sample_counts(catalog)
+client = time.process_time() - t
+(catalog.path / "audit" / "dataset.json").write_text(json.dumps(stats, indent=2, default=str))
+print(json.dumps({"tasks_cpu": tasks, "client_cpu": client, "all_cpu": time.process_time() - started}))
+"""
+
+
+def _copy(catalog: Path, to: Path) -> Path:
+    if to.exists():
+        shutil.rmtree(to)
+    subprocess.run(["cp", "-al", str(catalog), str(to)], check=True)
+    shutil.rmtree(to / "audit", ignore_errors=True)  # never write into a hard-linked file
+    return to
+
+
+def _run(src: Path, catalog: Path, chunk: int, patches: int) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(catalog), str(chunk), str(patches)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def compare(old: Path, new: Path) -> list[str]:
+    """Differences between two audit folders (empty: identical outputs)."""
+    problems = []
+    names = sorted({p.relative_to(old).as_posix() for p in old.rglob("*") if p.is_file()})
+    names_new = sorted({p.relative_to(new).as_posix() for p in new.rglob("*") if p.is_file()})
+    if names != names_new:
+        problems.append(f"different files: {sorted(set(names) ^ set(names_new))}")
+    for name in names:
+        if name.startswith("minhash/") or name == "context.parquet" or name not in names_new:
+            continue
+        a, b = (old / name).read_bytes(), (new / name).read_bytes()
+        if name == "dataset.json":
+            ja, jb = json.loads(a), json.loads(b)
+            for j in (ja, jb):
+                j.pop("run", None)
+            if ja != jb:
+                problems.append(f"{name}: differs")
+        elif a != b:
+            problems.append(f"{name}: {len(a)} vs {len(b)} bytes, not equal")
+    return problems
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ref-src", type=Path, required=True, help="the reference engine's src folder")
+    parser.add_argument("--catalog", type=Path, required=True)
+    parser.add_argument("--patches", type=int, default=500, help="audit the first N samples (0: all)")
+    parser.add_argument("--chunk", type=int, default=250)
+    parser.add_argument("--runs", type=int, default=1, help="alternate the engines this many times")
+    parser.add_argument("--work", type=Path, default=REPO / "bench" / "output" / "compare-audit")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    engines = {"reference": args.ref_src.resolve(), "this tree": REPO / "src"}
+    figures: dict[str, list[dict[str, float]]] = {k: [] for k in engines}
+    for _ in range(args.runs):
+        for name, src in engines.items():
+            copy = _copy(args.catalog, args.work / name.replace(" ", "-"))
+            figures[name].append(_run(src, copy, args.chunk, args.patches))
+            print(name, figures[name][-1], file=sys.stderr)
+    problems = compare(args.work / "reference" / "audit", args.work / "this-tree" / "audit")
+    for name, runs in figures.items():
+        best = min(runs, key=lambda f: f["all_cpu"])
+        print(
+            f"{name}: tasks {best['tasks_cpu']:.2f} CPU-s, client {best['client_cpu']:.2f} CPU-s, "
+            f"all {best['all_cpu']:.2f} CPU-s (best of {len(runs)})"
+        )
+    print("IDENTICAL outputs" if not problems else "DIFFERENT outputs:\n" + "\n".join(problems))
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
