@@ -307,3 +307,28 @@ def test_sidx__agrees_with_a_naive_scan_and_names_unknown_samples(cen_folder):
         assert [cat.sidx(s) for s in ids] == [ids.index(s) for s in ids]
     with pytest.raises(KeyError, match="no sample 'missing'"):
         cat.sidx("missing")
+
+
+def test_read_samples__unique_texts_stay_arrow_strings_and_an_all_missing_one_costs_a_byte(tmp_path):
+    import pyarrow as pa
+
+    from explorer.catalog.folder import read_samples
+
+    path = tmp_path / "samples.parquet"
+    table = pa.table(
+        {
+            "sample_id": pa.array(["a", "b", "c"], pa.string()),
+            "image": pa.array(["a.jpg", None, "c.jpg"], pa.string()),
+            "s1_id": pa.array([None, None, None], pa.string()),  # missing everywhere (SkyScript, RS5M)
+            "split": pa.array(["train", "test", None], pa.string()),
+            "sidx": pa.array([0, 1, 2], pa.int32()),
+        }
+    )
+    pq.write_table(table, path, row_group_size=2)  # two row groups: chunked columns
+    samples = read_samples(path)
+    assert list(samples.columns) == table.column_names
+    assert samples["sample_id"].dtype == pd.ArrowDtype(pa.string())  # not pandas' large_string copy
+    assert samples["image"].tolist() == ["a.jpg", pd.NA, "c.jpg"]
+    assert isinstance(samples["s1_id"].dtype, pd.CategoricalDtype)
+    assert samples["s1_id"].array.codes.dtype == np.int8 and samples["s1_id"].isna().all()
+    assert samples["split"].tolist()[:2] == ["train", "test"] and pd.isna(samples["split"].iloc[2])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from explorer.dashboard import shade
@@ -60,3 +62,43 @@ def test_count_categories__agrees_with_a_naive_count_for_sorted_and_unsorted_cod
     for c in (codes, np.sort(codes)):  # sorted: the map coloured by dataset, counted run by run
         got = shade.count_categories(x, y, c, 4, (-1.0, 1.0), (-1.0, 1.0), 17, 9)
         assert np.array_equal(got, _naive_counts(x, y, c, 4, 17, 9))
+
+
+def test_compiled_binning__gives_exactly_the_numpy_counts_on_random_points_and_the_view_edges() -> None:
+    from explorer.dashboard import binning
+
+    rng = np.random.default_rng(11)
+    view = ((-2.0e7, 1.3e7), (-7.0e6, 9.1e6))  # a Web-Mercator view, as the map asks
+    for dtype in (np.float32, np.float64):
+        n = 20_000
+        x = rng.uniform(-2.2e7, 1.5e7, n).astype(dtype)
+        y = rng.uniform(-8.0e6, 1.0e7, n).astype(dtype)
+        above, below = dtype(np.inf), dtype(-np.inf)
+        x_edges = [*view[0], np.nextafter(dtype(view[0][1]), above), np.nextafter(dtype(view[0][0]), below)]
+        y_edges = [*view[1], np.nextafter(dtype(view[1][1]), above)]
+        x[:40] = np.resize(np.array(x_edges, dtype=dtype), 40)  # on each edge, and just beyond it
+        y[40:80] = np.resize(np.array(y_edges, dtype=dtype), 40)
+        x[80:90], y[90:100] = np.nan, np.inf  # never counted
+        codes = rng.integers(-1, 5, n).astype(np.int8)
+        codes[100:110] = 7  # beyond the categories: not counted
+        for c in (codes, np.sort(codes)):
+            for width, height in ((1000, 430), (17, 9), (2, 2)):
+                want = shade.count_categories_numpy(x, y, c, 5, *view, width, height)
+                got = binning.count_categories(x, y, c, 5, *view, width, height)
+                assert got.dtype == want.dtype == np.uint32
+                assert np.array_equal(got, want), (dtype, width, height)
+        degenerate = ((1.0, 1.0), (0.0, 1.0), 8, 8)  # an empty x range: the same answer too
+        assert np.array_equal(
+            binning.count_categories(x, y, codes, 5, *degenerate),
+            shade.count_categories_numpy(x, y, codes, 5, *degenerate),
+        )
+
+
+def test_count_categories__large_renders_take_the_compiled_pass_with_the_same_counts() -> None:
+    rng = np.random.default_rng(3)
+    n = shade.COMPILED_FROM
+    x, y = rng.uniform(-1.2, 1.2, n).astype(np.float32), rng.uniform(-1.2, 1.2, n).astype(np.float32)
+    codes = np.sort(rng.integers(0, 3, n)).astype(np.int16)
+    got = shade.count_categories(x, y, codes, 3, (-1.0, 1.0), (-1.0, 1.0), 64, 32)
+    assert "explorer.dashboard.binning" in sys.modules
+    assert np.array_equal(got, shade.count_categories_numpy(x, y, codes, 3, (-1.0, 1.0), (-1.0, 1.0), 64, 32))

@@ -72,7 +72,10 @@ class Catalog:
         Sized for ~10 M samples open at once: the list columns stay Arrow (``pd.ArrowDtype``; a cell reads as a
         Python list, ~4 B per empty cell instead of a NumPy array of ~115 B) and the few-valued text columns are
         ``pd.Categorical`` (one small code per row). A missing ``labels``/``layers``/``flags`` reads as an empty
-        list, so readers never meet ``pd.NA`` there; ``footprint`` stays missing (NA) when unpublished.
+        list, so readers never meet ``pd.NA`` there; ``footprint`` stays missing (NA) when unpublished. The
+        unique-text columns (``sample_id``, ``image``...) stay Arrow ``string`` (``pd.ArrowDtype``, zero-copy;
+        pandas' own ``str`` would copy them as ``large_string``, 4 B per row more), missing as ``pd.NA``; one that
+        is missing everywhere (SkyScript's ``s1_id``) is an empty ``pd.Categorical`` (1 B per row), missing as NaN.
         """
         return read_samples(self.path / "samples.parquet")
 
@@ -206,26 +209,37 @@ class Catalog:
 # Text columns with few distinct values (a handful of splits, countries, subsets...): read as categories.
 FEW_VALUED = ("dataset", "split", "position", "country", "season", "subset", "date")
 EMPTY_WHEN_MISSING = ("labels", "layers", "flags")
+# Text columns with a value per sample (ids, file names, JSON): kept in Arrow, or one code per row when all missing.
+UNIQUE_TEXT = ("sample_id", "image", "s1_id", "extra")
 
 
 def read_samples(path: Path) -> pd.DataFrame:
     """``samples.parquet`` in pandas at ~170 B per sample instead of ~760 (see ``Catalog.samples``)."""
-    names = set(pq.read_schema(path).names)
+    order = pq.read_schema(path).names
+    names = set(order)
     table = pq.read_table(path, read_dictionary=[c for c in FEW_VALUED if c in names])
     for name in EMPTY_WHEN_MISSING:
         if name in names and table[name].null_count:
             column = table[name]
             filled = pc.if_else(column.is_valid(), column, pa.scalar([], column.type))
             table = table.set_column(table.schema.get_field_index(name), name, filled)
-    frame = table.to_pandas(types_mapper=_arrow_lists)
+    missing_everywhere = [
+        c for c in UNIQUE_TEXT if c in names and table.num_rows and table[c].null_count == table.num_rows
+    ]
+    table = table.drop_columns(missing_everywhere)
+    frame = table.to_pandas(types_mapper=_arrow_lists_and_strings)
     del table
+    for name in missing_everywhere:
+        no_text = pd.Index([], dtype=object)
+        frame[name] = pd.Categorical.from_codes(np.full(len(frame), -1, np.int8), categories=no_text)
     # The Parquet decoder's scratch buffers stay in the allocator otherwise (~70 B per sample of resident memory).
     pa.default_memory_pool().release_unused()
-    return frame
+    return frame[order]  # the file's column order (no copy: pandas copies on write)
 
 
-def _arrow_lists(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
-    return pd.ArrowDtype(arrow_type) if pa.types.is_list(arrow_type) else None
+def _arrow_lists_and_strings(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
+    keep = pa.types.is_list(arrow_type) or pa.types.is_string(arrow_type)
+    return pd.ArrowDtype(arrow_type) if keep else None
 
 
 def is_catalog(path: Path) -> bool:

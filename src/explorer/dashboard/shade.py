@@ -3,7 +3,9 @@
 It replaces datashader's ``count_cat`` -> ``shade(eq_hist)`` -> ``dynspread`` for this one case because a server
 start-up paid for datashader twice: importing it (numba, dask, xarray: ~3 s CPU) and compiling its kernels,
 which it generates at run time so numba cannot cache them across processes (5-30 s per server start on this
-machine). Counting is one ``np.bincount`` over (pixel, category) codes: ~10 ms for 640,000 points, no compile.
+machine). Counting is one ``np.bincount`` over (pixel, category) codes: ~10 ms for 640,000 points, no compile;
+from ``COMPILED_FROM`` points on, one compiled pass (``binning``, numba cached on disk) counts them instead, ~Nx
+less CPU at ~4-10 M points, for the price of importing numba (~0.3-0.7 s CPU) on the first large render.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 MIN_ALPHA = 120
 SPREAD_THRESHOLD = 0.5  # spread isolated pixels until at least half of the drawn pixels touch another
 MAX_SPREAD_PX = 3
+COMPILED_FROM = 1_000_000  # points; below it the NumPy pass costs less than importing numba would
 
 
 def count_categories(
@@ -31,7 +34,26 @@ def count_categories(
     negative code (missing category) are not counted. Written for ~10 M points a render, with no mask and no
     compression: float32 positions are binned in float32, and every point is counted in a grid one pixel wider
     on each side (outside points land on that border) with one more category (missing codes), then cut back.
+    From ``COMPILED_FROM`` points on, ``binning.count_categories`` gives the same counts in one compiled pass.
     """
+    if np.size(x) >= COMPILED_FROM:
+        from . import binning  # imports numba: only servers with large catalogs pay for it
+
+        return binning.count_categories(x, y, codes, n_categories, x_range, y_range, width, height)
+    return count_categories_numpy(x, y, codes, n_categories, x_range, y_range, width, height)
+
+
+def count_categories_numpy(
+    x: np.ndarray,
+    y: np.ndarray,
+    codes: np.ndarray,
+    n_categories: int,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    width: int,
+    height: int,
+) -> np.ndarray:
+    """``count_categories`` with NumPy only (no compile, no numba import): ~20 passes over the points."""
     col = _pixel(x, x_range, width)
     row = _pixel(y, y_range, height)
     code = np.asarray(codes)
