@@ -338,3 +338,28 @@ def test_render_map__unfiltered_raster_is_shared_by_sessions_and_a_filtered_one_
     other_session.dataset = "bigearthnet-demo"  # a filter: drawn from its own matches, not kept
     assert not np.array_equal(alpha(other_session), first)
     assert len(map_view._UNFILTERED_RASTERS) == 1
+
+
+def test_html_panes__new_content_keeps_the_stylesheets_the_page_was_built_with(
+    demo_catalogs: list[Any], monkeypatch: Any
+) -> None:
+    # Panel re-sent each pane's stylesheets at its first new content (with one more, the theme's default.css):
+    # model references, so Bokeh recomputed the whole document's model graph once per pane at the first filter.
+    from bokeh.models import Markup
+    from panel.io.document import hold
+    from panel.io.state import set_curdoc
+
+    dashboard, document = perf.served_dashboard(demo_catalogs)
+    divs = [m for m in document.models if isinstance(m, Markup)]
+    before = {m.id: (m.text, list(m.stylesheets)) for m in divs}
+    recomputes = []
+    recompute = type(document.models).recompute
+    monkeypatch.setattr(
+        type(document.models), "recompute", lambda self: (recomputes.append(1), recompute(self))[1]
+    )
+    with set_curdoc(document), hold(document):
+        dashboard.state.split = "validation"
+    changed = [m for m in divs if m.text != before[m.id][0]]
+    assert any(f"{dashboard.state.count:,}" in m.text for m in changed)  # the count pane got its new text
+    assert all(m.stylesheets == before[m.id][1] for m in changed)
+    assert recomputes == []
