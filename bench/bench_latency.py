@@ -53,13 +53,22 @@ MAP_WATCH_JS = """() => {
   };
   watch();
   fig.connect(fig.properties.renderers.change, () => { watch(); window.__eoMapChanges += 1; });
+  // The raster is a PNG the image_url glyph loads asynchronously: drawn once its view has no loader pending.
+  const raster = fig.renderers.find(r => r.name === 'eo-raster');
+  window.__eoRasterLoaded = () => {
+    const view = raster ? Bokeh.index.find_one(raster) : null;
+    return view == null || (view.glyph.loaders || []).every(l => l == null);
+  };
   return fig.renderers.length;
 }"""
 # Panel shows a loading indicator by adding the class pn-loading to a model: look at the document's models
 # (collected once; polling the page's DOM through every shadow root would itself load the browser).
 LOADABLES_JS = "() => { window.__eoLoadables = [...Bokeh.documents[0].all_models].filter(m => m.css_classes !== undefined); }"
 LOADING_JS = "window.__eoLoadables.some(m => (m.css_classes || []).includes('pn-loading'))"
-FILTER_DONE_JS = "([before, changes]) => (window.__eoDeep('.eo-count b') || '') !== before && window.__eoMapChanges > changes"
+FILTER_DONE_JS = (
+    "([before, changes]) => (window.__eoDeep('.eo-count b') || '') !== before && window.__eoMapChanges > changes"
+    " && window.__eoRasterLoaded()"
+)
 NEXT_DONE_JS = f"(before) => (window.__eoDeep('.eo-sample-id') || '') !== before && !{LOADING_JS}"
 SAMPLE_CHANGED_JS = "(before) => (window.__eoDeep('.eo-sample-id') || '') !== before"
 COUNT_CHANGED_JS = "(before) => (window.__eoDeep('.eo-count b') || '') !== before"
@@ -165,13 +174,13 @@ async def interactions(
 
 
 async def measure(
-    args: list[str], env: dict[str, str], steps: int, screenshot: Path | None, verbose: bool
+    app: Path, args: list[str], env: dict[str, str], steps: int, screenshot: Path | None, verbose: bool
 ) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        proc, url, _, _ = launch(REPO / "app", args, env)
+        proc, url, _, _ = launch(app, args, env)
         try:
             return await interactions(browser, url, steps, screenshot, verbose)
         finally:
@@ -189,10 +198,15 @@ def main() -> None:
     parser.add_argument(
         "--verbose", action="store_true", help="print each interaction and its websocket frames"
     )
+    parser.add_argument(
+        "--app", type=Path, default=REPO / "app", help="the Panel app folder served (default: the project's)"
+    )
     options = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     print(f"load average at start: {', '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
-    r = asyncio.run(measure(options.paths, env, options.steps, options.screenshot, options.verbose))
+    r = asyncio.run(
+        measure(options.app, options.paths, env, options.steps, options.screenshot, options.verbose)
+    )
     print(f"load average at end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print("all filter ms:", " ".join(f"{v:.0f}" for v in r["filter"]))
     print("all next ms:", " ".join(f"{v:.0f}" for v in r["next"]))

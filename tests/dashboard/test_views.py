@@ -3,6 +3,7 @@ the whole dashboard rendered into a Bokeh document (as one server session)."""
 
 from __future__ import annotations
 
+import base64
 import io
 from collections import OrderedDict
 from typing import Any
@@ -150,6 +151,15 @@ def test_render_map__points_below_threshold_raster_above(demo_catalogs: list[Any
     assert np.asarray(rgb.dimension_values(3)).max() > 0  # some pixels are drawn
 
 
+def _decode_png_url(url: str) -> np.ndarray:
+    """The pixels of a ``data:image/png;base64,`` URL, decoded by Pillow (an independent PNG reader)."""
+    prefix = "data:image/png;base64,"
+    assert url.startswith(prefix)
+    with Image.open(io.BytesIO(base64.b64decode(url[len(prefix) :]))) as png:
+        assert png.mode == "RGBA"
+        return np.asarray(png)
+
+
 def test_map_view__samples_drawn_in_place_raster_when_many_glyphs_when_few(
     demo_catalogs: list[Any], monkeypatch: Any
 ) -> None:
@@ -160,25 +170,26 @@ def test_map_view__samples_drawn_in_place_raster_when_many_glyphs_when_few(
     # is shaded (that raster would be thrown away at once).
     rgb, points = view._render().values()
     assert np.asarray(rgb.dimension_values(3)).max() == 0 and len(points) == 0
-    assert view._raster_source.data["image"] == [] and len(view._glyph_source.data["x"]) == 0
+    assert view._raster_source.data["url"] == [] and len(view._glyph_source.data["x"]) == 0
     view._size.event(width=300, height=150)
     view._range.event(x_range=map_view.WORLD_X, y_range=map_view.WORLD_Y)
-    (image,) = view._raster_source.data["image"]
-    assert image.shape == (150, 300) and image.dtype == np.uint32
-    assert np.count_nonzero(image.view(np.uint8).reshape(150, 300, 4)[..., 3]) > 0
+    (url,) = view._raster_source.data["url"]
+    image = _decode_png_url(url)
+    assert image.shape == (150, 300, 4) and np.count_nonzero(image[..., 3]) > 0
     assert view._raster_source.data["x"] == [map_view.WORLD_X[0]]
     assert view._raster_source.data["dw"] == [map_view.WORLD_X[1] - map_view.WORLD_X[0]]
-    # A filter shades the new matches into the same source (bottom row first, as Bokeh wants it).
+    # A filter shades the new matches into the same source: a PNG of exactly the shaded pixels (top row first).
     state.split = "validation"
-    (filtered,) = view._raster_source.data["image"]
-    expected = map_view.raster_rgba(state, map_view.WORLD_X, map_view.WORLD_Y, 300, 150)[::-1]
-    np.testing.assert_array_equal(filtered.view(np.uint8).reshape(150, 300, 4), expected)
+    (url,) = view._raster_source.data["url"]
+    filtered = _decode_png_url(url)
+    expected = map_view.raster_rgba(state, map_view.WORLD_X, map_view.WORLD_Y, 300, 150)
+    np.testing.assert_array_equal(filtered, expected)
     assert not np.array_equal(filtered, image)
     # Few matches: one circle each, in its category's colour, with what the hover shows; the raster empties.
     monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10_000)
     state.split = "train"
     glyphs = view._glyph_source.data
-    assert view._raster_source.data["image"] == [] and len(glyphs["x"]) == state.count
+    assert view._raster_source.data["url"] == [] and len(glyphs["x"]) == state.count
     np.testing.assert_allclose(np.sort(glyphs["x"]), np.sort(state.map_frame["x"].to_numpy()))
     assert set(glyphs["color"]) <= set(state.map_colors.values())
     assert set(glyphs["dataset"]) <= set(state.catalogs)
@@ -327,3 +338,28 @@ def test_render_map__unfiltered_raster_is_shared_by_sessions_and_a_filtered_one_
     other_session.dataset = "bigearthnet-demo"  # a filter: drawn from its own matches, not kept
     assert not np.array_equal(alpha(other_session), first)
     assert len(map_view._UNFILTERED_RASTERS) == 1
+
+
+def test_html_panes__new_content_keeps_the_stylesheets_the_page_was_built_with(
+    demo_catalogs: list[Any], monkeypatch: Any
+) -> None:
+    # Panel re-sent each pane's stylesheets at its first new content (with one more, the theme's default.css):
+    # model references, so Bokeh recomputed the whole document's model graph once per pane at the first filter.
+    from bokeh.models import Markup
+    from panel.io.document import hold
+    from panel.io.state import set_curdoc
+
+    dashboard, document = perf.served_dashboard(demo_catalogs)
+    divs = [m for m in document.models if isinstance(m, Markup)]
+    before = {m.id: (m.text, list(m.stylesheets)) for m in divs}
+    recomputes = []
+    recompute = type(document.models).recompute
+    monkeypatch.setattr(
+        type(document.models), "recompute", lambda self: (recomputes.append(1), recompute(self))[1]
+    )
+    with set_curdoc(document), hold(document):
+        dashboard.state.split = "validation"
+    changed = [m for m in divs if m.text != before[m.id][0]]
+    assert any(f"{dashboard.state.count:,}" in m.text for m in changed)  # the count pane got its new text
+    assert all(m.stylesheets == before[m.id][1] for m in changed)
+    assert recomputes == []

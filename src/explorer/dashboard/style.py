@@ -56,10 +56,30 @@ CSS = (
 )
 
 
-def html(obj: Any = "", **params: Any) -> pn.pane.HTML:
+class HTMLPane(pn.pane.HTML):
+    """Panel's HTML pane whose new content leaves the model's stylesheets as the page was built with them.
+
+    Panel sends every property again when a pane's content changes, stylesheets included, and at the first
+    change after the page is built that list differs (the update path adds the theme's ``default.css``, which
+    the template's first render had left out). Stylesheets are model references, so Bokeh then recomputes the
+    whole document's model graph: ~0.1-0.2 s of CPU per pane on this page, paid by each pane at the session's
+    first filter and first Next (3-4 panes each). The content is all that changes here: the page already
+    looks right, and a stylesheet parameter set later still goes through Panel's own parameter path.
+    """
+
+    def _update(self, ref: str, model: Any) -> None:
+        if self.enable_streaming:
+            super()._update(ref, model)
+            return
+        props = self._get_properties(model.document)
+        props.pop("stylesheets", None)
+        model.update(**props)
+
+
+def html(obj: Any = "", **params: Any) -> HTMLPane:
     """An HTML pane carrying the dashboard CSS."""
     params.setdefault("stylesheets", [CSS])
-    return pn.pane.HTML(obj, **params)
+    return HTMLPane(obj, **params)
 
 
 @contextmanager
