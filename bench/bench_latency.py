@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_startup import CONNECTED_JS, INTERACTIVE_JS, launch  # noqa: E402
@@ -96,6 +97,30 @@ class Received:
         )
 
 
+class CPU:
+    """CPU seconds used so far by the server process and by the browser's processes: where an interaction's
+    wall time goes (server work, page work, or neither: waiting)."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server = psutil.Process(server_pid)
+
+    def _browser(self) -> float:
+        total = 0.0
+        for child in psutil.Process().children(recursive=True):
+            try:
+                name = child.name().lower()
+                if child.pid != self.server.pid and ("chrom" in name or "headless" in name):
+                    times = child.cpu_times()
+                    total += times.user + times.system
+            except psutil.Error:
+                continue
+        return total
+
+    def now(self) -> tuple[float, float]:
+        times = self.server.cpu_times()
+        return times.user + times.system, self._browser()
+
+
 try:
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 except ImportError:  # reported when the benchmark runs
@@ -103,7 +128,7 @@ except ImportError:  # reported when the benchmark runs
 
 
 async def interactions(
-    browser: Any, url: str, steps: int, screenshot: Path | None, verbose: bool = False
+    browser: Any, url: str, steps: int, screenshot: Path | None, verbose: bool = False, cpu: CPU | None = None
 ) -> dict[str, list[float]]:
     context = await browser.new_context(viewport={"width": 1500, "height": 950})
     await context.add_init_script(DEEP_TEXT_JS)
@@ -122,7 +147,18 @@ async def interactions(
     await page.evaluate(LOADABLES_JS)
     actions = await calibrate(page)
     result: dict[str, list[float]] = {
-        k: [] for k in ("filter", "count", "next", "id", "filter_kib", "next_kib", "map_same")
+        k: []
+        for k in (
+            "filter",
+            "count",
+            "next",
+            "id",
+            "filter_kib",
+            "next_kib",
+            "map_same",
+            "next_server_cpu",
+            "next_page_cpu",
+        )
     }
     for i in range(steps):
         action = actions[i % len(actions)] if actions else None
@@ -153,6 +189,7 @@ async def interactions(
                 result["filter_kib"].append((received.bytes - sent) / 1024)
         before = await deep_text(page, SAMPLE)
         sent = received.bytes
+        cpu_before = cpu.now() if cpu is not None else (0.0, 0.0)
         started = time.perf_counter()
         await page.get_by_role("button", name="Next ▶").click()
         await page.wait_for_function(SAMPLE_CHANGED_JS, arg=before, polling=10, timeout=TIMEOUT_MS)
@@ -160,10 +197,19 @@ async def interactions(
         await page.wait_for_function(NEXT_DONE_JS, arg=before, polling=10, timeout=TIMEOUT_MS)
         await page.evaluate(FRAME_JS)
         result["next"].append((time.perf_counter() - started) * 1000)
+        if cpu is not None:  # CPU up to "all panels updated" (the 300 ms wait below is not the interaction's)
+            cpu_after = cpu.now()
+            result["next_server_cpu"].append((cpu_after[0] - cpu_before[0]) * 1000)
+            result["next_page_cpu"].append((cpu_after[1] - cpu_before[1]) * 1000)
         await page.wait_for_timeout(300)
         if verbose:
+            used = (
+                f" (CPU: server {result['next_server_cpu'][-1]:.0f} ms, browser {result['next_page_cpu'][-1]:.0f} ms)"
+                if cpu is not None
+                else ""
+            )
             print(
-                f"next: id {result['id'][-1]:.0f} ms, all {result['next'][-1]:.0f} ms; {received.since(started)}"
+                f"next: id {result['id'][-1]:.0f} ms, all {result['next'][-1]:.0f} ms{used}; {received.since(started)}"
             )
         result["next_kib"].append((received.bytes - sent) / 1024)
     if screenshot is not None:
@@ -182,7 +228,9 @@ async def measure(
         browser = await p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
         proc, url, _, _ = launch(app, args, env)
         try:
-            return await interactions(browser, url, steps, screenshot, verbose)
+            if verbose:
+                print(f"server pid {proc.pid}", flush=True)
+            return await interactions(browser, url, steps, screenshot, verbose, CPU(proc.pid))
         finally:
             stop_server(proc)
             await browser.close()
@@ -229,6 +277,12 @@ def main() -> None:
     print(row("filter -> count updated (what bench_startup.py times)", r["count"], ""))
     print(row("Next -> all panels updated", r["next"], "<= 150 ms"))
     print(row("Next -> sample id updated (what bench_startup.py times)", r["id"], ""))
+    for name, what in (("next_server_cpu", "server"), ("next_page_cpu", "browser")):
+        if r[name]:
+            print(
+                f"| {what} CPU per Next, up to all panels updated (median; max) | "
+                f"{np.median(r[name]):.0f} ms; {max(r[name]):.0f} ms | |"
+            )
     for name in ("filter", "next"):
         kib = r[f"{name}_kib"]
         if kib:

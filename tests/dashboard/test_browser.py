@@ -6,6 +6,7 @@ Run with `pytest -m browser`. Every wait is on a condition (selector, text, Java
 from __future__ import annotations
 
 import io
+import json
 import urllib.parse
 from typing import Any
 
@@ -321,4 +322,33 @@ def test_compare_export__whole_comparison_as_one_paper_figure(page: Any, server:
     with Image.open(download.path()) as png:
         assert png.info["dpi"] == pytest.approx((300, 300), abs=0.1)
         assert png.height > png.width  # every panel, two columns wide
+    assert page.watcher.errors == []
+
+
+def test_next__every_panel_changes_in_one_message(page: Any, server: str) -> None:
+    # Each message re-lays out the whole page in the browser: opening a sample must send its header, texts,
+    # images, download name and URL together, with no loading indicator toggled around them.
+    patches: list[str] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived",
+            lambda payload: (
+                patches.append(payload) if isinstance(payload, str) and '"events"' in payload else None
+            ),
+        ),
+    )
+    open_app(page, server)
+    first = sample_title(page)
+    page.wait_for_timeout(1000)  # the session's start-up messages are over
+    patches.clear()
+    page.get_by_role("button", name="Next ▶").click()
+    page.wait_for_function("(s) => !location.search.includes('sample=' + encodeURIComponent(s))", arg=first)
+    (following,) = urllib.parse.parse_qs(page.evaluate("() => location.search")[1:])["sample"]
+    wait_for_sample(page, following)
+    page.wait_for_timeout(1000)  # any straggler would arrive meanwhile
+    assert len(patches) == 1, [p[:200] for p in patches]
+    assert "eo-sample-header" in patches[0] and following in patches[0]  # header and URL together
+    classes = [e["new"] for e in json.loads(patches[0])["events"] if e.get("attr") == "css_classes"]
+    assert not [c for c in classes if "pn-loading" in c]  # no loading indicator shown
     assert page.watcher.errors == []

@@ -144,7 +144,12 @@ def test_refexp_options__labels_are_unique_and_without_tags() -> None:
 
 def test_deferred_read__loading_shown_first_and_stale_reads_skipped(demo_catalogs: list[Any]) -> None:
     queued: list[Any] = []
-    state = ExplorerState(demo_catalogs, defer=queued.append)
+
+    def later(read: Any) -> bool:
+        queued.append(read)
+        return True
+
+    state = ExplorerState(demo_catalogs, defer=later)
     first, second = (str(s) for s in _ben(state).samples["sample_id"].iloc[:2])
     state.open_sample("bigearthnet-demo", first)
     assert state.loading and state.sample is None  # the indicator is up, nothing read yet
@@ -154,6 +159,18 @@ def test_deferred_read__loading_shown_first_and_stale_reads_skipped(demo_catalog
     assert state.sample is None and state.loading
     queued[1]()
     assert state.sample["sample_id"] == second and not state.loading
+
+
+def test_read_now__no_loading_indicator(demo_catalogs: list[Any]) -> None:
+    # A served session reads a sample asked for once its page is loaded at once (one message to the browser):
+    # the loading indicator would only cost the page two extra layouts.
+    shown: list[bool] = []
+    state = ExplorerState(demo_catalogs, defer=lambda read: read() or False)
+    state.param.watch(lambda event: shown.append(event.new), "loading")
+    sample = str(_ben(state).samples["sample_id"].iloc[3])
+    state.open_sample("bigearthnet-demo", sample)
+    assert state.sample["sample_id"] == sample and state.layers
+    assert shown == [] and not state.loading
 
 
 def test_open_sample__band_options_and_layers_arrive_in_one_redraw(state: ExplorerState) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import panel as pn
 import param
+from panel.io.document import hold
 
 from .. import catalog as catalog_module
 from .. import registry
@@ -27,6 +28,7 @@ from .pending import audit_view, evaluate_view
 from .resources import shared
 from .state import ExplorerState
 from .style import html as html_pane
+from .style import one_message
 from .url import AUDIT_PARAMETERS, FILTER_PARAMETERS, URL_PARAMETERS, audit_filter, restore, url_items
 
 LOG = logging.getLogger("explorer.dashboard")
@@ -173,7 +175,7 @@ class Dashboard(View):
         self._views: dict[str, Any] = {EXPLORE: self.explore}  # the others: built when first shown
         self._url_synced = False  # sync_url ran: a view built later also writes its filters to the URL
         self.url_writer = UrlWriter()
-        self.keys = KeyboardShortcuts(self.on_key)
+        self.keys = KeyboardShortcuts(one_message(self.on_key))
         self._body = pn.Column(self.explore, sizing_mode="stretch_width")
         self.param.watch(self._show_view, "view")
 
@@ -303,6 +305,9 @@ class Dashboard(View):
             sidebar_width=330,
             accent="#1f5f8b",
             main_layout=None,
+            # No header spinner: Panel toggles it around every callback, and each toggle re-lays out the page
+            # in the browser (two extra layouts per Next or filter); long work has its own progress display.
+            busy_indicator=None,
         )
 
     def __panel__(self) -> pn.viewable.Viewable:
@@ -490,23 +495,29 @@ def warm_session(application: Any) -> None:
     _cleanup_doc(session.document, destroy=True)
 
 
-def read_after_indicator(read: Callable[[], None]) -> None:
-    """In a loaded server session, read the sample on the next tick of the event loop: the loading indicator
-    set before goes to the browser first. In a server session still being built (its first sample, or the one
-    its URL names), read once the page has loaded: the first page is answered without reading imagery or
-    highlighting captions (GeoTIFF readers, spaCy: seconds of imports on a fresh server). Elsewhere (notebook,
-    benchmark, tests) read now."""
+def read_when_loaded(read: Callable[[], None]) -> bool:
+    """Run a sample read; True when it runs later. In a loaded server session it runs now, under one hold of
+    the document (its model graph frozen meanwhile): every panel's change then reaches the browser as ONE
+    message and the page lays itself out once. A loading indicator around it would cost more than the read
+    (each toggle of a pane's classes re-lays out the whole page in the browser: ~0.3 s a toggle on this page,
+    against ~0.1 s of reading). In a server session still being built (its first sample, or the one its URL
+    names), read once the page has loaded, with the indicator up: the first page is answered without reading
+    imagery or highlighting captions (GeoTIFF readers, spaCy: seconds of imports on a fresh server). Elsewhere
+    (notebook, benchmark, tests) read now."""
     doc = pn.state.curdoc
     if doc is None or doc.session_context is None:
         read()
-    elif not pn.state.loaded:
+        return False
+    if not pn.state.loaded:
 
         def after_load() -> None:  # after the on-load work: the page connects first
             doc.add_next_tick_callback(read)
 
         pn.state.onload(after_load)
-    else:
-        doc.add_next_tick_callback(read)
+        return True
+    with hold(doc, freeze=True):
+        read()
+    return False
 
 
 def session_poster() -> Callable[[Callable[[], None]], None] | None:
@@ -524,7 +535,7 @@ def session_poster() -> Callable[[Callable[[], None]], None] | None:
 
 def build_dashboard(catalogs: Sequence[Catalog], problems: Sequence[str] = ()) -> Dashboard:
     """A new dashboard (new state, new widgets) over shared catalogs; syncs with the URL under a server."""
-    state = ExplorerState(list(catalogs), defer=read_after_indicator, post=session_poster())
+    state = ExplorerState(list(catalogs), defer=read_when_loaded, post=session_poster())
     dashboard = Dashboard(state=state, problems=list(problems))
     dashboard.sync_url()
     VISITORS.until_loaded(pn.state.curdoc)  # after its first read (registered by sync_url): warm-up waits

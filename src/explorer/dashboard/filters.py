@@ -11,6 +11,7 @@ import param
 from .base import View
 from .state import ExplorerState
 from .style import html as html_pane
+from .style import one_message
 
 
 class FilterPanel(View):
@@ -36,9 +37,9 @@ class FilterPanel(View):
         self.previous = pn.widgets.Button(label="◀ Previous", width=95, css_classes=["eo-prev"])
         self.next = pn.widgets.Button(label="Next ▶", width=95, css_classes=["eo-next"])
         self.random = pn.widgets.Button(label="Random", width=80, css_classes=["eo-random"])
-        self.previous.on_click(lambda _: s.step(-1))
-        self.next.on_click(lambda _: s.step(+1))
-        self.random.on_click(lambda _: s.open_random())
+        self.previous.on_click(one_message(lambda _: s.step(-1)))
+        self.next.on_click(one_message(lambda _: s.step(+1)))
+        self.random.on_click(one_message(lambda _: s.open_random()))
         self.clear_box = pn.widgets.Button(
             label="Clear box selection",
             color="light",

@@ -113,8 +113,8 @@ class ExplorerState(param.Parameterized):
     loading = param.Boolean(default=False, doc="The open sample is being read")
     defer = param.Callable(
         default=None,
-        doc="Runs the sample read later; a served dashboard passes one that lets the loading indicator reach "
-        "the browser first (none: read at once)",
+        doc="Runs the sample read, now or later, and says whether it is later (then the loading indicator shows "
+        "meanwhile): a served dashboard reads its first sample after the page has loaded (none: read at once)",
     )
 
     # --- display settings ---------------------------------------------------------------------------------
@@ -326,7 +326,6 @@ class ExplorerState(param.Parameterized):
             self._read_sample()
             return
         wanted = (self.open_dataset, self.sample_id)
-        self.loading = True
 
         def read() -> None:
             if (self.open_dataset, self.sample_id) != wanted:
@@ -336,7 +335,8 @@ class ExplorerState(param.Parameterized):
             finally:
                 self.loading = False
 
-        self.defer(read)
+        if self.defer(read):
+            self.loading = True  # read later: the indicator shows meanwhile (a read done now needs none)
 
     def _read_sample(self) -> None:
         catalog = self.catalogs.get(self.open_dataset)

@@ -5,7 +5,8 @@ Panel renders each component in its own shadow root, so panes take the CSS as a 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -82,17 +83,35 @@ def html(obj: Any = "", **params: Any) -> HTMLPane:
     return HTMLPane(obj, **params)
 
 
+def one_message(callback: Callable[..., None]) -> Callable[..., None]:
+    """``callback`` for a button or a key press whose changes all reach the browser as ONE message.
+
+    Panel runs a button's (Bokeh event's) callback without holding the document, so in a loaded session each
+    pane or model changed goes out as its own message, and the page re-lays itself out after each: opening a
+    sample changes a dozen (header, texts, images, download name, URL), ~0.1-0.3 s of browser work each. The
+    document's model graph stays frozen meanwhile (recomputed once, at the end).
+    """
+
+    @functools.wraps(callback)
+    def held(*args: Any) -> None:
+        with bokeh_updates(freeze=True):
+            callback(*args)
+
+    return held
+
+
 @contextmanager
-def bokeh_updates() -> Iterator[None]:
+def bokeh_updates(freeze: bool = False) -> Iterator[None]:
     """Context for changing plain Bokeh models (data sources, glyphs) from a view.
 
     In a loaded server session the changes must be made under Panel's ``hold``: Panel's callbacks run without
     Bokeh's document lock, which Bokeh otherwise demands, and the changes then go out as one message. While the
     page is being built, or outside a server, nothing is needed (and a hold would stay on the document).
+    ``freeze``: Bokeh recomputes the document's model graph once, at the end, not after each change.
     """
     doc = pn.state.curdoc
     if doc is None or not pn.state.loaded:
         yield
         return
-    with hold(doc):
+    with hold(doc, freeze=freeze):
         yield
