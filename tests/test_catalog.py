@@ -298,3 +298,40 @@ def test_sidx__agrees_with_a_naive_scan_and_names_unknown_samples(cen_folder):
         assert [cat.sidx(s) for s in ids] == [ids.index(s) for s in ids]
     with pytest.raises(KeyError, match="no sample 'missing'"):
         cat.sidx("missing")
+
+
+def test_sidx__many_threads_at_once_never_fail_and_keep_the_bound(cen_folder, monkeypatch):
+    """Sessions and the warm-up thread look samples up at the same time: the remembered lookups must survive it."""
+    import sys
+    import threading
+
+    cat, _ = catalog.build_catalog(cen_folder)
+    ids = list(cat.samples["sample_id"])
+    monkeypatch.setattr(cat, "RECENT_SIZE", 2)  # 6 samples through 2 slots: every lookup evicts
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    errors: list[BaseException] = []
+    wrong: list[tuple[str, int]] = []
+    start = threading.Barrier(8)
+
+    def hammer(offset: int) -> None:
+        start.wait()
+        try:
+            for n in range(3000):
+                sample_id = ids[(n + offset) % len(ids)]
+                found = cat.sidx(sample_id)
+                if found != ids.index(sample_id):
+                    wrong.append((sample_id, found))
+        except BaseException as error:  # noqa: BLE001 - any failure in a thread is the finding
+            errors.append(error)
+
+    threads = [threading.Thread(target=hammer, args=(i,)) for i in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(old_interval)
+    assert errors == [] and wrong == []
+    assert len(cat._recent) <= 2
