@@ -228,12 +228,19 @@ def tree_rss(pid: int) -> int:
 
 
 def demo_paths(work: Path) -> list[str]:
+    from explorer.catalog import open_catalog
     from explorer.demo import write_demo
 
     folder = work / "load-demo"
     if not (folder / "bigearthnet-demo").exists():
         write_demo(folder, n_chatearthnet=20, n_bigearthnet=20)
-    return [str(folder / "chatearthnet-demo"), str(folder / "bigearthnet-demo")]
+    paths = [str(folder / "chatearthnet-demo"), str(folder / "bigearthnet-demo")]
+    # Built here, before the server starts, as a lab indexes its datasets before serving them: with
+    # --num-procs K, K processes building one dataset's catalog at once collide in its scratch folder
+    # (`<catalog>.building`), and a process that lost opens without that dataset.
+    for path in paths:
+        open_catalog(path)
+    return paths
 
 
 def start_server(paths: list[str], num_procs: int, work: Path) -> tuple[subprocess.Popen[bytes], str, Path]:

@@ -332,3 +332,40 @@ def test_read_samples__unique_texts_stay_arrow_strings_and_an_all_missing_one_co
     assert isinstance(samples["s1_id"].dtype, pd.CategoricalDtype)
     assert samples["s1_id"].array.codes.dtype == np.int8 and samples["s1_id"].isna().all()
     assert samples["split"].tolist()[:2] == ["train", "test"] and pd.isna(samples["split"].iloc[2])
+
+
+def test_sidx__many_threads_at_once_never_fail_and_keep_the_bound(cen_folder, monkeypatch):
+    """Sessions and the warm-up thread look samples up at the same time: the remembered lookups must survive it."""
+    import sys
+    import threading
+
+    cat, _ = catalog.build_catalog(cen_folder)
+    ids = list(cat.samples["sample_id"])
+    monkeypatch.setattr(cat, "RECENT_SIZE", 2)  # 6 samples through 2 slots: every lookup evicts
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    errors: list[BaseException] = []
+    wrong: list[tuple[str, int]] = []
+    start = threading.Barrier(8)
+
+    def hammer(offset: int) -> None:
+        start.wait()
+        try:
+            for n in range(3000):
+                sample_id = ids[(n + offset) % len(ids)]
+                found = cat.sidx(sample_id)
+                if found != ids.index(sample_id):
+                    wrong.append((sample_id, found))
+        except BaseException as error:  # noqa: BLE001 - any failure in a thread is the finding
+            errors.append(error)
+
+    threads = [threading.Thread(target=hammer, args=(i,)) for i in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(old_interval)
+    assert errors == [] and wrong == []
+    assert len(cat._recent) <= 2

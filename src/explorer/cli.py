@@ -102,9 +102,23 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         cmd += ["--address", args.address, "--allow-websocket-origin", f"{args.address}:{args.port}"]
     if args.num_procs != 1:  # forked server processes sharing the port: for a lab sharing one machine
         cmd += ["--num-procs", str(args.num_procs)]
+        _build_before_forking(args.paths)
     if args.paths:
         cmd += ["--args", *args.paths]
     return subprocess.call(cmd, env=os.environ.copy())
+
+
+def _build_before_forking(paths: list[str]) -> None:
+    """Build the catalogs of the given dataset folders once, before the server forks: each forked process
+    otherwise builds a missing one at the same time in the same scratch folder, and the losers serve without it.
+    A folder that cannot be built is left to the server, which shows why in the page."""
+    from .catalog import open_catalog
+
+    for path in paths or []:
+        try:
+            open_catalog(path)
+        except Exception as error:  # noqa: BLE001 - reported by the server's page
+            print(f"warning: {path}: {error}", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -53,6 +53,10 @@ def test_serve_num_procs_2__two_processes_answer_pages(tmp_path: Path) -> None:
                 assert b"EO Image-Text Explorer" in response.read()
         text = log.read_text()
         assert text.count("ready in") == 2, text  # each process opened the catalogs and warmed up once
+        # ... and both opened both datasets: the CLI builds missing catalogs before the server forks (two
+        # processes building one catalog at once collided, and one served "0 datasets").
+        assert text.count("ready in") == text.count("(2 datasets, "), text
+        assert "could not be opened" not in text, text
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:

@@ -168,8 +168,8 @@ def test_map_view__samples_drawn_in_place_raster_when_many_glyphs_when_few(
     view = map_view.MapView(state=state, tiles=False)
     # The HoloViews layer is empty (it carries the tools); before the figure reports its view and size nothing
     # is shaded (that raster would be thrown away at once).
-    rgb, points = view._render().values()
-    assert np.asarray(rgb.dimension_values(3)).max() == 0 and len(points) == 0
+    rgb = view._render()
+    assert isinstance(rgb, hv.RGB) and np.asarray(rgb.dimension_values(3)).max() == 0
     assert view._raster_source.data["url"] == [] and len(view._glyph_source.data["x"]) == 0
     view._size.event(width=300, height=150)
     view._range.event(x_range=map_view.WORLD_X, y_range=map_view.WORLD_Y)
@@ -195,6 +195,49 @@ def test_map_view__samples_drawn_in_place_raster_when_many_glyphs_when_few(
     assert set(glyphs["dataset"]) <= set(state.catalogs)
     ids = {str(i) for c in demo_catalogs for i in c.samples["sample_id"]}
     assert set(map(str, glyphs["sample"])) <= ids
+
+
+def test_map_view__drawn_once_per_page_and_the_view_follows_without_a_holoviews_render(
+    demo_catalogs: list[Any], monkeypatch: Any
+) -> None:
+    """The map's overlay is drawn once while a page is built (HoloViews' first-view trigger used to draw it a
+    second time, ~0.3 s CPU of every page); a zoom or a resize only redraws our raster and highlight layers."""
+    from holoviews.plotting.bokeh.callbacks import PlotSizeCallback, RangeXYCallback
+    from holoviews.plotting.bokeh.element import OverlayPlot
+
+    redraws: list[Any] = []
+    update_frame = OverlayPlot.update_frame
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        redraws.append(args)
+        return update_frame(self, *args, **kwargs)
+
+    monkeypatch.setattr(OverlayPlot, "update_frame", counted)
+    dashboard, _ = perf.served_dashboard(demo_catalogs)
+    view = dashboard.map
+    assert redraws == []
+    (plot,) = {id(p): p for p, _ in view._pane._plots.values()}.values()  # one plot (listed per root)
+    # The browser's view and size still reach the streams: the plot has their callbacks.
+    fed = {type(cb): cb.streams for layer in plot.traverse(lambda p: p) for cb in getattr(layer, "callbacks", [])}
+    assert view._range in fed[RangeXYCallback] and view._size in fed[PlotSizeCallback]
+    assert view._range.x_range == pytest.approx(view._extent[0])  # the first view, known without a render
+    zoom = ((-1e6, 1e6), (-5e5, 5e5))
+    view._range.event(x_range=zoom[0], y_range=zoom[1])
+    assert redraws == []
+    # Many highlighted samples: their raster layer follows the view.
+    monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10)
+    shaded: list[Any] = []
+
+    def highlight_raster(state: Any, x_range: Any, y_range: Any, *_: Any) -> hv.RGB:
+        shaded.append((x_range, y_range))
+        return hv.RGB(np.zeros((2, 2, 4), np.uint8))
+
+    monkeypatch.setattr(map_view, "highlight_raster", highlight_raster)
+    dashboard.state.highlight = {demo_catalogs[0].name: np.arange(30)}
+    assert shaded == [zoom]
+    zoom = ((-2e6, 2e6), (-1e6, 1e6))
+    view._range.event(x_range=zoom[0], y_range=zoom[1])
+    assert shaded[-1] == zoom
 
 
 def test_dashboard__statistics_built_when_compare_is_first_opened(demo_catalogs: list[Any]) -> None:

@@ -95,13 +95,27 @@ def wait_for_http(
 
 
 def stop_server(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-    """Terminate the server, and kill it if it has not exited within ``timeout`` seconds."""
+    """Terminate the server and the processes it forked (``--num-procs``: they outlive their parent
+    otherwise), killing what has not exited within ``timeout`` seconds."""
+    import psutil
+
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
     process.terminate()
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.terminate()
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=timeout)
+    _, alive = psutil.wait_procs(children, timeout=timeout)
+    for child in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
 
 
 @contextlib.contextmanager

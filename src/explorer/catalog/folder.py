@@ -16,6 +16,7 @@ Layout of a catalog folder::
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
@@ -41,6 +42,8 @@ SYNTHETIC_MARKER = "README_SYNTHETIC.txt"
 class Catalog:
     """An opened catalog. Cheap to open; share one instance read-only between dashboard sessions."""
 
+    RECENT_SIZE = 64  # sample lookups remembered by ``sidx``
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         meta_file = self.path / "catalog.json"
@@ -63,7 +66,11 @@ class Catalog:
         self.annotations: pa.Table = pa.ipc.open_file(self._ann_source).read_all()
         self._source: DatasetSource | None = None
         self._fulltext: FullTextIndex | None = None
-        self._recent: dict[str, int] = {}  # sample_id -> sidx of the last lookups (a sample is looked up often)
+        # sample_id -> sidx of the last lookups (a sample is looked up often). Sessions and the server's warm-up
+        # thread look samples up at once, so every read and change of it holds ``_recent_lock`` (for microseconds:
+        # the scan itself runs outside it).
+        self._recent: dict[str, int] = {}
+        self._recent_lock = threading.Lock()
 
     @cached_property
     def samples(self) -> pd.DataFrame:
@@ -101,14 +108,16 @@ class Catalog:
     def sidx(self, sample_id: str) -> int:
         """Row of a sample. A scan of the ids (~13 ms per million, once per sample: the last ones are remembered)
         instead of a hash index, which costs ~120 B per sample and ~0.8 s per million to build on first use."""
-        found = self._recent.get(sample_id)
+        with self._recent_lock:
+            found = self._recent.get(sample_id)
         if found is None:
             found = int(pc.index(self._ids, sample_id).as_py())
             if found < 0:
                 raise KeyError(f"{self.name}: no sample {sample_id!r}")
-            self._recent[sample_id] = found
-            while len(self._recent) > 64:
-                del self._recent[next(iter(self._recent))]
+            with self._recent_lock:
+                self._recent[sample_id] = found
+                while len(self._recent) > self.RECENT_SIZE:
+                    del self._recent[next(iter(self._recent))]
         return found
 
     def sample(self, sample_id: str) -> dict[str, Any]:

@@ -310,11 +310,14 @@ class MapView(View):
         self._raster_scheduled = False  # a shading is queued for the session's next tick
         state.param.watch(self._on_data, ["map_frame", "map_colors"])
         self.param.watch(self._on_data, ["colour_values", "by_value"])
-        # The view and size streams must be the DynamicMap's own for the plot to feed them (a zoom re-renders
-        # that empty layer: cheap next to a filter's former HoloViews re-render); the raster follows them.
-        self._range = hv.streams.RangeXY()
-        self._size = hv.streams.PlotSize()
-        self._points = hv.DynamicMap(self._render, streams=[self._range, self._size])
+        # The view and size streams are linked to the plot through their source, like the tools', and are NOT
+        # the DynamicMaps' streams: the plot feeds them all the same, but their events re-render no HoloViews
+        # layer. (As DynamicMap streams, HoloViews' first-view trigger re-rendered the whole overlay once more
+        # while building every page, ~0.3 s CPU, and every zoom re-rendered it.) The raster and the highlight
+        # layer follow them here.
+        self._points = hv.DynamicMap(self._render)
+        self._range = hv.streams.RangeXY(source=self._points)
+        self._size = hv.streams.PlotSize(source=self._points)
         self._range.add_subscriber(self._on_view)
         self._size.add_subscriber(self._on_view)
         self._tap = hv.streams.Tap(source=self._points, x=None, y=None)
@@ -331,9 +334,7 @@ class MapView(View):
         # of its own (re-rendered alone through its counter stream).
         self._highlight_source = ColumnDataSource({"x": [], "y": []})
         self._highlight_version = hv.streams.Counter()
-        self._highlight_layer = hv.DynamicMap(
-            self._render_highlight, streams=[self._range, self._size, self._highlight_version]
-        )
+        self._highlight_layer = hv.DynamicMap(self._render_highlight, streams=[self._highlight_version])
         self._highlight_raster = False
         state.param.watch(self._update_highlight, "highlight")
         self._update_highlight()
@@ -358,11 +359,13 @@ class MapView(View):
         self._pane = pn.pane.HoloViews(self._overlay, sizing_mode="stretch_width", min_height=MAP_HEIGHT)
 
     # --- rendering ------------------------------------------------------------------------------------------
-    def _render(self, **_: Any) -> hv.Overlay:
-        """The HoloViews layer: empty (the samples are in ``_raster_source`` / ``_glyph_source``), carrying the
-        tap and box-select tools."""
-        x_range, y_range = self._extent
-        return render_map(self.state, x_range, y_range, 2, 2, draw=False)
+    def _render(self, **_: Any) -> hv.RGB:
+        """The HoloViews layer: one empty element (the samples are in ``_raster_source`` / ``_glyph_source``),
+        carrying the tap and box-select tools. One element, not an overlay: the streams with this layer as
+        their source are then linked to the plot (and one glyph fewer is built per page)."""
+        (x0, x1), (y0, y1) = self._extent
+        empty = hv.RGB(np.zeros((2, 2, 4), np.uint8), bounds=(x0, y0, x1, y1))
+        return empty.opts(tools=["tap", "box_select"])
 
     def _on_data(self, *_: Any) -> None:
         """New matches or colours: redraw the glyphs and the raster in place. In a server session the raster
@@ -406,6 +409,12 @@ class MapView(View):
         not held (changing a data source there raises and stalls the session): in a server session the raster
         is redrawn on the next tick, under the lock."""
         self._draw_raster_soon()
+        if self._highlight_raster:  # the highlight layer follows the view when it is a raster too
+            doc = pn.state.curdoc
+            if doc is not None and doc.session_context is not None:
+                doc.add_next_tick_callback(self._highlight_version.event)
+            else:
+                self._highlight_version.event()
 
     def _draw_raster(self) -> None:
         """Shade the matching samples for the current view into the raster glyph (empty when glyphs show them).
@@ -514,9 +523,9 @@ class MapView(View):
             self._marker_source.data = {"x": xs, "y": ys}
             self._bounds_source.data = box
 
-    def _render_highlight(
-        self, x_range: Any = None, y_range: Any = None, width: Any = None, height: Any = None, **_: Any
-    ) -> hv.RGB:
+    def _render_highlight(self, **_: Any) -> hv.RGB:
+        width, height = self._size.width, self._size.height
+        x_range, y_range = self._range.x_range, self._range.y_range
         return highlight_raster(self.state, x_range, y_range, width or 900, height or MAP_HEIGHT)
 
     def _update_highlight(self, *_: Any) -> None:
