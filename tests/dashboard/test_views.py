@@ -406,3 +406,22 @@ def test_html_panes__new_content_keeps_the_stylesheets_the_page_was_built_with(
     assert any(f"{dashboard.state.count:,}" in m.text for m in changed)  # the count pane got its new text
     assert all(m.stylesheets == before[m.id][1] for m in changed)
     assert recomputes == []
+
+
+def test_warm_map__a_large_world_view_is_shaded_once_by_the_warm_up_and_a_small_one_is_not(
+    demo_catalogs: list[Any], monkeypatch: Any
+) -> None:
+    from explorer.dashboard import app, shade
+
+    monkeypatch.setattr(map_view, "_UNFILTERED_RASTERS", OrderedDict())
+    state = ExplorerState(demo_catalogs)
+    app.warm_map(state)  # the demo is far below the compiled binning's threshold: nothing to pay for
+    assert len(map_view._UNFILTERED_RASTERS) == 0
+    monkeypatch.setattr(shade, "COMPILED_FROM", 10)
+    app.warm_map(state)
+    (warmed,) = map_view._UNFILTERED_RASTERS.values()
+    # A visitor's first world view at that size is then the warm-up's raster, the same pixels a fresh shading gives.
+    visitor = map_view.raster_rgba(ExplorerState(demo_catalogs), map_view.WORLD_X, map_view.WORLD_Y, 1000, 430)
+    assert visitor is warmed
+    fresh = query.rasterize_points(state.map_frame, map_view.WORLD_X, map_view.WORLD_Y, 1000, 430, state.map_colors)
+    assert np.array_equal(visitor, fresh) and np.count_nonzero(fresh[..., 3]) > 0

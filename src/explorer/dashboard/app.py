@@ -430,7 +430,20 @@ def preload(paths: Sequence[str] = (), render: bool = True) -> tuple[list[Catalo
     for catalog in catalogs:
         VISITORS.wait()
         full_stats(catalog)
+    VISITORS.wait()
+    warm_map(state)
     return catalogs, problems
+
+
+def warm_map(state: ExplorerState) -> None:
+    """Shade the unfiltered world view once when it is large: from ``shade.COMPILED_FROM`` points the binning is
+    numba code, whose first call in a process loads ~1 s of machine code from its disk cache; the warm-up pays
+    that instead of the first visitor (and leaves the world raster in the shared unfiltered rasters)."""
+    from . import map_view, shade
+
+    frame = state.map_frame
+    if frame is not None and len(frame) >= shade.COMPILED_FROM:
+        map_view.raster_rgba(state, map_view.WORLD_X, map_view.WORLD_Y, 1000, 430)
 
 
 def prepare_server(
