@@ -2,13 +2,18 @@
 
     python bench/load_sessions.py --short                      # 3 sessions, 10 s, demo data; exit 1 on any error
     python bench/load_sessions.py --sessions 20 --duration 300 [--num-procs 2] [--rounds 2] [PATH ...]
+    python bench/load_sessions.py --driver bokeh --sessions 20 --duration 300   # no browsers: the server's load
 
 Starts ``panel serve app/`` on 127.0.0.1 only (a free port; never another interface) with the given dataset or
 catalog folders (default: a small generated demo in ``--work``), or drives an already running local server with
 ``--url http://127.0.0.1:PORT/app``. Each session is a real page in Debian's Chromium (one browser, one context
 per session, driven by Playwright; see tests/harness/browser.py): the server builds a full dashboard for it,
-exactly as for a user's tab. Python Bokeh client sessions were tried first and dropped: Panel only releases a
-session's updates once a browser page has run its on-load, so a filter set from ``bokeh.client`` never came back.
+exactly as for a user's tab. ``--driver bokeh`` uses Python Bokeh client sessions instead (``pull_session``, one
+thread each): the server builds and answers exactly the same, but no browser renders, so many sessions measure
+the server alone (20 Chromium pages on the server's 2 cores never connected). A client session sends the
+``DocumentReady`` event a page sends (Panel releases a session's updates only after its on-load), changes the
+search box / country select models, sends a ``ButtonClick`` for "Next ▶" and waits for the count / sample-id
+text models to change; it does not measure rendering or the browser's own work.
 
 Each session connects (``document.body.dataset.eoConnected === '1'``), then loops until the time is up: apply a
 filter (a caption search word or a country), wait until the match count in the page changes (filter latency),
@@ -220,7 +225,8 @@ async def run_session(
 
 def load_client_models() -> None:
     """Register every model class the served document holds, so the client can deserialise it: Panel's models
-    (some are imported lazily by the server) and the app's own JSComponent data models (named at class creation)."""
+    (some are imported lazily by the server) and the app's own JSComponent data models (named at class creation);
+    and give the websocket handshake the Chromium driver's connect bound."""
     import importlib
     import pkgutil
 
@@ -231,6 +237,11 @@ def load_client_models() -> None:
     for module in pkgutil.iter_modules(panel.models.__path__):
         with contextlib.suppress(Exception):  # optional extras (e.g. vtk) the app never uses
             importlib.import_module(f"panel.models.{module.name}")
+    # The websocket handshake waits while the server's event loop builds other sessions (~1.5 s each, one at a
+    # time): tornado's 20 s default made 5 of 20 clients give up on a storm; allow what a Chromium page gets.
+    from tornado.httpclient import HTTPRequest
+
+    HTTPRequest._DEFAULTS.update(connect_timeout=CONNECT_TIMEOUT, request_timeout=CONNECT_TIMEOUT)  # noqa: SLF001
 
 
 def wait_client(session: Any, predicate: Any, timeout: float = TIMEOUT) -> float:
