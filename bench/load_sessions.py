@@ -2,13 +2,18 @@
 
     python bench/load_sessions.py --short                      # 3 sessions, 10 s, demo data; exit 1 on any error
     python bench/load_sessions.py --sessions 20 --duration 300 [--num-procs 2] [--rounds 2] [PATH ...]
+    python bench/load_sessions.py --driver bokeh --sessions 20 --duration 300   # no browsers: the server's load
 
 Starts ``panel serve app/`` on 127.0.0.1 only (a free port; never another interface) with the given dataset or
 catalog folders (default: a small generated demo in ``--work``), or drives an already running local server with
 ``--url http://127.0.0.1:PORT/app``. Each session is a real page in Debian's Chromium (one browser, one context
 per session, driven by Playwright; see tests/harness/browser.py): the server builds a full dashboard for it,
-exactly as for a user's tab. Python Bokeh client sessions were tried first and dropped: Panel only releases a
-session's updates once a browser page has run its on-load, so a filter set from ``bokeh.client`` never came back.
+exactly as for a user's tab. ``--driver bokeh`` uses Python Bokeh client sessions instead (``pull_session``, one
+thread each): the server builds and answers exactly the same, but no browser renders, so many sessions measure
+the server alone (20 Chromium pages on the server's 2 cores never connected). A client session sends the
+``DocumentReady`` event a page sends (Panel releases a session's updates only after its on-load), changes the
+search box / country select models, sends a ``ButtonClick`` for "Next ▶" and waits for the count / sample-id
+text models to change; it does not measure rendering or the browser's own work.
 
 Each session connects (``document.body.dataset.eoConnected === '1'``), then loops until the time is up: apply a
 filter (a caption search word or a country), wait until the match count in the page changes (filter latency),
@@ -27,12 +32,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import html
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,6 +219,230 @@ async def run_session(
         await context.close()
 
 
+# --driver bokeh: Python Bokeh client sessions instead of Chromium pages. The server builds the same dashboard per
+# session and answers the same widget changes; no browser renders anything, so the load is the server's alone.
+
+
+def load_client_models() -> None:
+    """Register every model class the served document holds, so the client can deserialise it: Panel's models
+    (some are imported lazily by the server) and the app's own JSComponent data models (named at class creation);
+    and give the websocket handshake the Chromium driver's connect bound."""
+    import importlib
+    import pkgutil
+
+    import panel.models
+
+    import explorer.dashboard.app  # noqa: F401 - defines UrlWriter's data model ("UrlWriter1"), as in the server
+
+    for module in pkgutil.iter_modules(panel.models.__path__):
+        with contextlib.suppress(Exception):  # optional extras (e.g. vtk) the app never uses
+            importlib.import_module(f"panel.models.{module.name}")
+    # The websocket handshake waits while the server's event loop builds other sessions (~1.5 s each, one at a
+    # time): tornado's 20 s default made 5 of 20 clients give up on a storm; allow what a Chromium page gets.
+    from tornado.httpclient import HTTPRequest
+
+    HTTPRequest._DEFAULTS.update(connect_timeout=CONNECT_TIMEOUT, request_timeout=CONNECT_TIMEOUT)  # noqa: SLF001
+
+
+def wait_client(session: Any, predicate: Any, timeout: float = TIMEOUT) -> float:
+    """Run the client's IOLoop (applying the server's patches) until ``predicate()`` holds; milliseconds taken.
+
+    Not ``force_roundtrip`` polling: while waiting for a reply bokeh's client drops every PATCH-DOC that arrives
+    (client/states.py WAITING_FOR_REPLY), so an answer would be lost. The loop only checks the predicate after a
+    message, so a request for server info is sent at the deadline to wake it up."""
+    connection = session._connection  # noqa: SLF001 - bokeh's client has no public "wait for a change"
+    loop = connection.io_loop
+    started = time.perf_counter()
+    deadline = started + timeout
+
+    def poke() -> None:
+        loop.add_callback(connection.send_message, connection._protocol.create("SERVER-INFO-REQ"))  # noqa: SLF001
+
+    handle = loop.call_later(timeout, poke)
+    try:
+        connection._loop_until(  # noqa: SLF001
+            lambda: predicate() or time.perf_counter() >= deadline or not connection.connected
+        )
+    finally:
+        loop.remove_timeout(handle)
+    if not predicate():
+        raise TimeoutError(f"no answer within {timeout:.0f} s" if connection.connected else "disconnected")
+    return (time.perf_counter() - started) * 1000
+
+
+class ClientPage:
+    """One Bokeh client session on the served app and the models a user touches (found by CSS class / title)."""
+
+    def __init__(self, url: str) -> None:
+        from bokeh.client import pull_session
+        from bokeh.events import DocumentReady
+
+        self.session = pull_session(url=url)
+        # The browser's on-load: Panel reads the first sample and releases held updates only after it.
+        self.session.document.callbacks.send_event(DocumentReady())
+        wait_client(self.session, lambda: self._find_text("eo-sample-id") is not None)
+        self.count = self._find_text("eo-count")
+        self.sample = self._find_text("eo-sample-id")
+        self.query = self._find(lambda m: "eo-query" in (getattr(m, "css_classes", None) or []) and hasattr(m, "value"))
+        self.next = self._find(lambda m: "eo-next" in (getattr(m, "css_classes", None) or []))
+        self.country = self._find(lambda m: getattr(m, "title", None) == "Country" and hasattr(m, "options"))
+        if None in (self.count, self.query, self.next):
+            raise RuntimeError("the served page has no count pane, search box or Next button")
+
+    def _find(self, test: Any) -> Any:
+        return next((m for m in self.session.document.models if test(m)), None)
+
+    def _find_text(self, css_class: str) -> Any:
+        return self._find(lambda m: f"{css_class}&quot;" in str(getattr(m, "text", "")))
+
+    def count_text(self) -> str:
+        match = re.search(r'class="eo-count"><b>([^<]*)<', html.unescape(self.count.text))
+        return match.group(1) if match else ""
+
+    def sample_id(self) -> str:
+        match = re.search(r'class="eo-sample-id">([^<]*)<', html.unescape(self.sample.text))
+        return match.group(1) if match else ""
+
+    def apply(self, action: Action, reset: bool = False) -> None:
+        if action.kind == "query":
+            self.query.value = "" if reset else action.value
+        else:
+            self.country.value = ALL if reset else action.value
+
+    def press_next(self) -> None:
+        from bokeh.events import ButtonClick
+
+        self.session.document.callbacks.send_event(ButtonClick(self.next))
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.session.close()
+
+
+def calibrate_client(page: ClientPage, per_kind: int = 2) -> list[Action]:
+    """As ``calibrate``: the filters that change the count on this server, ``per_kind`` of each kind."""
+    candidates = [Action("query", w) for w in WORDS]
+    if page.country is not None:
+        values = [str(o[0] if isinstance(o, (list, tuple)) else o) for o in page.country.options]  # (value, label)
+        candidates += [Action("country", v) for v in values if v != ALL][:8]
+    usable: list[Action] = []
+    total = page.count_text()
+    for action in candidates:
+        if sum(a.kind == action.kind for a in usable) >= per_kind:
+            continue
+        page.apply(action)
+        with contextlib.suppress(TimeoutError):
+            wait_client(page.session, lambda: page.count_text() != total, timeout=5.0)
+            usable.append(action)
+        page.apply(action, reset=True)
+        wait_client(page.session, lambda: page.count_text() == total)
+    return usable
+
+
+def run_client_session(
+    url: str, duration: float, actions: list[Action], log: SessionLog, seed: int, delay: float = 0.0
+) -> None:
+    """``run_session`` with a Bokeh client (in its own thread: each client runs its own IOLoop)."""
+    rng = random.Random(seed)
+    time.sleep(delay)
+    stage = "connect"
+    page = None
+    try:
+        started = time.perf_counter()
+        page = ClientPage(url)
+        log.connect_s = time.perf_counter() - started
+        until = time.perf_counter() + duration
+        while time.perf_counter() < until and not log.errors:
+            action = rng.choice(actions)
+            for reset in (False, True):
+                before = page.count_text()
+                stage = f"{'reset' if reset else 'filter'} {action.kind}={action.value}: count {before!r} unchanged"
+                started = time.perf_counter()
+                page.apply(action, reset)
+                wait_client(page.session, lambda before=before: page.count_text() != before)
+                log.filter_ms.append((time.perf_counter() - started) * 1000)
+                if reset:
+                    break
+                sample = page.sample_id()
+                stage = f"next: sample {sample!r} unchanged"
+                started = time.perf_counter()
+                page.press_next()
+                wait_client(page.session, lambda sample=sample: page.sample_id() != sample)
+                log.sample_ms.append((time.perf_counter() - started) * 1000)
+        texts = [str(getattr(m, "text", "")) for m in page.session.document.models if hasattr(m, "text")]
+        log.errors += [f"the page shows {t!r}" for t in ("Traceback", "Internal Server Error") if any(t in x for x in texts)]
+    except Exception as exc:  # noqa: BLE001 - every failure of a session is counted, never hidden
+        log.errors.append(f"{stage}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    finally:
+        if page is not None:
+            page.close()
+
+
+def drive_clients(
+    url: str,
+    sessions: int,
+    duration: float,
+    pid: int | None,
+    ramp: float = 0.0,
+    settle: float = SETTLE,
+    rounds: int = 1,
+    per_kind: int = 2,
+) -> dict[str, Any]:
+    """``drive`` with Bokeh client sessions, one thread each; the same result for ``report``."""
+    load_client_models()
+    warm = SessionLog(-1)
+    actions: list[Action] = []
+    page = None
+    try:
+        started = time.perf_counter()
+        page = ClientPage(url)
+        warm.connect_s = time.perf_counter() - started
+        actions = calibrate_client(page, per_kind)
+        if not actions:
+            warm.errors.append("no filter changes the match count on this server")
+    except Exception as exc:  # noqa: BLE001
+        warm.errors.append(f"warm-up: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    rss_base = tree_rss(pid) if pid else 0
+    logs: list[SessionLog] = []
+    peak = rss_base
+    after_rounds: list[int] = []
+    for round_number in range(rounds if actions else 0):
+        batch = [SessionLog(round_number * sessions + i) for i in range(sessions)]
+        logs += batch
+        threads = [
+            threading.Thread(
+                target=run_client_session,
+                args=(url, duration, actions, log, log.number + 1, i * ramp),
+                name=f"eo-client-{log.number}",
+                daemon=True,
+            )
+            for i, log in enumerate(batch)
+        ]
+        for thread in threads:
+            thread.start()
+        while any(t.is_alive() for t in threads):
+            if pid:
+                peak = max(peak, tree_rss(pid))
+            time.sleep(0.5)
+        time.sleep(settle)
+        after_rounds.append(tree_rss(pid) if pid else 0)
+    if page is not None:
+        page.close()
+    time.sleep(settle)
+    rss_after = tree_rss(pid) if pid else 0
+    return {
+        "rounds": after_rounds,
+        "warm": warm,
+        "logs": logs,
+        "actions": actions,
+        "base": rss_base,
+        "peak": peak,
+        "after": rss_after,
+        "settle": settle,
+        "driver": "bokeh",
+    }
+
+
 def tree_rss(pid: int) -> int:
     """Resident memory of a process and its children (the forked workers of --num-procs), in bytes."""
     import psutil
@@ -340,7 +572,7 @@ def report(result: dict[str, Any], sessions: int, duration: float, num_procs: in
     samples = np.array([v for log in logs for v in log.sample_ms])
     errors = [f"session {log.number}: {e}" for log in [result["warm"], *logs] for e in log.errors]
     connects = [log.connect_s for log in logs if log.connect_s]
-    print(f"sessions {sessions}, duration {duration:.0f} s, server processes {num_procs}")
+    print(f"driver {result.get('driver', 'chromium')}, sessions {sessions}, duration {duration:.0f} s, server processes {num_procs}")
     print(f"filters used: {', '.join(f'{a.kind}={a.value}' for a in result['actions']) or 'none'}")
     print(f"filters {filters.size}, steps {samples.size}, errors {len(errors)}")
     if connects:
@@ -385,6 +617,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--settle", type=float, default=SETTLE, help="seconds after closing before the last RSS"
     )
+    parser.add_argument(
+        "--driver",
+        choices=["chromium", "bokeh"],
+        default="chromium",
+        help="chromium: real pages (default); bokeh: Python Bokeh client sessions (the server's load alone)",
+    )
     parser.add_argument("--work", type=Path, default=None, help="folder for the demo, cache and server log")
     args = parser.parse_args(argv)
     if args.short:  # the CI form: must finish in under a minute on a quiet machine, server start-up included
@@ -393,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
     duration = max(1.0, min(args.duration, MAX_DURATION))
     if args.url and not args.url.startswith(("http://127.0.0.1:", "http://localhost:")):
         parser.error("--url must be a loopback address (http://127.0.0.1:PORT/...)")
-    missing = chromium_missing()
+    missing = chromium_missing() if args.driver == "chromium" else None
     if missing:
         print(f"cannot run: {missing}")
         return 2
@@ -414,18 +652,17 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             process, url, log_path = start_server(paths, args.num_procs, work)
             print(f"server up in {time.perf_counter() - started:.1f} s at {url} (log: {log_path})")
-        result = asyncio.run(
-            drive(
-                url,
-                sessions,
-                duration,
-                process.pid if process else None,
-                args.ramp,
-                args.settle,
-                max(1, min(args.rounds, 5)),
-                1 if args.short else 2,  # --short: one word and one country (each calibration is a round trip)
-            )
+        drive_args = (
+            url,
+            sessions,
+            duration,
+            process.pid if process else None,
+            args.ramp,
+            args.settle,
+            max(1, min(args.rounds, 5)),
+            1 if args.short else 2,  # --short: one word and one country (each calibration is a round trip)
         )
+        result = drive_clients(*drive_args) if args.driver == "bokeh" else asyncio.run(drive(*drive_args))
     finally:
         if process is not None:
             stop_server(process, timeout=20)
