@@ -224,7 +224,6 @@ def _worker_lookup(ids_path: Path) -> tuple[pa.Array, IdLookup]:
 def _sort_bucket_to_file(job: tuple[Any, ...]) -> np.ndarray:
     """Worker: sort one bucket's part files into one Arrow file; the annotation count of every sample."""
     paths, out_path, n_samples, keep = job
-    _WORKER_LOOKUP.clear()  # the scatter is over: its id lookup is not held through the sort
     table, keys = _sorted_bucket([p for p in paths if p.exists()], keep=keep)
     with pa.OSFile(str(out_path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
         out.write_table(table, max_chunksize=256_000)
@@ -242,7 +241,6 @@ def _fulltext_of_parts(job: tuple[Any, ...]) -> float:
 
     started = time.perf_counter()
     paths, n_samples, scratch = job
-    _WORKER_LOOKUP.clear()
     build_fulltext(_read_parts([p for p in paths if p.exists()]), n_samples, scratch)
     pa.default_memory_pool().release_unused()
     return time.perf_counter() - started

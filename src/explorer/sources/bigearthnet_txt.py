@@ -22,10 +22,8 @@ Mapping onto the common model:
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -388,22 +386,14 @@ class BigEarthNetTxtSource(DatasetSource):
         once (one dictionary over the whole column), never grouped as strings batch by batch (rows in random
         order put nearly every patch in every batch).
         """
-        n_groups = self._parquet().metadata.num_row_groups
-        n_threads = min(max(1, os.cpu_count() or 1), max(1, n_groups))
-        spans = [list(part) for part in np.array_split(np.arange(n_groups), n_threads) if len(part)]
-        if len(spans) > 1:
-            # Row groups read and hashed in threads (Arrow releases the GIL): this pass runs before the build's
-            # workers start, so it would otherwise leave every core but one idle. Codes of the parts are made
-            # one dictionary's below (a dictionary's order changes nothing: patches are sorted by id at the end).
-            with ThreadPoolExecutor(len(spans)) as threads:
-                encoded = list(threads.map(self._encoded_ids, spans))
-        else:
-            encoded = [self._encoded_ids(spans[0] if spans else [])]
-        patches = pa.chunked_array([c for p, _ in encoded for c in p.chunks], encoded[0][0].type)
-        patches = patches.unify_dictionaries()
-        split_chunks = [c for _, chunks in encoded for c in chunks]
-        del encoded
-        # Few distinct splits: encoded once here (Arrow cannot unify dictionaries holding a null).
+        keys = ["patch_id", "split"]
+        parquet = self._parquet()
+        patch_chunks, split_chunks = [], []
+        for batch in parquet.iter_batches(batch_size=self.batch_rows, columns=keys):
+            patch_chunks.append(_strings(batch.column(0)))
+            split_chunks.append(_strings(batch.column(1)))
+        patches = pc.dictionary_encode(pa.chunked_array(patch_chunks, pa.string()))
+        del patch_chunks
         splits = pc.dictionary_encode(pa.chunked_array(split_chunks, pa.string()), null_encoding="encode")
         del split_chunks
         if not patches.num_chunks:
@@ -442,18 +432,6 @@ class BigEarthNetTxtSource(DatasetSource):
             "split": split_dict.take(pa.array(chosen % n_split)),
             "row": first[chosen],
         }
-
-    def _encoded_ids(self, row_groups: list[int]) -> tuple[pa.ChunkedArray, list[pa.Array]]:
-        """patch_id of the given row groups dictionary-encoded (one dictionary), and their split strings."""
-        patch_chunks, split_chunks = [], []
-        if row_groups:
-            batches = self._parquet().iter_batches(
-                batch_size=self.batch_rows, row_groups=row_groups, columns=["patch_id", "split"]
-            )
-            for batch in batches:
-                patch_chunks.append(_strings(batch.column(0)))
-                split_chunks.append(_strings(batch.column(1)))
-        return pc.dictionary_encode(pa.chunked_array(patch_chunks, pa.string())), split_chunks
 
     def _fields_at(self, rows: np.ndarray) -> pa.Table:
         """The published per-patch fields at the given file rows, in the order of ``rows``."""
