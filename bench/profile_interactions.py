@@ -73,8 +73,8 @@ def main() -> None:
     from explorer.dashboard.map_view import data_extent
 
     x_range, y_range = data_extent(state.map_frame)
-    timed(document, lambda: dashboard.map._size.event(width=1200, height=430))
-    timed(document, lambda: dashboard.map._range.event(x_range=x_range, y_range=y_range))
+    timed(document, lambda: dashboard.map.set_size(1200, 430))
+    timed(document, lambda: dashboard.map.set_view(x_range, y_range))
     countries = [c for c in state.param.country.objects if c != "All"][:3]
     words = ["forest", "river", "urban"]
     actions: list[tuple[str, Callable[[], None]]] = []

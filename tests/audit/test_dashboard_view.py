@@ -76,16 +76,14 @@ def test_render_map__value_raster_draws_valued_samples_in_the_colour_map_and_the
     valued, unvalued = sorted(sizes)
     values = MapValues("x", {valued: np.ones(sizes[valued]), unvalued: np.full(sizes[unvalued], np.nan)})
     monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 0)  # force the datashader path on a small set
-    overlay = map_view.render_map(state, map_view.WORLD_X, map_view.WORLD_Y, 400, 300, values=values)
-    raster = overlay.get(0)
-    rgba = np.dstack([raster.dimension_values(d, flat=False) for d in ("R", "G", "B", "A")])
+    rgba = map_view.render_map(state, map_view.WORLD_X, map_view.WORLD_Y, 400, 300, values=values).rgba
     drawn = {tuple(int(v) for v in px) for px in rgba[rgba[..., 3] > 0][:, :3]}
     grey = tuple(int(NO_VALUE_COLOR[i : i + 2], 16) for i in (1, 3, 5))
     _, bins = value_bins(np.array([1.0]), 0.0, 1.0)
     top = tuple(int(bins["value 30"][i : i + 2], 16) for i in (1, 3, 5))  # the top colour bin
     assert grey in drawn and top in drawn
     monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 20_000)  # few samples: glyphs with the value, NaN for none
-    glyphs = map_view.render_map(state, values=values).get(1).data
+    glyphs = map_view.render_map(state, values=values).glyphs
     assert set(glyphs.loc[glyphs["dataset"] == valued, "cat"]) == {"value 30"}  # the top colour bin
     assert set(glyphs.loc[glyphs["dataset"] == valued, "info"]) == {"x: 1"}
     assert set(glyphs.loc[glyphs["dataset"] == unvalued, "cat"]) == {"no value"}

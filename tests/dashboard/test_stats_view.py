@@ -186,14 +186,15 @@ def test_map_view__draws_highlighted_samples(state: ExplorerState, monkeypatch: 
     sidx = np.arange(5)
     state.highlight = {"bigearthnet-demo": sidx}
     ix = state.indexes[[i.name for i in state.indexes].index("bigearthnet-demo")]
-    np.testing.assert_allclose(view._highlight_source.data["x"], ix.x[sidx])
+    np.testing.assert_allclose(view.sources.highlight.data["x"], ix.x[sidx])
     empty = map_view.highlight_raster(state, None, None, 200, 100)
-    assert np.asarray(empty.dimension_values(3)).max() == 0
+    assert empty[..., 3].max() == 0 and view.sources.highlight_raster.data["url"] == []
     monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 3)  # many highlighted samples: a raster layer instead
     state.highlight = {"bigearthnet-demo": np.arange(10)}
-    assert len(view._highlight_source.data["x"]) == 0
+    assert len(view.sources.highlight.data["x"]) == 0
     raster = map_view.highlight_raster(state, None, None, 200, 100)
-    assert np.asarray(raster.dimension_values(3)).max() > 0
+    assert raster.shape == (100, 200, 4) and raster[..., 3].max() > 0
+    assert len(view.sources.highlight_raster.data["url"]) == 1  # the map's highlight layer drew them
 
 
 def test_export__png_at_300_dpi_svg_pdf(view: StatsView) -> None:

@@ -8,13 +8,13 @@ import io
 from collections import OrderedDict
 from typing import Any
 
-import holoviews as hv
 import numpy as np
 import pandas as pd
 import pytest
+from bokeh.events import RangesUpdate, SelectionGeometry, Tap
 from PIL import Image
 
-from explorer.dashboard import map_view, query
+from explorer.dashboard import map_figure, map_view, query
 from explorer.dashboard.export import EXPORT_DPI, sample_png
 from explorer.dashboard.image_views import box_data, rgba_image
 from explorer.dashboard.sample_view import export_filename, header_html
@@ -142,13 +142,12 @@ def test_sample_png__300_dpi_figure(demo_catalogs: list[Any]) -> None:
 
 def test_render_map__points_below_threshold_raster_above(demo_catalogs: list[Any], monkeypatch: Any) -> None:
     state = ExplorerState(demo_catalogs)
-    overlay = map_view.render_map(state, width=400, height=200)
-    rgb, points = overlay.values()
-    assert isinstance(points, hv.Points) and len(points) == len(state.map_frame)
+    layers = map_view.render_map(state, width=400, height=200)
+    assert len(layers.glyphs) == len(state.map_frame) and layers.rgba[..., 3].max() == 0
     monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10)
-    rgb, points = map_view.render_map(state, width=400, height=200).values()
-    assert len(points) == 0
-    assert np.asarray(rgb.dimension_values(3)).max() > 0  # some pixels are drawn
+    layers = map_view.render_map(state, width=400, height=200)
+    assert len(layers.glyphs) == 0
+    assert layers.rgba.shape == (200, 400, 4) and layers.rgba[..., 3].max() > 0  # some pixels are drawn
 
 
 def _decode_png_url(url: str) -> np.ndarray:
@@ -166,21 +165,29 @@ def test_map_view__samples_drawn_in_place_raster_when_many_glyphs_when_few(
     monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10)
     state = ExplorerState(demo_catalogs)
     view = map_view.MapView(state=state, tiles=False)
-    # The HoloViews layer is empty (it carries the tools); before the figure reports its view and size nothing
-    # is shaded (that raster would be thrown away at once).
-    rgb = view._render()
-    assert isinstance(rgb, hv.RGB) and np.asarray(rgb.dimension_values(3)).max() == 0
-    assert view._raster_source.data["url"] == [] and len(view._glyph_source.data["x"]) == 0
-    view._size.event(width=300, height=150)
-    view._range.event(x_range=map_view.WORLD_X, y_range=map_view.WORLD_Y)
-    (url,) = view._raster_source.data["url"]
+    sources = view.sources
+    # Before the figure reports its view and size nothing is shaded (that raster would be thrown away at once).
+    assert sources.raster.data["url"] == [] and len(sources.glyphs.data["x"]) == 0
+    # What the browser sends: the plotting area's size (property patches), then the view (a RangesUpdate event).
+    view.figure.set_from_json("inner_width", 300)
+    view.figure.set_from_json("inner_height", 150)
+    view.figure._trigger_event(
+        RangesUpdate(
+            view.figure,
+            x0=map_view.WORLD_X[0],
+            x1=map_view.WORLD_X[1],
+            y0=map_view.WORLD_Y[0],
+            y1=map_view.WORLD_Y[1],
+        )
+    )
+    (url,) = sources.raster.data["url"]
     image = _decode_png_url(url)
     assert image.shape == (150, 300, 4) and np.count_nonzero(image[..., 3]) > 0
-    assert view._raster_source.data["x"] == [map_view.WORLD_X[0]]
-    assert view._raster_source.data["dw"] == [map_view.WORLD_X[1] - map_view.WORLD_X[0]]
+    assert sources.raster.data["x"] == [map_view.WORLD_X[0]]
+    assert sources.raster.data["dw"] == [map_view.WORLD_X[1] - map_view.WORLD_X[0]]
     # A filter shades the new matches into the same source: a PNG of exactly the shaded pixels (top row first).
     state.split = "validation"
-    (url,) = view._raster_source.data["url"]
+    (url,) = sources.raster.data["url"]
     filtered = _decode_png_url(url)
     expected = map_view.raster_rgba(state, map_view.WORLD_X, map_view.WORLD_Y, 300, 150)
     np.testing.assert_array_equal(filtered, expected)
@@ -188,8 +195,8 @@ def test_map_view__samples_drawn_in_place_raster_when_many_glyphs_when_few(
     # Few matches: one circle each, in its category's colour, with what the hover shows; the raster empties.
     monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10_000)
     state.split = "train"
-    glyphs = view._glyph_source.data
-    assert view._raster_source.data["url"] == [] and len(glyphs["x"]) == state.count
+    glyphs = sources.glyphs.data
+    assert sources.raster.data["url"] == [] and len(glyphs["x"]) == state.count
     np.testing.assert_allclose(np.sort(glyphs["x"]), np.sort(state.map_frame["x"].to_numpy()))
     assert set(glyphs["color"]) <= set(state.map_colors.values())
     assert set(glyphs["dataset"]) <= set(state.catalogs)
@@ -197,46 +204,57 @@ def test_map_view__samples_drawn_in_place_raster_when_many_glyphs_when_few(
     assert set(map(str, glyphs["sample"])) <= ids
 
 
-def test_map_view__drawn_once_per_page_and_the_view_follows_without_a_holoviews_render(
+def test_map_view__one_plain_bokeh_figure_with_every_layer_and_the_view_follows(
     demo_catalogs: list[Any], monkeypatch: Any
 ) -> None:
-    """The map's overlay is drawn once while a page is built (HoloViews' first-view trigger used to draw it a
-    second time, ~0.3 s CPU of every page); a zoom or a resize only redraws our raster and highlight layers."""
-    from holoviews.plotting.bokeh.callbacks import PlotSizeCallback, RangeXYCallback
-    from holoviews.plotting.bokeh.element import OverlayPlot
+    """The map is one Bokeh figure built directly (HoloViews' plot of it cost ~0.4 s CPU per page): tiles, land,
+    samples, highlights, box and ring layers, the map's tools; a zoom reshades the raster layers for its view."""
+    from bokeh.models import (
+        BoxSelectTool,
+        HoverTool,
+        ImageURL,
+        PanTool,
+        Patch,
+        ResetTool,
+        TileRenderer,
+        WheelZoomTool,
+    )
 
-    redraws: list[Any] = []
-    update_frame = OverlayPlot.update_frame
-
-    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
-        redraws.append(args)
-        return update_frame(self, *args, **kwargs)
-
-    monkeypatch.setattr(OverlayPlot, "update_frame", counted)
-    dashboard, _ = perf.served_dashboard(demo_catalogs)
+    dashboard, document = perf.served_dashboard(demo_catalogs)
     view = dashboard.map
-    assert redraws == []
-    (plot,) = {id(p): p for p, _ in view._pane._plots.values()}.values()  # one plot (listed per root)
-    # The browser's view and size still reach the streams: the plot has their callbacks.
-    fed = {type(cb): cb.streams for layer in plot.traverse(lambda p: p) for cb in getattr(layer, "callbacks", [])}
-    assert view._range in fed[RangeXYCallback] and view._size in fed[PlotSizeCallback]
-    assert view._range.x_range == pytest.approx(view._extent[0])  # the first view, known without a render
-    zoom = ((-1e6, 1e6), (-5e5, 5e5))
-    view._range.event(x_range=zoom[0], y_range=zoom[1])
-    assert redraws == []
+    fig = view.figure
+    assert document.get_model_by_id(fig.id) is fig and map_figure.FIGURE_TAG in fig.tags
+    assert isinstance(fig.renderers[0], TileRenderer) and isinstance(fig.renderers[1].glyph, Patch)
+    assert [type(r.glyph).__name__ for r in fig.renderers[2:]] == [
+        "ImageURL",
+        "Scatter",
+        "ImageURL",
+        "Quad",
+        "Scatter",
+        "Scatter",
+    ]
+    assert all(isinstance(fig.renderers[i].glyph, ImageURL) for i in (2, 4))
+    tools = {type(t) for t in fig.toolbar.tools}
+    assert {PanTool, WheelZoomTool, BoxSelectTool, ResetTool, HoverTool} <= tools
+    assert (fig.x_range.start, fig.x_range.end) == pytest.approx(view._extent[0])
+    assert len(fig.references()) < 80  # HoloViews' plot of the map had 121 models
+    offline = map_view.MapView(state=ExplorerState(demo_catalogs), tiles=False).figure
+    assert not any(isinstance(r, TileRenderer) for r in offline.renderers)
     # Many highlighted samples: their raster layer follows the view.
     monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10)
     shaded: list[Any] = []
 
-    def highlight_raster(state: Any, x_range: Any, y_range: Any, *_: Any) -> hv.RGB:
+    def highlight_raster(state: Any, x_range: Any, y_range: Any, *_: Any) -> np.ndarray:
         shaded.append((x_range, y_range))
-        return hv.RGB(np.zeros((2, 2, 4), np.uint8))
+        return np.zeros((2, 2, 4), np.uint8)
 
     monkeypatch.setattr(map_view, "highlight_raster", highlight_raster)
+    zoom = ((-1e6, 1e6), (-5e5, 5e5))
+    fig._trigger_event(RangesUpdate(fig, x0=zoom[0][0], x1=zoom[0][1], y0=zoom[1][0], y1=zoom[1][1]))
     dashboard.state.highlight = {demo_catalogs[0].name: np.arange(30)}
-    assert shaded == [zoom]
+    assert shaded == [zoom] and view.sources.highlight_raster.data["x"] == [zoom[0][0]]
     zoom = ((-2e6, 2e6), (-1e6, 1e6))
-    view._range.event(x_range=zoom[0], y_range=zoom[1])
+    fig._trigger_event(RangesUpdate(fig, x0=zoom[0][0], x1=zoom[0][1], y0=zoom[1][0], y1=zoom[1][1]))
     assert shaded[-1] == zoom
 
 
@@ -297,14 +315,31 @@ def test_map_click__opens_nearest_sample_within_tolerance(demo_catalogs: list[An
         < view.tolerance()
     )
     assert not view.click(1e9, 1e9)
+    # A tap on the figure (Bokeh's Tap event, as the browser sends it) opens the sample under it.
+    first = 0
+    view.figure._trigger_event(
+        Tap(view.figure, x=float(state.matches.x[first]), y=float(state.matches.y[first]))
+    )
+    assert state.current_position() is not None
+    opened = state.current_position()
+    assert (
+        np.hypot(
+            state.matches.x[opened] - state.matches.x[first], state.matches.y[opened] - state.matches.y[first]
+        )
+        < view.tolerance()
+    )
 
 
 def test_box_select__sets_bounds_filter(demo_catalogs: list[Any]) -> None:
     state = ExplorerState(demo_catalogs)
     view = map_view.MapView(state=state, tiles=False)
     total = state.count
-    view._on_box(bounds=(-2e6, 4e6, 4e6, 1e7))  # Europe
-    assert state.bounds is not None and 0 < state.count < total
+    europe = {"type": "rect", "x0": -2e6, "y0": 4e6, "x1": 4e6, "y1": 1e7}
+    view.figure._trigger_event(SelectionGeometry(view.figure, geometry=europe, final=False))  # still dragging
+    assert state.bounds is None
+    view.figure._trigger_event(SelectionGeometry(view.figure, geometry=europe, final=True))
+    assert state.bounds == (-2e6, 4e6, 4e6, 1e7) and 0 < state.count < total
+    assert view.sources.bounds.data["left"] == [-2e6] and view.sources.bounds.data["top"] == [1e7]
 
 
 def test_served_dashboard__benchmark_entry_points_update_the_session(demo_catalogs: list[Any]) -> None:
@@ -369,15 +404,14 @@ def test_render_map__unfiltered_raster_is_shared_by_sessions_and_a_filtered_one_
     view = (map_view.WORLD_X, map_view.WORLD_Y, 300, 150)
 
     def alpha(state: ExplorerState) -> np.ndarray:
-        return np.asarray(map_view.render_map(state, *view).get(0).dimension_values(3))
+        return map_view.render_map(state, *view).rgba[..., 3]
 
     first = alpha(ExplorerState(demo_catalogs))
     assert len(map_view._UNFILTERED_RASTERS) == 1
     other_session = ExplorerState(demo_catalogs)
     assert np.array_equal(alpha(other_session), first)
     fresh = query.rasterize_points(other_session.map_frame, *view, other_session.map_colors)
-    bounds = (view[0][0], view[1][0], view[0][1], view[1][1])
-    assert np.array_equal(np.asarray(hv.RGB(fresh, bounds=bounds).dimension_values(3)), first)
+    assert np.array_equal(fresh[..., 3], first)
     other_session.dataset = "bigearthnet-demo"  # a filter: drawn from its own matches, not kept
     assert not np.array_equal(alpha(other_session), first)
     assert len(map_view._UNFILTERED_RASTERS) == 1
@@ -421,7 +455,11 @@ def test_warm_map__a_large_world_view_is_shaded_once_by_the_warm_up_and_a_small_
     app.warm_map(state)
     (warmed,) = map_view._UNFILTERED_RASTERS.values()
     # A visitor's first world view at that size is then the warm-up's raster, the same pixels a fresh shading gives.
-    visitor = map_view.raster_rgba(ExplorerState(demo_catalogs), map_view.WORLD_X, map_view.WORLD_Y, 1000, 430)
+    visitor = map_view.raster_rgba(
+        ExplorerState(demo_catalogs), map_view.WORLD_X, map_view.WORLD_Y, 1000, 430
+    )
     assert visitor is warmed
-    fresh = query.rasterize_points(state.map_frame, map_view.WORLD_X, map_view.WORLD_Y, 1000, 430, state.map_colors)
+    fresh = query.rasterize_points(
+        state.map_frame, map_view.WORLD_X, map_view.WORLD_Y, 1000, 430, state.map_colors
+    )
     assert np.array_equal(visitor, fresh) and np.count_nonzero(fresh[..., 3]) > 0

@@ -1,66 +1,47 @@
 """Global map of the matching samples: tiles (online) over the shipped world outline (offline), points or a
 server-side raster (``shade``) above ``RASTER_THRESHOLD`` points; click opens the nearest sample, box-select
 restricts the matches. Coloured by the store's categories (dataset, split, class), or by a per-sample number
-the owning view supplies (``MapView.colour_values``: the Audit's dispute rate, the Evaluate view's score)."""
+the owning view supplies (``MapView.colour_values``: the Audit's dispute rate, the Evaluate view's score).
+The figure itself is plain Bokeh (``map_figure``); this module decides what its layers show."""
 
 from __future__ import annotations
 
 import html
 import threading
-import weakref
 from collections import OrderedDict
-from functools import lru_cache
+from dataclasses import dataclass
 from typing import Any
 
-import holoviews as hv
-import holoviews.plotting.bokeh  # noqa: F401  (registers the bokeh backend, needed before .opts)
 import numpy as np
 import pandas as pd
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, HoverTool
+from bokeh.document import Document
+from bokeh.events import RangesUpdate, SelectionGeometry, Tap
 
-from .. import world
 from . import query
 from .base import View
+from .map_figure import (
+    EMPTY_GLYPHS,
+    EMPTY_IMAGE,
+    HIGHLIGHT_COLOR,
+    MAP_HEIGHT,
+    WORLD_X,
+    WORLD_Y,
+    MapSources,
+    map_figure,
+)
 from .map_values import MapValues, rasterize_values, value_bins, value_legend_html
 from .png import png_data_url
 from .state import ExplorerState
 from .style import bokeh_updates
 from .style import html as html_pane
 
+__all__ = ["MAP_HEIGHT", "WORLD_X", "WORLD_Y", "MapLayers", "MapView", "data_extent", "render_map"]
+
 RASTER_THRESHOLD = 20_000
-GLYPH_TOOLTIPS = [("dataset", "@dataset"), ("sample", "@sample"), ("", "@info")]
-# "samples": how many matching samples the raster shows (a new filter is a new raster, even when its pixels
-# happen to be the same: the page and the benchmarks see that the map is up to date).
-EMPTY_RASTER: dict[str, list[Any]] = {k: [] for k in ("url", "x", "y", "dw", "dh", "samples")}
-EMPTY_GLYPHS: dict[str, list[Any]] = {k: [] for k in ("x", "y", "color", "sample", "dataset", "info")}
 CLICK_TOLERANCE_PX = 6
-MAP_HEIGHT = 430
-WORLD_X = (-20_037_508.34, 20_037_508.34)
-WORLD_Y = (-8_500_000.0, 15_000_000.0)
-SEA_COLOR = "#dbe7ef"
-MARK_COLOR = "#e6007e"
-HIGHLIGHT_COLOR = "#111111"  # samples picked in the statistics (stats_view)
-
-
-@lru_cache(maxsize=1)
-def _land_outline() -> dict[str, np.ndarray]:
-    """Every country ring in Web Mercator as ONE NaN-separated geometry: one glyph, cheap ranges and updates."""
-    xs: list[np.ndarray] = []
-    ys: list[np.ndarray] = []
-    for ring in world.outline_paths():
-        x, y = query.to_web_mercator(ring[:, 0], ring[:, 1])
-        xs += [x, np.array([np.nan])]
-        ys += [y, np.array([np.nan])]
-    return {"x": np.concatenate(xs[:-1]), "y": np.concatenate(ys[:-1])}
-
-
-def world_outline() -> hv.Polygons:
-    """The offline basemap: land filled lightly so that online tiles still show through."""
-    return hv.Polygons([_land_outline()], kdims=["x", "y"]).opts(
-        fill_color="#f4f1ea", fill_alpha=0.55, line_color="#9a9a9a", line_width=0.6, tools=[]
-    )
+DEFAULT_WIDTH = 900  # the raster's width until the page reports the figure's
 
 
 def data_extent(frame: pd.DataFrame | None) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -76,6 +57,17 @@ def data_extent(frame: pd.DataFrame | None) -> tuple[tuple[float, float], tuple[
     )
 
 
+@dataclass
+class MapLayers:
+    """The matching samples for one view, as the map draws them: a raster (top row first; 2 x 2 transparent
+    when the samples are few) or one glyph row per sample (empty when many), with the colour of each ``cat``."""
+
+    rgba: np.ndarray
+    glyphs: pd.DataFrame
+    colors: dict[str, str]
+    bounds: tuple[float, float, float, float]  # left, bottom, right, top
+
+
 def render_map(
     state: ExplorerState,
     x_range: tuple[float, float] | None = None,
@@ -84,9 +76,9 @@ def render_map(
     height: int = MAP_HEIGHT,
     draw: bool = True,
     values: MapValues | None = None,
-) -> hv.Overlay:
-    """The matching samples for a view: a shaded raster (many points) or glyphs (few), as HoloViews elements
-    (the same elements, empty, when not ``draw``); coloured by ``values`` when given, else by category.
+) -> MapLayers:
+    """The matching samples for a view: a shaded raster (many points) or glyphs (few), (empty when not
+    ``draw``); coloured by ``values`` when given, else by category.
 
     Also what the benchmark times: no browser needed.
     """
@@ -95,19 +87,16 @@ def render_map(
         x_range, y_range = data_extent(frame)
     x_range = (float(x_range[0]), float(x_range[1]))
     y_range = (float(y_range[0]), float(y_range[1]))
-    empty_points = hv.Points(
-        pd.DataFrame({"x": [], "y": [], "cat": [], "sample": []}), ["x", "y"], ["cat", "sample"]
-    )
     bounds = (x_range[0], y_range[0], x_range[1], y_range[1])
-    if frame is None or len(frame) <= RASTER_THRESHOLD:
-        raster = hv.RGB(np.zeros((2, 2, 4), np.uint8), bounds=bounds)
-        points = (
-            _glyph_points(state, frame, values) if frame is not None and len(frame) else empty_points
-        )
-    else:
-        raster = hv.RGB(raster_rgba(state, x_range, y_range, width, height, values), bounds=bounds)
-        points = empty_points
-    return raster.opts(tools=["tap", "box_select"]) * points
+    empty = np.zeros((2, 2, 4), np.uint8)
+    no_glyphs = pd.DataFrame({k: [] for k in ("x", "y", "cat", "sample", "dataset", "info")})
+    if frame is None or not len(frame):
+        return MapLayers(empty, no_glyphs, dict(state.map_colors), bounds)
+    if len(frame) <= RASTER_THRESHOLD:
+        glyphs, colors = glyph_frame(state, frame, values)
+        return MapLayers(empty, glyphs, colors, bounds)
+    rgba = raster_rgba(state, x_range, y_range, width, height, values)
+    return MapLayers(rgba, no_glyphs, dict(state.map_colors), bounds)
 
 
 # Rasters of views of ALL samples (no filter), shared by the sessions of a server: every new page starts with the
@@ -205,22 +194,6 @@ def glyph_frame(
     return data, colors
 
 
-def _glyph_points(state: ExplorerState, frame: pd.DataFrame, values: MapValues | None = None) -> hv.Points:
-    data, colors = glyph_frame(state, frame, values)
-    return hv.Points(data, ["x", "y"], ["cat", "sample", "dataset", "info"]).opts(
-        color="cat",
-        cmap=colors,
-        size=6,
-        line_color="white",
-        line_width=0.5,
-        show_legend=False,
-        hover_tooltips=GLYPH_TOOLTIPS,
-        tools=["hover"],
-        nonselection_alpha=1.0,
-        selection_alpha=1.0,
-    )
-
-
 def highlight_points(state: ExplorerState) -> tuple[np.ndarray, np.ndarray]:
     """Web-Mercator positions (finite only) of the highlighted samples."""
     xs, ys = [np.zeros(0)], [np.zeros(0)]
@@ -238,17 +211,17 @@ def highlight_raster(
     state: ExplorerState,
     x_range: tuple[float, float] | None,
     y_range: tuple[float, float] | None,
-    width: int = 900,
+    width: int = DEFAULT_WIDTH,
     height: int = MAP_HEIGHT,
-) -> hv.RGB:
-    """Many highlighted samples as pixels in the highlight colour (a transparent image when they are few: then
-    MapView outlines them as glyphs)."""
+) -> np.ndarray:
+    """Many highlighted samples as pixels in the highlight colour, a (height, width, 4) image, top row first (a
+    transparent 2 x 2 image when they are few: then MapView outlines them as glyphs)."""
     if x_range is None or y_range is None:
         x_range, y_range = data_extent(state.map_frame)
     bounds = (float(x_range[0]), float(y_range[0]), float(x_range[1]), float(y_range[1]))
     x, y = highlight_points(state)
     if len(x) <= RASTER_THRESHOLD:
-        return hv.RGB(np.zeros((2, 2, 4), np.uint8), bounds=bounds)
+        return np.zeros((2, 2, 4), np.uint8)
     width, height = max(int(width), 2), max(int(height), 2)
     counts, _, _ = np.histogram2d(
         y, x, bins=(height, width), range=((bounds[1], bounds[3]), (bounds[0], bounds[2]))
@@ -259,32 +232,7 @@ def highlight_raster(
     rgba = np.zeros((height, width, 4), np.uint8)
     rgba[..., :3] = [int(HIGHLIGHT_COLOR[i : i + 2], 16) for i in (1, 3, 5)]
     rgba[..., 3] = np.where(hit, 200, 0)
-    return hv.RGB(np.ascontiguousarray(rgba[::-1]), bounds=bounds)
-
-
-def _is_basemap(renderer: Any) -> bool:
-    """The tiles and the land outline, which the raster is drawn over."""
-    from bokeh.models import MultiPolygons, Patches
-    from bokeh.models.renderers import TileRenderer
-
-    glyph = getattr(renderer, "glyph", None)
-    return isinstance(renderer, TileRenderer) or isinstance(glyph, (Patches, MultiPolygons))
-
-
-def _weak_hook(method: Any) -> Any:
-    """A plot hook calling ``method`` while its object lives, without keeping the object alive.
-
-    HoloViews keeps the options it looks up (hooks included) in a process-wide cache (``Store._lookup_cache``):
-    a bound method there held every closed session's map, state and dashboard for the server's lifetime.
-    """
-    ref = weakref.WeakMethod(method)
-
-    def hook(plot: Any, element: Any) -> None:
-        bound = ref()
-        if bound is not None:
-            bound(plot, element)
-
-    return hook
+    return np.ascontiguousarray(rgba[::-1])
 
 
 class MapView(View):
@@ -295,77 +243,86 @@ class MapView(View):
         class_=MapValues, default=None, allow_None=True,
         doc="A per-sample number supplied by the view showing this map (none: colour by category)",
     )  # fmt: skip
-    by_value = param.Boolean(default=True, label="Colour by value", doc="Colour by ``colour_values`` when given")
+    by_value = param.Boolean(
+        default=True, label="Colour by value", doc="Colour by ``colour_values`` when given"
+    )
 
     def __init__(self, state: ExplorerState, **params: Any) -> None:
         super().__init__(state=state, **params)
         self._extent = data_extent(state.map_frame)  # the first view (and the reset tool's)
-        # The matching samples are drawn in plain Bokeh glyphs added by the hook below and updated in place:
-        # many as a raster image (shaded again for a filter, a zoom or a resize), few as circles with hover.
-        # Re-rendering a HoloViews overlay instead cost ~0.35 s CPU per filter (HoloViews walks the whole plot's
-        # models), far more than shading the raster (~0.05 s at full size). The HoloViews layer is an empty
-        # element that only carries the tap and box-select tools and the view/size streams.
-        self._raster_source = ColumnDataSource(dict(EMPTY_RASTER))
-        self._glyph_source = ColumnDataSource(dict(EMPTY_GLYPHS))
+        # Every layer is a data source changed in place: many matching samples as a raster image (shaded again
+        # for a filter, a zoom or a resize), few as circles with hover; the highlighted samples likewise.
+        self.sources = MapSources()
+        self.figure = map_figure(self.sources, *self._extent, tiles=self.tiles)
+        # The view and the plot size the browser reports (None until it does: nothing is shaded before, except
+        # the first view of a served page, see below).
+        self._view: tuple[tuple[float, float], tuple[float, float]] | None = None
+        self._width: int | None = None
+        self._height: int | None = None
         self._raster_scheduled = False  # a shading is queued for the session's next tick
+        self._highlight_raster = False  # the highlighted samples are many: a raster that follows the view
+        self.figure.on_event(RangesUpdate, self._on_ranges)  # the end of a pan, a zoom, a reset
+        self.figure.on_change("inner_width", self._on_size)
+        self.figure.on_change("inner_height", self._on_size)
+        self.figure.on_event(Tap, self._on_tap)
+        self.figure.on_event(SelectionGeometry, self._on_selection)
         state.param.watch(self._on_data, ["map_frame", "map_colors"])
         self.param.watch(self._on_data, ["colour_values", "by_value"])
-        # The view and size streams are linked to the plot through their source, like the tools', and are NOT
-        # the DynamicMaps' streams: the plot feeds them all the same, but their events re-render no HoloViews
-        # layer. (As DynamicMap streams, HoloViews' first-view trigger re-rendered the whole overlay once more
-        # while building every page, ~0.3 s CPU, and every zoom re-rendered it.) The raster and the highlight
-        # layer follow them here.
-        self._points = hv.DynamicMap(self._render)
-        self._range = hv.streams.RangeXY(source=self._points)
-        self._size = hv.streams.PlotSize(source=self._points)
-        self._range.add_subscriber(self._on_view)
-        self._size.add_subscriber(self._on_view)
-        self._tap = hv.streams.Tap(source=self._points, x=None, y=None)
-        self._tap.add_subscriber(self._on_tap)
-        self._box = hv.streams.BoundsXY(source=self._points, bounds=None)
-        self._box.add_subscriber(self._on_box)
-        # The open sample and the box are plain Bokeh glyphs added by a hook, updated in place: moving the
-        # marker must not re-render the HoloViews overlay (that alone costs ~200 ms).
-        self._marker_source = ColumnDataSource({"x": [], "y": []})
-        self._bounds_source = ColumnDataSource({"left": [], "right": [], "bottom": [], "top": []})
         state.param.watch(self._update_marks, ["sample", "bounds"])
-        self._update_marks()
-        # Highlighted samples (picked in the statistics): outlined glyphs in place when few, else a raster layer
-        # of its own (re-rendered alone through its counter stream).
-        self._highlight_source = ColumnDataSource({"x": [], "y": []})
-        self._highlight_version = hv.streams.Counter()
-        self._highlight_layer = hv.DynamicMap(self._render_highlight, streams=[self._highlight_version])
-        self._highlight_raster = False
         state.param.watch(self._update_highlight, "highlight")
+        self._update_marks()
         self._update_highlight()
         self._draw_glyphs()
-        x_range, y_range = self._extent
-        base = world_outline()
-        if self.tiles:
-            base = hv.element.tiles.CartoLight().opts(alpha=0.9) * base
-        self._overlay = (base * self._points * self._highlight_layer).opts(
-            responsive=True,
-            height=MAP_HEIGHT,
-            xlim=x_range,
-            ylim=y_range,
-            xaxis=None,
-            yaxis=None,
-            bgcolor=SEA_COLOR,
-            active_tools=["wheel_zoom", "pan"],
-            default_tools=["pan", "wheel_zoom", "reset"],
-            toolbar="above",
-            hooks=[_weak_hook(self._add_marks)],
-        )
-        self._pane = pn.pane.HoloViews(self._overlay, sizing_mode="stretch_width", min_height=MAP_HEIGHT)
+        self._pane = pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", min_height=MAP_HEIGHT)
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None:
+            # A served page: its first view is known, shade it on the first tick (beside the page's sending)
+            # rather than only once the browser has laid the figure out; a reported size then reshades it.
+            self._view = self._extent
+            self._draw_raster_soon()
+
+    # --- what the browser reports -------------------------------------------------------------------------
+    def set_view(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
+        """The figure shows this view now: reshade the raster layers for it."""
+        self._view = ((float(x_range[0]), float(x_range[1])), (float(y_range[0]), float(y_range[1])))
+        self._on_view()
+
+    def set_size(self, width: int, height: int) -> None:
+        """The figure's plotting area is this many pixels now: reshade at that size."""
+        if width <= 0 or height <= 0:  # one side reported so far: kept, nothing shaded yet
+            self._width, self._height = (int(width) or self._width), (int(height) or self._height)
+            return
+        if (width, height) == (self._width, self._height):
+            return
+        self._width, self._height = int(width), int(height)
+        if self._view is None:
+            self._view = self.view_ranges()
+        self._on_view()
+
+    def view_ranges(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The figure's current view (its ranges as last synchronised with the browser)."""
+        x, y = self.figure.x_range, self.figure.y_range
+        return (float(x.start), float(x.end)), (float(y.start), float(y.end))
+
+    def _on_ranges(self, event: RangesUpdate) -> None:
+        x0, x1, y0, y1 = event.x0, event.x1, event.y0, event.y1
+        if x0 is not None and x1 is not None and y0 is not None and y1 is not None:
+            self.set_view((x0, x1), (y0, y1))
+
+    def _on_size(self, attr: str, old: Any, new: Any) -> None:
+        """One of the plotting area's sides (Bokeh reports width and height as two changes)."""
+        width = int(new) if attr == "inner_width" else self._width
+        height = int(new) if attr == "inner_height" else self._height
+        self.set_size(width or 0, height or 0)
+
+    def _on_view(self) -> None:
+        """A zoom, pan or resize: the raster layers are redrawn (on the next tick in a server session: a
+        resize reports its width and its height one after the other, one shading follows them both)."""
+        self._draw_raster_soon()
 
     # --- rendering ------------------------------------------------------------------------------------------
-    def _render(self, **_: Any) -> hv.RGB:
-        """The HoloViews layer: one empty element (the samples are in ``_raster_source`` / ``_glyph_source``),
-        carrying the tap and box-select tools. One element, not an overlay: the streams with this layer as
-        their source are then linked to the plot (and one glyph fewer is built per page)."""
-        (x0, x1), (y0, y1) = self._extent
-        empty = hv.RGB(np.zeros((2, 2, 4), np.uint8), bounds=(x0, y0, x1, y1))
-        return empty.opts(tools=["tap", "box_select"])
+    def _document(self) -> Document | None:
+        return self.figure.document or pn.state.curdoc
 
     def _on_data(self, *_: Any) -> None:
         """New matches or colours: redraw the glyphs and the raster in place. In a server session the raster
@@ -376,9 +333,9 @@ class MapView(View):
 
     def _draw_raster_soon(self) -> None:
         """Shade on the next tick of a server session (once, however many changes come before it), else now."""
-        doc = pn.state.curdoc
+        doc = self._document()
         if doc is None or doc.session_context is None:
-            self._draw_raster()
+            self._draw_rasters()
             return
         if self._raster_scheduled:
             return
@@ -386,9 +343,14 @@ class MapView(View):
 
         def draw() -> None:
             self._raster_scheduled = False
-            self._draw_raster()
+            self._draw_rasters()
 
         doc.add_next_tick_callback(draw)
+
+    def _draw_rasters(self) -> None:
+        self._draw_raster()
+        if self._highlight_raster:  # the highlight layer follows the view when it is a raster too
+            self._draw_highlight_raster()
 
     def _draw_glyphs(self) -> None:
         """Few matching samples: one circle each, coloured as the raster would colour them (none when many)."""
@@ -399,105 +361,55 @@ class MapView(View):
             color = pd.Series(glyphs["cat"].astype(str)).map(colors).fillna("#7f7f7f")
             data = {c: glyphs[c].to_numpy() for c in ("x", "y", "sample", "dataset", "info")}
             data["color"] = color.to_numpy(dtype=object)
-        if not len(data["x"]) and not len(self._glyph_source.data["x"]):
+        source = self.sources.glyphs
+        if not len(data["x"]) and not len(source.data["x"]):
             return  # empty stays empty: nothing to send
         with bokeh_updates():
-            self._glyph_source.data = data
+            source.data = data
 
-    def _on_view(self, **_: Any) -> None:
-        """A zoom, pan or resize. HoloViews calls this from its stream callback, where Bokeh's document lock is
-        not held (changing a data source there raises and stalls the session): in a server session the raster
-        is redrawn on the next tick, under the lock."""
-        self._draw_raster_soon()
-        if self._highlight_raster:  # the highlight layer follows the view when it is a raster too
-            doc = pn.state.curdoc
-            if doc is not None and doc.session_context is not None:
-                doc.add_next_tick_callback(self._highlight_version.event)
-            else:
-                self._highlight_version.event()
+    def _image(self, rgba: np.ndarray | None, samples: int) -> dict[str, list[Any]]:
+        """An image layer's data: ``rgba`` over the current view (empty when None)."""
+        if rgba is None or self._view is None:
+            return dict(EMPTY_IMAGE)
+        (x0, x1), (y0, y1) = self._view
+        # A PNG (~20-150 KiB) rather than raw RGBA (2 MiB at 1200 x 430): the image is mostly transparent.
+        return {
+            "url": [png_data_url(rgba)],
+            "x": [x0],
+            "y": [y0],
+            "dw": [x1 - x0],
+            "dh": [y1 - y0],
+            "samples": [samples],
+        }
 
     def _draw_raster(self) -> None:
-        """Shade the matching samples for the current view into the raster glyph (empty when glyphs show them).
-
-        Until the figure reports its view (the plot does as soon as it is created) nothing is shaded."""
+        """Shade the matching samples for the current view into the raster layer (empty when glyphs show them,
+        or before the figure's view is known)."""
         frame = self.state.map_frame
-        x_range, y_range = self._range.x_range, self._range.y_range
-        width, height = self._size.width or 900, self._size.height or MAP_HEIGHT
-        data: dict[str, Any] = dict(EMPTY_RASTER)
-        if (
-            frame is not None and len(frame) > RASTER_THRESHOLD
-            and x_range is not None and y_range is not None and width and height
-        ):  # fmt: skip
-            x0, x1 = float(x_range[0]), float(x_range[1])
-            y0, y1 = float(y_range[0]), float(y_range[1])
-            rgba = raster_rgba(self.state, (x0, x1), (y0, y1), int(width), int(height), self.colouring)
-            # A PNG (~20-150 KiB) rather than raw RGBA (2 MiB at 1200 x 430): the image is mostly transparent.
-            data = {
-                "url": [png_data_url(rgba)], "x": [x0], "y": [y0], "dw": [x1 - x0], "dh": [y1 - y0],
-                "samples": [len(frame)],
-            }  # fmt: skip
-        if not data["url"] and not self._raster_source.data["url"]:
+        rgba = None
+        if frame is not None and len(frame) > RASTER_THRESHOLD and self._view is not None:
+            width, height = self._width or DEFAULT_WIDTH, self._height or MAP_HEIGHT
+            rgba = raster_rgba(self.state, *self._view, width, height, self.colouring)
+        self._set_image(self.sources.raster, rgba, 0 if frame is None else len(frame))
+
+    def _draw_highlight_raster(self) -> None:
+        rgba = None
+        if self._highlight_raster and self._view is not None:
+            width, height = self._width or DEFAULT_WIDTH, self._height or MAP_HEIGHT
+            rgba = highlight_raster(self.state, *self._view, width, height)
+        self._set_image(self.sources.highlight_raster, rgba, 0)
+
+    def _set_image(self, source: Any, rgba: np.ndarray | None, samples: int) -> None:
+        data = self._image(rgba, samples)
+        if not data["url"] and not source.data["url"]:
             return  # empty stays empty: nothing to send
         with bokeh_updates():
-            self._raster_source.data = data
+            source.data = data
 
     @property
     def colouring(self) -> MapValues | None:
         """The per-sample values the map is coloured by now (None: the store's categories)."""
         return self.colour_values if self.by_value else None
-
-    def _add_marks(self, plot: Any, element: Any) -> None:
-        fig = plot.state
-        if "eo-marks" in fig.tags:
-            return
-        fig.tags = [*fig.tags, "eo-marks"]
-        raster = fig.image_url(
-            url="url", x="x", y="y", w="dw", h="dh", anchor="bottom_left", source=self._raster_source,
-            name="eo-raster",
-        )  # fmt: skip
-        glyphs = fig.scatter(
-            "x", "y", source=self._glyph_source, marker="circle", size=6, fill_color="color",
-            line_color="white", line_width=0.5, name="eo-glyphs",
-            nonselection_fill_alpha=1.0, nonselection_line_alpha=1.0, selection_fill_alpha=1.0,
-        )  # fmt: skip
-        fig.add_tools(HoverTool(renderers=[glyphs], tooltips=GLYPH_TOOLTIPS))
-        # Drawn over the basemap (tiles, land outline) and under the other layers (highlights, marks).
-        ours = (raster, glyphs)
-        base = [r for r in fig.renderers if _is_basemap(r)]
-        rest = [r for r in fig.renderers if all(r is not o for o in ours) and not _is_basemap(r)]
-        fig.renderers = [*base, *ours, *rest]
-        fig.quad(
-            left="left",
-            right="right",
-            bottom="bottom",
-            top="top",
-            source=self._bounds_source,
-            fill_alpha=0.05,
-            fill_color=MARK_COLOR,
-            line_color=MARK_COLOR,
-            line_dash="dashed",
-            line_width=1.5,
-        )
-        fig.scatter(
-            "x",
-            "y",
-            source=self._highlight_source,
-            marker="circle",
-            size=11,
-            fill_alpha=0.0,
-            line_color=HIGHLIGHT_COLOR,
-            line_width=2,
-        )
-        fig.scatter(
-            "x",
-            "y",
-            source=self._marker_source,
-            marker="circle",
-            size=18,
-            fill_alpha=0.0,
-            line_color=MARK_COLOR,
-            line_width=3,
-        )
 
     def _update_marks(self, *_: Any) -> None:
         """Move the open-sample ring and the box outline (plain Bokeh sources: inside ``bokeh_updates``)."""
@@ -520,32 +432,26 @@ class MapView(View):
                 "top": [max(b[1], b[3])],
             }
         with bokeh_updates():
-            self._marker_source.data = {"x": xs, "y": ys}
-            self._bounds_source.data = box
-
-    def _render_highlight(self, **_: Any) -> hv.RGB:
-        width, height = self._size.width, self._size.height
-        x_range, y_range = self._range.x_range, self._range.y_range
-        return highlight_raster(self.state, x_range, y_range, width or 900, height or MAP_HEIGHT)
+            self.sources.marker.data = {"x": xs, "y": ys}
+            self.sources.bounds.data = box
 
     def _update_highlight(self, *_: Any) -> None:
-        """Few highlighted samples: outlined glyphs, updated in place; many: their raster layer re-renders."""
+        """Few highlighted samples: outlined glyphs, updated in place; many: their raster layer, reshaded."""
         x, y = highlight_points(self.state)
         raster = len(x) > RASTER_THRESHOLD
         with bokeh_updates():
-            self._highlight_source.data = {"x": x[:0] if raster else x, "y": y[:0] if raster else y}
-        if raster or self._highlight_raster:
-            self._highlight_version.event()
-        self._highlight_raster = raster
+            self.sources.highlight.data = {"x": x[:0] if raster else x, "y": y[:0] if raster else y}
+        was_raster, self._highlight_raster = self._highlight_raster, raster
+        if raster or was_raster:
+            if raster and self._view is None:
+                self._view = self.view_ranges()
+            self._draw_highlight_raster()
 
     # --- interaction ----------------------------------------------------------------------------------------
     def tolerance(self) -> float:
         """Metres corresponding to a few screen pixels at the current zoom."""
-        x_range = self._range.x_range
-        width = self._size.width
-        if x_range is None or not width:
-            x_range, _ = data_extent(self.state.map_frame)
-            width = 900
+        x_range = self._view[0] if self._view is not None else self._extent[0]
+        width = self._width or DEFAULT_WIDTH
         return abs(x_range[1] - x_range[0]) / float(width) * CLICK_TOLERANCE_PX
 
     def click(self, x: float, y: float) -> bool:
@@ -556,13 +462,19 @@ class MapView(View):
         self.state.open_match(position)
         return True
 
-    def _on_tap(self, x: float | None = None, y: float | None = None, **_: Any) -> None:
-        if x is not None and y is not None:
-            self.click(float(x), float(y))
+    def _on_tap(self, event: Tap) -> None:
+        if event.x is not None and event.y is not None:
+            self.click(float(event.x), float(event.y))
 
-    def _on_box(self, bounds: tuple[float, float, float, float] | None = None, **_: Any) -> None:
-        if bounds is not None:
-            self.state.bounds = tuple(float(v) for v in bounds)
+    def _on_selection(self, event: SelectionGeometry) -> None:
+        """The box-select tool's final box is the box filter (its moves while dragging are not)."""
+        geometry: dict[str, Any] = dict(event.geometry or {})
+        if event.final and geometry.get("type") == "rect":
+            self.select_box(geometry["x0"], geometry["y0"], geometry["x1"], geometry["y1"])
+
+    def select_box(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        """Restrict the matches to a box (Web-Mercator corners)."""
+        self.state.bounds = (float(x0), float(y0), float(x1), float(y1))
 
     # --- layout ---------------------------------------------------------------------------------------------
     def legend_html(self, *_: Any) -> str:
