@@ -447,11 +447,10 @@ def rasterize_points(
     width, height = max(int(width), 2), max(int(height), 2)
     cats = frame["cat"].cat
     names = [str(c) for c in cats.categories]
-    counts = shade.count_categories(
-        frame["x"].to_numpy(), frame["y"].to_numpy(), np.asarray(cats.codes), max(len(names), 1),
-        x_range, y_range, width, height,
+    rgba = shade.shade_points(
+        frame["x"].to_numpy(), frame["y"].to_numpy(), np.asarray(cats.codes),
+        [colors.get(n, "#7f7f7f") for n in names] or ["#7f7f7f"], x_range, y_range, width, height,
     )  # fmt: skip
-    rgba = shade.shade(counts, [colors.get(n, "#7f7f7f") for n in names] or ["#7f7f7f"])
     rgba = shade.dynspread(rgba)
     return np.ascontiguousarray(rgba[::-1])
 
