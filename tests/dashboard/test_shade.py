@@ -102,3 +102,52 @@ def test_count_categories__large_renders_take_the_compiled_pass_with_the_same_co
     got = shade.count_categories(x, y, codes, 3, (-1.0, 1.0), (-1.0, 1.0), 64, 32)
     assert "explorer.dashboard.binning" in sys.modules
     assert np.array_equal(got, shade.count_categories_numpy(x, y, codes, 3, (-1.0, 1.0), (-1.0, 1.0), 64, 32))
+
+
+def _clustered_points(rng: np.random.Generator, n: int, dtype: type) -> tuple[np.ndarray, np.ndarray]:
+    """Points in a few dense clusters (one pixel holds > 65,536 of them) over a sparse background."""
+    x, y = rng.uniform(-1.2, 1.2, n), rng.uniform(-1.2, 1.2, n)
+    dense = rng.random(n) < 0.6
+    x[dense] = rng.choice([-0.5, 0.1, 0.7], dense.sum()) + rng.normal(0, 0.01, dense.sum())
+    y[dense] = rng.choice([-0.3, 0.4], dense.sum()) + rng.normal(0, 0.01, dense.sum())
+    x[:120_000] = y[:120_000] = 0.2501  # one pixel with > 65,536 points (of counted codes): beyond the compiled pass's histogram
+    x[120_000:120_010] = np.nan
+    return x.astype(dtype), y.astype(dtype)
+
+
+def test_shade_points__the_compiled_pass_gives_exactly_the_numpy_bytes() -> None:
+    from explorer.dashboard import binning
+
+    rng = np.random.default_rng(17)
+    colors = ["#DDCC77", "#E69F00", "#CC6677", "#117733"]
+    rgb = np.array([shade._hex_rgb(c) for c in colors], dtype=np.float64)
+    for dtype in (np.float32, np.float64):
+        x, y = _clustered_points(rng, 300_000, dtype)
+        codes = rng.integers(-1, 5, x.size)  # -1 and 4: not a category, not counted
+        for c in (codes, np.sort(codes)):
+            for view in (((-1.0, 1.0), (-1.0, 1.0)), ((0.0, 0.5), (0.1, 0.6)), ((5.0, 6.0), (5.0, 6.0))):
+                counts = shade.count_categories_numpy(x, y, c, 4, *view, 200, 90)
+                want = shade.shade(counts, colors)
+                got = binning.shade_points(x, y, c, rgb, *view, 200, 90, shade.MIN_ALPHA)
+                assert np.array_equal(got, want)
+        assert shade.count_categories_numpy(x, y, codes, 4, (-1.0, 1.0), (-1.0, 1.0), 200, 90).sum(2).max() > 65_536
+    lone = binning.shade_points(np.array([0.5]), np.array([0.5]), np.array([1]), rgb, (0, 1), (0, 1), 4, 4, 120)
+    assert lone[2, 2].tolist() == [230, 159, 0, 255] and lone[..., 3].sum() == 255  # one level: opaque
+    big = np.repeat([0.1, 0.9], [70_000, 80_000])  # two pixels, both beyond the histogram
+    codes = np.repeat([0, 1], 75_000)
+    for view in (((0.0, 1.0), (0.0, 1.0)), ((0.0, 0.5), (0.0, 0.5))):  # two levels, then one
+        want = shade.shade(shade.count_categories_numpy(big, big, codes, 4, *view, 4, 4), colors)
+        assert np.array_equal(binning.shade_points(big, big, codes, rgb, *view, 4, 4, 120), want)
+
+
+def test_shade_points__large_renders_take_the_compiled_pass_small_ones_numpy() -> None:
+    rng = np.random.default_rng(23)
+    colors = ["#ff0000", "#00ff00", "#0000ff"]
+    x, y = _clustered_points(rng, shade.COMPILED_FROM, np.float32)
+    codes = np.sort(rng.integers(0, 3, x.size)).astype(np.int8)
+    view = ((-1.0, 1.0), (-1.0, 1.0))
+    want = shade.shade(shade.count_categories_numpy(x, y, codes, 3, *view, 120, 60), colors)
+    assert np.array_equal(shade.shade_points(x, y, codes, colors, *view, 120, 60), want)
+    small = shade.shade_points(x[:1000], y[:1000], codes[:1000], colors, *view, 120, 60)
+    counts = shade.count_categories(x[:1000], y[:1000], codes[:1000], 3, *view, 120, 60)
+    assert np.array_equal(small, shade.shade(counts, colors))

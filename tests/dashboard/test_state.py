@@ -224,3 +224,26 @@ def test_subset__filter_offered_only_with_subsets_and_restricts_the_selection(
     assert state.subset == "cc3m"  # an unknown value from a URL is ignored
     state.dataset = "bigearthnet-demo"  # no subsets there: the filter goes back to All
     assert state.subset == "All" and state.param.subset.objects == ["All"]
+
+
+def test_unfiltered_matches_and_map_layer__one_read_only_copy_shared_by_every_session(
+    demo_catalogs: list[Any],
+) -> None:
+    from explorer.catalog import Catalog
+
+    first, second = ExplorerState(demo_catalogs), ExplorerState(demo_catalogs)
+    assert second.matches is first.matches and first.matches.shared
+    assert second.map_frame is first.map_frame and second.map_colors == first.map_colors
+    with pytest.raises(ValueError):
+        first.matches.sidx[0] = 1  # read-only: one session cannot change another's matches
+    everything = first.matches
+    first.split = first.param.split.objects[1]
+    assert first.matches is not everything and not first.matches.shared  # a filter: this session's own
+    assert second.matches is everything and second.matches.count == everything.count
+    first.split = "All"
+    assert first.matches is everything and first.map_frame is second.map_frame
+    first.color_by = "split"  # other colourings stay per session
+    assert first.map_frame is not second.map_frame and len(first.map_frame) == len(second.map_frame)
+    reopened = [Catalog(c.path) for c in demo_catalogs]  # a rebuilt catalog: its own matches again
+    third = ExplorerState(reopened)
+    assert third.matches is not everything and third.matches.count == everything.count

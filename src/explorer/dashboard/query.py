@@ -291,6 +291,7 @@ class Matches:
     x: np.ndarray
     y: np.ndarray
     message: str = ""  # e.g. an invalid regular expression
+    shared: bool = False  # every sample, no filter: one read-only instance for all sessions (``match``)
 
     @property
     def count(self) -> int:
@@ -311,7 +312,25 @@ class Matches:
 
 
 def match(indexes: list[CatalogIndex], filters: Filters) -> Matches:
-    """Samples passing every filter. An invalid regular expression yields no match and a message."""
+    """Samples passing every filter. An invalid regular expression yields no match and a message.
+
+    Without any filter (what every page starts with) the matches are the same for every session: built once
+    per process and set of catalogs, read-only (at ~10 M samples ~150 MB and ~0.2 s of CPU per page saved)."""
+    if filters == Filters() and filters.keep is None:
+        key = ("all-matches", *(str(ix.catalog.path) for ix in indexes))
+        return shared(key, lambda: _all_matches(indexes), owner=tuple(indexes))
+    return _match(indexes, filters)
+
+
+def _all_matches(indexes: list[CatalogIndex]) -> Matches:
+    matches = _match(indexes, Filters())
+    for array in (matches.dataset_code, matches.sidx, matches.x, matches.y):
+        array.flags.writeable = False  # shared by every session: a write would change theirs too
+    matches.shared = True
+    return matches
+
+
+def _match(indexes: list[CatalogIndex], filters: Filters) -> Matches:
     names = [ix.name for ix in indexes]
     codes, sidxs, xs, ys = [], [], [], []
     for code, ix in enumerate(indexes):
@@ -428,6 +447,23 @@ def color_key(cats: pd.Categorical, color_by: str) -> dict[str, str]:
 
 
 # --- map rendering -------------------------------------------------------------------------------------------
+def map_layer(
+    indexes: list[CatalogIndex], matches: Matches, color_by: str, label: str | None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The map's frame (``points_frame``) and colours (``color_key``) of ``matches``. For the shared unfiltered
+    matches coloured by dataset (every new page) built once and shared read-only: ~50 MB and ~0.1 s of CPU per
+    page at ~10 M samples, twice (a page sets its colour class after its matches). Other colourings are per
+    session (one frame per class would add up)."""
+
+    def build() -> tuple[pd.DataFrame, dict[str, str]]:
+        cats = categories(indexes, matches, color_by, label)
+        return points_frame(matches, cats), color_key(cats, color_by)
+
+    if matches.shared and color_by == COLOR_BY_DATASET:
+        return shared(("all-map-layer", *(str(ix.catalog.path) for ix in indexes)), build, owner=matches)
+    return build()
+
+
 def points_frame(matches: Matches, cats: pd.Categorical) -> pd.DataFrame:
     """The frame the map draws: finite positions only; ``cat`` is the colour category and ``pos`` points back
     into ``matches``."""
@@ -447,11 +483,10 @@ def rasterize_points(
     width, height = max(int(width), 2), max(int(height), 2)
     cats = frame["cat"].cat
     names = [str(c) for c in cats.categories]
-    counts = shade.count_categories(
-        frame["x"].to_numpy(), frame["y"].to_numpy(), np.asarray(cats.codes), max(len(names), 1),
-        x_range, y_range, width, height,
+    rgba = shade.shade_points(
+        frame["x"].to_numpy(), frame["y"].to_numpy(), np.asarray(cats.codes),
+        [colors.get(n, "#7f7f7f") for n in names] or ["#7f7f7f"], x_range, y_range, width, height,
     )  # fmt: skip
-    rgba = shade.shade(counts, [colors.get(n, "#7f7f7f") for n in names] or ["#7f7f7f"])
     rgba = shade.dynspread(rgba)
     return np.ascontiguousarray(rgba[::-1])
 

@@ -7,6 +7,8 @@ The one rule, for every shared resource:
 - once built it is read-only: sessions read it and never change it;
 - it lives as long as the process; a catalog's resource is rebuilt when a different ``Catalog`` object of the
   same path asks (the catalog was reopened, e.g. after a rebuild); ``forget()`` drops everything (tests).
+  A resource of several catalogs (every session's unfiltered matches) has a tuple of owners, each compared
+  by identity.
 
 Library code stays out of this module: each resource's builder lives with its data (``query.index_of``,
 ``selection.prepared_of``, ``selection.full_stats``, ``app.open_catalogs``) and asks ``shared`` for it.
@@ -41,7 +43,7 @@ def shared(key: Hashable, build: Callable[[], T], owner: Any = None) -> T:
     built for); concurrent callers of the same key wait for one build."""
     with _lock_of(key):
         entry = _VALUES.get(key)
-        if entry is None or entry[0] is not owner:
+        if entry is None or not _same(entry[0], owner):
             entry = (owner, build())
             _VALUES[key] = entry
         return entry[1]
@@ -50,7 +52,14 @@ def shared(key: Hashable, build: Callable[[], T], owner: Any = None) -> T:
 def is_built(key: Hashable, owner: Any = None) -> bool:
     """True when ``shared(key, ..., owner)`` would return at once."""
     entry = _VALUES.get(key)
-    return entry is not None and entry[0] is owner
+    return entry is not None and _same(entry[0], owner)
+
+
+def _same(built_for: Any, owner: Any) -> bool:
+    """The same owner: the same object, or tuples of the same objects."""
+    if isinstance(built_for, tuple) and isinstance(owner, tuple):
+        return len(built_for) == len(owner) and all(a is b for a, b in zip(built_for, owner, strict=True))
+    return built_for is owner
 
 
 def forget(key: Hashable | None = None) -> None:

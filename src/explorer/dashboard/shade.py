@@ -121,13 +121,38 @@ def _eq_hist_alpha(total: np.ndarray, min_alpha: int) -> np.ndarray:
     return alpha
 
 
+def shade_points(
+    x: np.ndarray,
+    y: np.ndarray,
+    codes: np.ndarray,
+    colors: list[str],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    width: int,
+    height: int,
+    min_alpha: int = MIN_ALPHA,
+) -> np.ndarray:
+    """``shade(count_categories(...), colors)``: the points' RGBA (height, width, 4), row 0 at the bottom, one
+    colour per category code. From ``COMPILED_FROM`` points on, ``binning.shade_points`` gives the same bytes in
+    two compiled passes (points, then pixels) instead of a dozen NumPy passes over the canvas."""
+    if np.size(x) >= COMPILED_FROM:
+        from . import binning
+
+        rgb = np.array([_hex_rgb(c) for c in colors], dtype=np.float64).reshape(-1, 3)
+        return binning.shade_points(x, y, codes, rgb, x_range, y_range, width, height, min_alpha)
+    counts = count_categories_numpy(x, y, codes, len(colors), x_range, y_range, width, height)
+    return shade(counts, colors, min_alpha)
+
+
 def shade(counts: np.ndarray, colors: list[str], min_alpha: int = MIN_ALPHA) -> np.ndarray:
     """RGBA (height, width, 4) uint8 from per-category counts: each pixel's colour is the count-weighted mix of
     its categories' colours, its opacity the equalised rank of its total count."""
-    rgb = np.array([_hex_rgb(c) for c in colors], dtype=np.float32).reshape(-1, 3)
+    rgb = np.array([_hex_rgb(c) for c in colors], dtype=np.float64).reshape(-1, 3)
     total = counts.sum(axis=2)
     drawn = total > 0  # colours mixed for the drawn pixels only: a world view leaves most pixels empty
-    mixed = counts[drawn].astype(np.float32) @ rgb  # (drawn, 3)
+    # float64: the sums of integer count x colour products are exact, so any order of summation (BLAS here, the
+    # compiled pass in ``binning``) gives the same mix
+    mixed = counts[drawn].astype(np.float64) @ rgb  # (drawn, 3)
     mixed /= total[drawn][:, None]
     rgba = np.zeros((*total.shape, 4), dtype=np.uint8)
     rgba[drawn, :3] = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)

@@ -267,10 +267,8 @@ class ExplorerState(param.Parameterized):
     def _update_map_frame(self) -> None:
         if self.matches is None:
             return
-        cats = dq.categories(self.indexes, self.matches, self.color_by, self.color_class)
-        self.param.update(
-            map_frame=dq.points_frame(self.matches, cats), map_colors=dq.color_key(cats, self.color_by)
-        )
+        frame, colors = dq.map_layer(self.indexes, self.matches, self.color_by, self.color_class)
+        self.param.update(map_frame=frame, map_colors=colors)
 
     def clear_filters(self) -> None:
         self.param.update(
