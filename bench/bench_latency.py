@@ -79,9 +79,11 @@ FRAME_JS = "() => new Promise(resolve => requestAnimationFrame(() => resolve(tru
 class Received:
     """Bytes of the websocket frames the page received."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = False) -> None:
+        self.keep = keep  # keep each frame's text (``--frames``)
         self.bytes = 0
         self.frames: list[tuple[float, int]] = []  # (perf_counter, bytes) of each frame
+        self.heads: list[tuple[float, str]] = []  # (perf_counter, text) of each frame
 
     def watch(self, ws: Any) -> None:
         ws.on("framereceived", self._received)
@@ -89,6 +91,9 @@ class Received:
     def _received(self, payload: Any) -> None:
         self.bytes += len(payload)
         self.frames.append((time.perf_counter(), len(payload)))
+        if self.keep:
+            head = payload if isinstance(payload, str) else f"<{len(payload)} bytes>"
+            self.heads.append((time.perf_counter(), head))
 
     def since(self, started: float) -> str:
         """The frames received after ``started``: "+ms:KiB" each (where the time of an interaction goes)."""
@@ -128,12 +133,18 @@ except ImportError:  # reported when the benchmark runs
 
 
 async def interactions(
-    browser: Any, url: str, steps: int, screenshot: Path | None, verbose: bool = False, cpu: CPU | None = None
+    browser: Any,
+    url: str,
+    steps: int,
+    screenshot: Path | None,
+    verbose: bool = False,
+    cpu: CPU | None = None,
+    frames: Path | None = None,
 ) -> dict[str, list[float]]:
     context = await browser.new_context(viewport={"width": 1500, "height": 950})
     await context.add_init_script(DEEP_TEXT_JS)
     page = await context.new_page()
-    received = Received()
+    received = Received(keep=frames is not None)
     page.on("websocket", received.watch)
     await page.goto(url)
     await page.wait_for_function(CONNECTED_JS, polling=50, timeout=180_000)
@@ -158,6 +169,8 @@ async def interactions(
             "map_same",
             "next_server_cpu",
             "next_page_cpu",
+            "filter_server_cpu",
+            "filter_page_cpu",
         )
     }
     for i in range(steps):
@@ -167,7 +180,8 @@ async def interactions(
                 before = await deep_text(page, COUNT)
                 changes = await page.evaluate("() => window.__eoMapChanges")
                 sent = received.bytes
-                started = time.perf_counter()
+                cpu_before = cpu.now() if cpu is not None else (0.0, 0.0)
+                started, epoch = time.perf_counter(), time.time()
                 await apply(page, action, reset)
                 await page.wait_for_function(COUNT_CHANGED_JS, arg=before, polling=10, timeout=TIMEOUT_MS)
                 result["count"].append((time.perf_counter() - started) * 1000)
@@ -180,12 +194,28 @@ async def interactions(
                     continue
                 await page.evaluate(FRAME_JS)
                 result["filter"].append((time.perf_counter() - started) * 1000)
+                if cpu is not None:  # up to count and map updated, as for Next below
+                    cpu_after = cpu.now()
+                    result["filter_server_cpu"].append((cpu_after[0] - cpu_before[0]) * 1000)
+                    result["filter_page_cpu"].append((cpu_after[1] - cpu_before[1]) * 1000)
                 await page.wait_for_timeout(300)  # late messages of this interaction count towards it
                 if verbose:
+                    used = (
+                        f" (CPU: server {result['filter_server_cpu'][-1]:.0f} ms, "
+                        f"browser {result['filter_page_cpu'][-1]:.0f} ms)"
+                        if cpu is not None
+                        else ""
+                    )
                     print(
                         f"filter {action.kind}={'' if reset else action.value}: count {result['count'][-1]:.0f} ms, "
-                        f"map {result['filter'][-1]:.0f} ms; {received.since(started)}"
+                        f"map {result['filter'][-1]:.0f} ms{used}; at {epoch * 1000:.1f}; {received.since(started)}"
                     )
+                    if frames is not None:
+                        with frames.open("a") as out:
+                            out.write(f"== filter {action.kind}={'' if reset else action.value}\n")
+                            out.writelines(
+                                f"+{(t - started) * 1000:.0f} {head}\n" for t, head in received.heads if t >= started
+                            )
                 result["filter_kib"].append((received.bytes - sent) / 1024)
         before = await deep_text(page, SAMPLE)
         sent = received.bytes
@@ -220,7 +250,13 @@ async def interactions(
 
 
 async def measure(
-    app: Path, args: list[str], env: dict[str, str], steps: int, screenshot: Path | None, verbose: bool
+    app: Path,
+    args: list[str],
+    env: dict[str, str],
+    steps: int,
+    screenshot: Path | None,
+    verbose: bool,
+    frames: Path | None = None,
 ) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
@@ -230,7 +266,7 @@ async def measure(
         try:
             if verbose:
                 print(f"server pid {proc.pid}", flush=True)
-            return await interactions(browser, url, steps, screenshot, verbose, CPU(proc.pid))
+            return await interactions(browser, url, steps, screenshot, verbose, CPU(proc.pid), frames)
         finally:
             stop_server(proc)
             await browser.close()
@@ -247,13 +283,18 @@ def main() -> None:
         "--verbose", action="store_true", help="print each interaction and its websocket frames"
     )
     parser.add_argument(
+        "--frames", type=Path, default=None, help="with --verbose: append the text of each filter's frames here"
+    )
+    parser.add_argument(
         "--app", type=Path, default=REPO / "app", help="the Panel app folder served (default: the project's)"
     )
     options = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     print(f"load average at start: {', '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     r = asyncio.run(
-        measure(options.app, options.paths, env, options.steps, options.screenshot, options.verbose)
+        measure(
+            options.app, options.paths, env, options.steps, options.screenshot, options.verbose, options.frames
+        )
     )
     print(f"load average at end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print("all filter ms:", " ".join(f"{v:.0f}" for v in r["filter"]))
@@ -277,10 +318,15 @@ def main() -> None:
     print(row("filter -> count updated (what bench_startup.py times)", r["count"], ""))
     print(row("Next -> all panels updated", r["next"], "<= 150 ms"))
     print(row("Next -> sample id updated (what bench_startup.py times)", r["id"], ""))
-    for name, what in (("next_server_cpu", "server"), ("next_page_cpu", "browser")):
+    for name, what, until in (
+        ("filter_server_cpu", "server CPU per filter", "count and map updated"),
+        ("filter_page_cpu", "browser CPU per filter", "count and map updated"),
+        ("next_server_cpu", "server CPU per Next", "all panels updated"),
+        ("next_page_cpu", "browser CPU per Next", "all panels updated"),
+    ):
         if r[name]:
             print(
-                f"| {what} CPU per Next, up to all panels updated (median; max) | "
+                f"| {what}, up to {until} (median; max) | "
                 f"{np.median(r[name]):.0f} ms; {max(r[name]):.0f} ms | |"
             )
     for name in ("filter", "next"):

@@ -352,3 +352,31 @@ def test_next__every_panel_changes_in_one_message(page: Any, server: str) -> Non
     classes = [e["new"] for e in json.loads(patches[0])["events"] if e.get("attr") == "css_classes"]
     assert not [c for c in classes if "pn-loading" in c]  # no loading indicator shown
     assert page.watcher.errors == []
+
+
+def test_filter__count_list_and_map_change_in_one_message(page: Any, server: str) -> None:
+    # As for Next: each message re-lays out the page, and Panel sent each model a filter changes (count, result
+    # list, panes, map points, URL) as its own message, after a 50 ms debounce.
+    patches: list[str] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived",
+            lambda payload: (
+                patches.append(payload) if isinstance(payload, str) and '"events"' in payload else None
+            ),
+        ),
+    )
+    open_app(page, server)
+    total = page.locator(".eo-count b").inner_text()
+    page.wait_for_timeout(1000)  # the session's start-up messages are over
+    patches.clear()
+    page.get_by_label("Split", exact=True).select_option("validation")
+    page.wait_for_function("() => location.search.includes('split=validation')")
+    page.wait_for_timeout(1000)  # any straggler would arrive meanwhile
+    assert page.locator(".eo-count b").inner_text() != total
+    assert len(patches) == 1, [p[:200] for p in patches]
+    changed = {e.get("attr") for e in json.loads(patches[0])["events"]}
+    assert "eo-count" in patches[0] and "split=validation" in patches[0]  # count and URL together
+    assert "data" in changed or "ColumnDataChanged" in patches[0]  # the result list and the map's points too
+    assert page.watcher.errors == []

@@ -7,11 +7,42 @@ from typing import Any
 
 import panel as pn
 import param
+from panel.io.state import set_curdoc
 
 from .base import View
 from .state import ExplorerState
+from .style import bokeh_updates, one_message
 from .style import html as html_pane
-from .style import one_message
+
+
+class OneMessage:
+    """Mixin for a filter widget: its change is handled at once and answered in ONE message.
+
+    Panel waits 50 ms (``_debounce``) after a widget's change before handling it, then sends each model the
+    handlers change (count, result list, panes, map sources: ~35 per filter) as its own websocket message, and
+    the page re-lays itself out after each. A filter is one discrete choice (a select, a query sent with Enter),
+    so there is nothing to debounce, and its whole answer goes out together (the map's raster follows on the
+    next tick, see ``map_view``). Not frozen: leaving a freeze recomputes the whole model graph (~50 ms of CPU on
+    this page), and a filter changes no model references (nothing to recompute).
+    """
+
+    _debounce = 0
+
+    def _change_event(self, doc: Any) -> None:
+        with set_curdoc(doc), bokeh_updates():
+            super()._change_event(doc)  # type: ignore[misc]
+
+
+class FilterSelect(OneMessage, pn.widgets.Select):
+    """A select filter (dataset, split, country, ...), answered in one message."""
+
+
+class FilterText(OneMessage, pn.widgets.TextInput):
+    """The caption query, answered in one message."""
+
+
+class FilterCheckbox(OneMessage, pn.widgets.Checkbox):
+    """The regular-expression switch, answered in one message."""
 
 
 class FilterPanel(View):
@@ -104,25 +135,25 @@ class FilterPanel(View):
     def __panel__(self) -> pn.viewable.Viewable:
         s = self.state
         return pn.Column(
-            pn.widgets.Select.from_param(s.param.dataset, label="Dataset", sizing_mode="stretch_width"),
-            pn.widgets.Select.from_param(s.param.split, sizing_mode="stretch_width"),
-            pn.widgets.Select.from_param(s.param.country, sizing_mode="stretch_width"),
-            pn.widgets.Select.from_param(
+            FilterSelect.from_param(s.param.dataset, label="Dataset", sizing_mode="stretch_width"),
+            FilterSelect.from_param(s.param.split, sizing_mode="stretch_width"),
+            FilterSelect.from_param(s.param.country, sizing_mode="stretch_width"),
+            FilterSelect.from_param(
                 s.param.subset,
                 label="Subset (source)",
                 visible=s.has_subsets,
                 sizing_mode="stretch_width",
                 css_classes=["eo-subset"],
             ),
-            pn.widgets.Select.from_param(s.param.label, label="Class", sizing_mode="stretch_width"),
-            pn.widgets.TextInput.from_param(
+            FilterSelect.from_param(s.param.label, label="Class", sizing_mode="stretch_width"),
+            FilterText.from_param(
                 s.param.query,
                 label="Search captions and questions",
                 placeholder="e.g. forest|woodland",
                 sizing_mode="stretch_width",
                 css_classes=["eo-query"],
             ),
-            pn.widgets.Checkbox.from_param(s.param.regex, css_classes=["eo-regex"]),
+            FilterCheckbox.from_param(s.param.regex, css_classes=["eo-regex"]),
             self.clear_box,
             self.clear,
             html_pane(
