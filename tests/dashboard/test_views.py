@@ -353,6 +353,11 @@ def test_image_views__sample_change_updates_sources_in_place(demo_catalogs: list
     assert panel.sar.sources[0] is source  # same model, new data: nothing re-rendered
     state.open_first("chatearthnet-demo")
     assert source.data["url"] == []  # ChatEarthNet has no SAR: nothing drawn
+    # The land cover lies over the multispectral viewer's own image source: one PNG encoded and sent, not two.
+    assert panel.landcover.sources[0] is panel.optical.sources[0]
+    base = _decoded(panel.landcover.sources[0].data["url"][0])
+    assert np.array_equal(base[:, :, :3], state.optical().rgb)
+    assert len(panel.landcover.figure.renderers) == len(panel.optical.figure.renderers) + 1
     empty, boxes, optical = source.data, panel.sar.box_source.data, panel.optical.sources[0].data
     chat = next(c for c in demo_catalogs if c.name == "chatearthnet-demo")
     other = next(str(i) for i in chat.samples["sample_id"] if str(i) != state.sample_id)

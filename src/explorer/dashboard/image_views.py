@@ -74,9 +74,18 @@ class ImageView(View):
     depends: tuple[str, ...] = ()
     layers: int = 1
 
-    def __init__(self, state: ExplorerState, ranges: LinkedRanges | None = None, **params: Any) -> None:
+    def __init__(
+        self,
+        state: ExplorerState,
+        ranges: LinkedRanges | None = None,
+        base: ColumnDataSource | None = None,
+        **params: Any,
+    ) -> None:
+        """``base``: another viewer's source for this one's bottom layer when both draw the same image (it is
+        then encoded and sent once, and updated by its owner only)."""
         super().__init__(state=state, **params)
         self.ranges = ranges or LinkedRanges()
+        self._base_shared = base is not None
         options: dict[str, Any] = dict(
             x_range=self.ranges.x,
             y_range=self.ranges.y,
@@ -93,6 +102,8 @@ class ImageView(View):
         self.figure.grid.visible = False
         self.figure.outline_line_color = None
         self.sources = [ColumnDataSource(image_data(None)) for _ in range(self.layers)]
+        if base is not None:
+            self.sources[0] = base
         # The unit square, top-left anchored: a PNG's first row is its top (no flip as for raw RGBA).
         self.glyphs = [
             self.figure.image_url(url="url", x=0, y=1, w=1, h=1, anchor="top_left", source=source)
@@ -127,7 +138,9 @@ class ImageView(View):
     # samples have no box, and a dataset without SAR leaves that viewer empty sample after sample).
     def _update_images(self, *_: Any) -> None:
         with bokeh_updates():
-            for source, rgb in zip(self.sources, self.images(), strict=True):
+            for i, (source, rgb) in enumerate(zip(self.sources, self.images(), strict=True)):
+                if i == 0 and self._base_shared:
+                    continue  # its owner updates it
                 data = image_data(rgb)
                 if data != dict(source.data):
                     source.data = data
@@ -254,8 +267,14 @@ class LandcoverView(ImageView):
     depends = ("composite", "red", "green", "blue", "percentiles")
     layers = 2
 
-    def __init__(self, state: ExplorerState, ranges: LinkedRanges | None = None, **params: Any) -> None:
-        super().__init__(state, ranges, **params)
+    def __init__(
+        self,
+        state: ExplorerState,
+        ranges: LinkedRanges | None = None,
+        base: ColumnDataSource | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(state, ranges, base, **params)
         self.state.param.watch(self._update_opacity, "landcover_opacity")
         self._update_opacity()
 
@@ -316,7 +335,8 @@ class ImagePanel(View):
         self.ranges = LinkedRanges()
         self.optical = OpticalView(state=self.state, ranges=self.ranges)
         self.sar = SarView(state=self.state, ranges=self.ranges)
-        self.landcover = LandcoverView(state=self.state, ranges=self.ranges)
+        # The land-cover map lies over the same optical image as the multispectral viewer's: one source.
+        self.landcover = LandcoverView(state=self.state, ranges=self.ranges, base=self.optical.sources[0])
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.FlexBox(
