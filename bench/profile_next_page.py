@@ -12,6 +12,8 @@ import argparse
 import asyncio
 import json
 import os
+import signal
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -75,7 +77,12 @@ async def describe(page: Any, payload: Any) -> str:
     return f"patch ({len(payload) / 1024:.1f} KiB): " + ", ".join(parts)
 
 
-async def run(paths: list[str], steps: int, top: int, dump: bool = False) -> None:
+PY_SPY = Path(sys.executable).with_name("py-spy")
+
+
+async def run(
+    paths: list[str], steps: int, top: int, dump: bool = False, py_spy: Path | None = None
+) -> None:
     from playwright.async_api import async_playwright
 
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
@@ -114,6 +121,14 @@ async def run(paths: list[str], steps: int, top: int, dump: bool = False) -> Non
             await cdp.send("Profiler.enable")
             await cdp.send("Profiler.setSamplingInterval", {"interval": 200})
             cpu = CPU(proc.pid)
+            spy = None
+            if py_spy is not None:  # the served process's Python stacks over the same Next clicks
+                spy = subprocess.Popen(
+                    [str(PY_SPY), "record", "-p", str(proc.pid), "-r", "200", "-f", "raw", "-o", str(py_spy)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                await asyncio.sleep(1.0)
             await cdp.send("Profiler.start")
             before_cpu = cpu.now()
             walls = []
@@ -126,6 +141,9 @@ async def run(paths: list[str], steps: int, top: int, dump: bool = False) -> Non
                 walls.append((time.perf_counter() - started) * 1000)
                 await page.wait_for_timeout(500)
             after_cpu = cpu.now()
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=60)
             profile = (await cdp.send("Profiler.stop"))["profile"]
             functions, scripts = self_times(profile)
             total = sum(scripts.values())
@@ -155,9 +173,12 @@ def main() -> None:
     parser.add_argument(
         "--dump", action="store_true", help="first print what each message of one Next changes"
     )
+    parser.add_argument(
+        "--py-spy", type=Path, default=None, help="record the server's stacks over the clicks (raw, to this file)"
+    )
     options = parser.parse_args()
     print(f"load average at start: {', '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
-    asyncio.run(run(options.paths, options.steps, options.top, options.dump))
+    asyncio.run(run(options.paths, options.steps, options.top, options.dump, options.py_spy))
     print(f"load average at end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

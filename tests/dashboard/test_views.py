@@ -16,7 +16,7 @@ from PIL import Image
 
 from explorer.dashboard import map_figure, map_view, query
 from explorer.dashboard.export import EXPORT_DPI, sample_png
-from explorer.dashboard.image_views import box_data, rgba_image
+from explorer.dashboard.image_views import box_data, image_data
 from explorer.dashboard.sample_view import export_filename, header_html
 from explorer.dashboard.state import ExplorerState
 from explorer.dashboard.text_view import captions_html, correct_option, questions_html, refexps_html
@@ -96,13 +96,26 @@ def test_refexps_html__box_and_selection() -> None:
     assert "&lt;ref&gt;" in html and "eo-selected" in html and "(0.10, 0.20)" in html
 
 
-def test_rgba_image__row_order_flipped_for_bokeh() -> None:
+def _decoded(url: str) -> np.ndarray:
+    """The pixels of a PNG data URL, as the browser would draw them (first row at the top)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    prefix = "data:image/png;base64,"
+    assert url.startswith(prefix)
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url[len(prefix) :]))).convert("RGBA"))
+
+
+def test_image_data__opaque_png_with_its_top_row_first() -> None:
     rgb = np.zeros((2, 3, 3), np.uint8)
     rgb[0, :, 0] = 255  # top row red
-    packed = rgba_image(rgb)
-    assert packed.shape == (2, 3) and packed.dtype == np.uint32
-    bottom_row_of_bokeh = packed[-1].view(np.uint8).reshape(3, 4)
-    assert bottom_row_of_bokeh[0].tolist() == [255, 0, 0, 255]
+    rgb[1, 2] = (1, 2, 3)
+    pixels = _decoded(image_data(rgb)["url"][0])
+    assert pixels.shape == (2, 3, 4)
+    assert pixels[0, 0].tolist() == [255, 0, 0, 255] and pixels[1, 2].tolist() == [1, 2, 3, 255]
+    assert image_data(None) == {"url": []}  # nothing to draw
 
 
 def test_box_data__top_left_origin_to_y_up() -> None:
@@ -369,11 +382,23 @@ def test_image_views__sample_change_updates_sources_in_place(demo_catalogs: list
     panel = ImagePanel(state)
     source = panel.sar.sources[0]
     state.open_first("bigearthnet-demo")
-    shape = source.data["image"][0].shape
-    assert shape == state.layers["s1"].shape[1:]
+    pixels = _decoded(source.data["url"][0])
+    assert pixels.shape[:2] == state.layers["s1"].shape[1:]
+    assert np.array_equal(pixels[:, :, :3], state.sar().rgb)  # what the viewer draws, unflipped
     assert panel.sar.sources[0] is source  # same model, new data: nothing re-rendered
     state.open_first("chatearthnet-demo")
-    assert source.data["image"][0].shape == (2, 2)  # ChatEarthNet has no SAR: placeholder
+    assert source.data["url"] == []  # ChatEarthNet has no SAR: nothing drawn
+    # The land cover lies over the multispectral viewer's own image source: one PNG encoded and sent, not two.
+    assert panel.landcover.sources[0] is panel.optical.sources[0]
+    base = _decoded(panel.landcover.sources[0].data["url"][0])
+    assert np.array_equal(base[:, :, :3], state.optical().rgb)
+    assert len(panel.landcover.figure.renderers) == len(panel.optical.figure.renderers) + 1
+    empty, boxes, optical = source.data, panel.sar.box_source.data, panel.optical.sources[0].data
+    chat = next(c for c in demo_catalogs if c.name == "chatearthnet-demo")
+    other = next(str(i) for i in chat.samples["sample_id"] if str(i) != state.sample_id)
+    state.open_sample("chatearthnet-demo", other)
+    assert panel.optical.sources[0].data is not optical  # a new image
+    assert source.data is empty and panel.sar.box_source.data is boxes  # unchanged: not set (nor sent) again
     assert panel.sar.message().startswith("This sample has no SAR layer")
 
 

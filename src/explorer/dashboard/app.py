@@ -27,8 +27,8 @@ from .keys import KeyboardShortcuts
 from .pending import audit_view, evaluate_view
 from .resources import shared
 from .state import ExplorerState
+from .style import graph_frozen, one_message
 from .style import html as html_pane
-from .style import one_message
 from .url import AUDIT_PARAMETERS, FILTER_PARAMETERS, URL_PARAMETERS, audit_filter, restore, url_items
 
 LOG = logging.getLogger("explorer.dashboard")
@@ -528,7 +528,7 @@ def read_when_loaded(read: Callable[[], None]) -> bool:
 
         pn.state.onload(after_load)
         return True
-    with hold(doc, freeze=True):
+    with hold(doc), graph_frozen(doc):  # the model graph recomputed once at most (style.graph_frozen)
         read()
     return False
 

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ from .query import ALL, Filters, Matches
 
 LAYER_TITLES = {LAYER_S2: "optical", LAYER_S1: "SAR", LAYER_LANDCOVER: "land-cover"}
 NO_REFEXP = -1
+T = TypeVar("T")
 
 
 class ExplorerState(param.Parameterized):
@@ -147,7 +148,8 @@ class ExplorerState(param.Parameterized):
 
     def __init__(self, catalogs: list[Catalog], **params: Any) -> None:
         self.catalogs: dict[str, Catalog] = {c.name: c for c in catalogs}
-        self._optical_memo: tuple[Any, imagery.Rendered] | None = None
+        # What each viewer draws, per layer kind: (layer, options, result); several views and the export ask.
+        self._drawn: dict[str, tuple[Any, Any, Any]] = {}
         self.indexes = [dq.index_of(c) for c in catalogs]
         self._scan: threading.Event | None = None  # set = cancel the running regex scan
         self._shown = Filters()  # the filters whose matches are shown
@@ -422,21 +424,35 @@ class ExplorerState(param.Parameterized):
         if name == imagery.CUSTOM:
             picked = (self.red, self.green, self.blue)
             name, bands = (imagery.CUSTOM, picked) if None not in picked else (imagery.TRUE_COLOUR, None)
-        key = (id(layer), name, bands, tuple(self.percentiles))
-        if self._optical_memo is None or self._optical_memo[0] != key:
-            self._optical_memo = (
-                key,
-                imagery.composite(layer, name, bands=bands, percentiles=self.percentiles),
-            )
-        return self._optical_memo[1]
+        percentiles = tuple(self.percentiles)
+        return self._memo(
+            LAYER_S2,
+            layer,
+            (name, bands, percentiles),
+            lambda: imagery.composite(layer, name, bands=bands, percentiles=percentiles),
+        )
 
     def sar(self) -> imagery.Rendered | None:
         layer = self.layers.get(LAYER_S1)
-        return None if layer is None else imagery.sar_image(layer, self.sar_mode)
+        if layer is None:
+            return None
+        mode = self.sar_mode
+        return self._memo(LAYER_S1, layer, mode, lambda: imagery.sar_image(layer, mode))
 
     def landcover(self) -> tuple[np.ndarray, list[imagery.LegendEntry]] | None:
         layer = self.layers.get(LAYER_LANDCOVER)
-        return None if layer is None else imagery.landcover_image(layer)
+        if layer is None:
+            return None
+        return self._memo(LAYER_LANDCOVER, layer, None, lambda: imagery.landcover_image(layer))
+
+    def _memo(self, kind: str, layer: Any, options: Any, draw: Callable[[], T]) -> T:
+        """``draw()`` for this layer object and options, computed once (the image and its caption or legend
+        both ask; the memo keeps the layer itself, so a new sample's layer never matches an old entry)."""
+        entry = self._drawn.get(kind)
+        if entry is None or entry[0] is not layer or entry[1] != options:
+            entry = (layer, options, draw())
+            self._drawn[kind] = entry
+        return cast(T, entry[2])
 
     def refexp_box(self) -> tuple[float, float, float, float] | None:
         """Normalised (x0, y0, x1, y1), origin top-left, of the selected referring expression."""
