@@ -361,8 +361,13 @@ class VisitorsFirst:
     ``wait()`` holds the warm-up thread between its steps while any is. Both share one interpreter lock, so a
     warm-up running beside a first visitor would otherwise about double that visitor's wait."""
 
+    # A page built but not loaded yet (its browser builds it; the server is idle) holds the warm-up's later
+    # steps for at most this long: a page fetched and never loaded (a health check, a bench) must not hold it.
+    LOADING_HOLD = 10.0
+
     def __init__(self) -> None:
         self._building = 0
+        self._loading: dict[int, float | None] = {}  # pages not loaded yet: id -> until when (None: building)
         self._idle = threading.Condition()
         self._warm_up = threading.local()
 
@@ -379,6 +384,8 @@ class VisitorsFirst:
         finally:
             with self._idle:
                 self._building -= 1
+                built = time.monotonic() + self.LOADING_HOLD  # a page's hold counts from its build's end
+                self._loading.update({k: built for k, until in self._loading.items() if until is None})
                 self._idle.notify_all()
 
     def until_loaded(self, doc: Any) -> None:
@@ -389,14 +396,21 @@ class VisitorsFirst:
         if getattr(self._warm_up, "running", False) or doc is None or doc.session_context is None:
             return
         counted, released = threading.Event(), threading.Event()
+        key = id(doc)
+        with self._idle:
+            self._loading[key] = None  # held from the end of its build (``page``) for LOADING_HOLD seconds
 
         def count() -> None:
             with self._idle:
+                self._loading.pop(key, None)
                 self._building += 1
             counted.set()
             doc.add_next_tick_callback(release)  # queued after the first read (registered before by sync_url)
 
         def release(*_: Any) -> None:
+            with self._idle:
+                self._loading.pop(key, None)
+                self._idle.notify_all()
             if not counted.is_set() or released.is_set():
                 return
             released.set()
@@ -416,15 +430,25 @@ class VisitorsFirst:
         finally:
             self._warm_up.running = False
 
-    def wait(self, limit: float = 30.0) -> None:
+    def wait(self, limit: float = 30.0, loading: bool = False) -> None:
         """Between two warm-up steps: wait (at most ``limit`` seconds) until no visitor's page is being built
-        or loading."""
+        or read; with ``loading``, also until no page is in its browser being built (at most ``LOADING_HOLD``
+        seconds a page): the steps no first read needs (a whole session, statistics, the map's shading) then
+        leave the CPU to the pages' own work (their document sent, their on-load)."""
         if not getattr(self._warm_up, "running", False):
             return
+        deadline = time.monotonic() + limit
+
+        def idle() -> bool:
+            now = time.monotonic()
+            held = any(until is None or until > now for until in self._loading.values())
+            return self._building == 0 and not (loading and held)
+
         with self._idle:
-            if self._building and TIMELINE:
-                mark(f"warm-up waits for {self._building} visitor pages")
-            self._idle.wait_for(lambda: self._building == 0, timeout=limit)
+            if not idle() and TIMELINE:
+                mark(f"warm-up waits for {self._building} visitor pages, {len(self._loading)} loading")
+            while not idle() and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(timeout=min(left, 0.5))
 
     @property
     def building(self) -> int:
@@ -481,9 +505,9 @@ def after_first_reads(catalogs: Sequence[Catalog], state: ExplorerState) -> None
     from .selection import full_stats
 
     for catalog in catalogs:
-        VISITORS.wait()
+        VISITORS.wait(loading=True)
         timed(f"warm-up stats {catalog.name}", lambda: full_stats(catalog))()  # noqa: B023
-    VISITORS.wait()
+    VISITORS.wait(loading=True)
     timed("warm-up map", lambda: warm_map(state))()
 
 
@@ -545,7 +569,7 @@ def warm_up(paths: Sequence[str] = (), application: Any = None) -> None:
         with VISITORS.warming():
             catalogs, problems = open_catalogs(paths)
             state = first_reads(catalogs)
-            VISITORS.wait()
+            VISITORS.wait(loading=True)
             if application is not None:
                 timed("warm-up session", lambda: warm_session(application))()
             else:
@@ -574,8 +598,9 @@ def read_when_loaded(read: Callable[[], None]) -> bool:
     message and the page lays itself out once. A loading indicator around it would cost more than the read
     (each toggle of a pane's classes re-lays out the whole page in the browser: ~0.3 s a toggle on this page,
     against ~0.1 s of reading). In a server session still being built (its first sample, or the one its URL
-    names), read once the page has loaded, with the indicator up: the first page is answered without reading
-    imagery or highlighting captions (GeoTIFF readers, spaCy: seconds of imports on a fresh server). Elsewhere
+    names), read once the page has loaded, with the indicator up (and under one hold too): the first page is
+    answered without reading imagery or highlighting captions (GeoTIFF readers, spaCy: seconds of imports on a
+    fresh server). Elsewhere
     (notebook, benchmark, tests) read now."""
     doc = pn.state.curdoc
     if doc is None or doc.session_context is None:
@@ -583,9 +608,13 @@ def read_when_loaded(read: Callable[[], None]) -> bool:
         return False
     if not pn.state.loaded:
 
-        def after_load() -> None:  # after the on-load work: the page connects first
+        def held_read() -> None:  # as a read in a loaded session: the browser gets ONE message, one layout
+            with hold(doc, freeze=True):
+                read()
+
+        def after_load() -> None:  # after the on-load work
             mark("on-load: first read scheduled")
-            doc.add_next_tick_callback(timed("first read", read))
+            doc.add_next_tick_callback(timed("first read", held_read))
 
         pn.state.onload(after_load)
         return True
