@@ -9,10 +9,12 @@ import sys
 import panel as pn
 
 from explorer.dashboard import build_dashboard, open_catalogs
-from explorer.dashboard.app import VISITORS
+from explorer.dashboard.app import VISITORS, mark
 
 pn.extension("tabulator", notifications=True, loading_indicator=True)
 
+mark("page build: start")
 with VISITORS.page():  # the server's warm-up thread waits meanwhile
     catalogs, problems = open_catalogs(sys.argv[1:])
     build_dashboard(catalogs, problems).servable(title="EO Image-Text Explorer")
+mark("page build: end")

@@ -65,12 +65,18 @@ application = build_single_handler_application(sys.argv[1], argv=sys.argv[2:])
 session = generate_session(application)
 (dashboard,) = [o for o in gc.get_objects() if type(o) is Dashboard]
 before = sorted(m for m in json.loads(sys.stdin.read()) if m in sys.modules)
-pending = VISITORS.building  # the page is not loaded in a browser yet: the warm-up would wait for it
+built_only = VISITORS.building  # built, not loaded yet: its browser works, the warm-up may run meanwhile
+in_browser = len(VISITORS._loading)  # ...but not its steps no first read needs (for LOADING_HOLD at most)
+import panel as pn
+pn.state._on_load(session.document)  # the browser's DocumentReady: on-load work, first read queued
+reading = VISITORS.building  # until that read has run, the warm-up waits
+in_browser = [in_browser, len(VISITORS._loading)]
 dashboard.view = "audit"  # what ?view=audit or the switcher does: the view is built then
 built, audit, models = dashboard.built_views(), type(dashboard.audit).__name__, len(session.document.models)
-_cleanup_doc(session.document, destroy=True)  # a page closed before it loaded no longer holds the warm-up
+_cleanup_doc(session.document, destroy=True)  # a page closed before its read ran no longer holds the warm-up
 print(json.dumps({"heavy": before, "built": built, "models": models, "audit": audit,
-                  "pending": pending, "after_close": VISITORS.building}))
+                  "pending": [built_only, reading], "in_browser": in_browser,
+                  "after_close": VISITORS.building}))
 """
 
 
@@ -96,7 +102,8 @@ def test_first_session__imports_no_heavy_module_and_builds_only_explore(demo: De
     assert found["models"] > 100  # a whole page was built
     assert found["built"] == ["explore", "audit"]  # Audit once asked for; Compare and Evaluate never
     assert found["audit"] in ("AuditView", "PendingView")
-    assert (found["pending"], found["after_close"]) == (1, 0)
+    assert (found["pending"], found["after_close"]) == ([0, 1], 0)
+    assert found["in_browser"] == [1, 0]
 
 
 def test_warm_up__waits_while_a_visitors_page_is_built() -> None:

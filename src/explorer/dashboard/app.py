@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
+import sys
 import threading
 import time
 import urllib.parse
@@ -33,6 +35,15 @@ from .url import AUDIT_PARAMETERS, FILTER_PARAMETERS, URL_PARAMETERS, audit_filt
 
 LOG = logging.getLogger("explorer.dashboard")
 TITLE = "EO Image-Text Explorer"
+TIMELINE = os.environ.get("EO_EXPLORER_TIMELINE") == "1"
+
+
+def mark(event: str) -> None:
+    """One line of the start-up timeline on stderr when ``EO_EXPLORER_TIMELINE=1`` (bench/page_timeline.py reads
+    them): wall clock, the process's CPU seconds, the thread, the event."""
+    if TIMELINE:
+        name = threading.current_thread().name
+        print(f"eo-timeline {time.time():.3f} {time.process_time():.3f} {name} {event}", file=sys.stderr, flush=True)
 
 
 def open_catalogs(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
@@ -123,10 +134,12 @@ class UrlWriter(pn.custom.JSComponent):
             if (view) { view.request_paint() }
           }
         }
-      }, 500)
-      // Knock until the server answers, which it does once the session has loaded. Later URLs come as
-      // messages too (they reach the browser more reliably than this component's synced properties).
-      const knock = setInterval(() => model.send_msg("knock"), 250)
+      }, 100)
+      // The server says when the session has loaded and read its first sample (``connected``); knocking is
+      // the fallback should that message come before this view. Rarely: every knock queues behind the
+      // session's work, and each answer behind the knocks before it. Later URLs come as messages too (they
+      // reach the browser more reliably than this component's synced properties).
+      const knock = setInterval(() => model.send_msg("knock"), 1000)
       model.on("msg:custom", (msg) => {
         clearInterval(knock)
         document.body.dataset.eoConnected = "1"
@@ -145,7 +158,14 @@ class UrlWriter(pn.custom.JSComponent):
 
     def _handle_msg(self, msg: Any) -> None:
         if pn.state.loaded:
+            mark("knock answered")
             self._send_msg({"query": self.query})
+
+    def connected(self) -> None:
+        """Tell the page its session has loaded (after its on-load work and first read): it marks itself
+        connected at once instead of at its next knock."""
+        mark("connected sent")
+        self._send_msg({"query": self.query})
 
 
 EXPLORE, COMPARE, AUDIT, EVALUATE = "explore", "compare", "audit", "evaluate"
@@ -256,6 +276,13 @@ class Dashboard(View):
             restore(self, {k: str(v) for k, v in location.query_params.items() if v is not None})
         if not state.sample_id:
             state.open_first(state.open_dataset or None)
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None:  # after the first read (registered above)
+
+            def connected() -> None:
+                doc.add_next_tick_callback(self.url_writer.connected)
+
+            pn.state.onload(connected)
         state.param.watch(self._write_url, [*URL_PARAMETERS, *FILTER_PARAMETERS])
         self.param.watch(self._write_url, "view")
         self._url_synced = True
@@ -334,8 +361,13 @@ class VisitorsFirst:
     ``wait()`` holds the warm-up thread between its steps while any is. Both share one interpreter lock, so a
     warm-up running beside a first visitor would otherwise about double that visitor's wait."""
 
+    # A page built but not loaded yet (its browser builds it; the server is idle) holds the warm-up's later
+    # steps for at most this long: a page fetched and never loaded (a health check, a bench) must not hold it.
+    LOADING_HOLD = 10.0
+
     def __init__(self) -> None:
         self._building = 0
+        self._loading: dict[int, float | None] = {}  # pages not loaded yet: id -> until when (None: building)
         self._idle = threading.Condition()
         self._warm_up = threading.local()
 
@@ -352,26 +384,41 @@ class VisitorsFirst:
         finally:
             with self._idle:
                 self._building -= 1
+                built = time.monotonic() + self.LOADING_HOLD  # a page's hold counts from its build's end
+                self._loading.update({k: built for k, until in self._loading.items() if until is None})
                 self._idle.notify_all()
 
     def until_loaded(self, doc: Any) -> None:
-        """Count a served page from now until it has loaded in its browser (or its session is destroyed): its
-        on-load work and first sample read come after the build, and the warm-up waits for those too."""
+        """Count a served page while its on-load work and first sample read run (from its browser's
+        DocumentReady until that read is done, or its session is destroyed). Not between its build and then:
+        the browser is building the page meanwhile and the server is idle, the time the warm-up uses to import
+        what that read needs (readers, spaCy); a page fetched but never loaded holds nothing."""
         if getattr(self._warm_up, "running", False) or doc is None or doc.session_context is None:
             return
+        counted, released = threading.Event(), threading.Event()
+        key = id(doc)
         with self._idle:
-            self._building += 1
-        released = threading.Event()
+            self._loading[key] = None  # held from the end of its build (``page``) for LOADING_HOLD seconds
+
+        def count() -> None:
+            with self._idle:
+                self._loading.pop(key, None)
+                self._building += 1
+            counted.set()
+            doc.add_next_tick_callback(release)  # queued after the first read (registered before by sync_url)
 
         def release(*_: Any) -> None:
-            if released.is_set():
+            with self._idle:
+                self._loading.pop(key, None)
+                self._idle.notify_all()
+            if not counted.is_set() or released.is_set():
                 return
             released.set()
             with self._idle:
                 self._building -= 1
                 self._idle.notify_all()
 
-        pn.state.onload(lambda: doc.add_next_tick_callback(release))  # after the on-load work and first read
+        pn.state.onload(count)
         doc.on_session_destroyed(release)
 
     @contextmanager
@@ -383,13 +430,25 @@ class VisitorsFirst:
         finally:
             self._warm_up.running = False
 
-    def wait(self, limit: float = 30.0) -> None:
+    def wait(self, limit: float = 30.0, loading: bool = False) -> None:
         """Between two warm-up steps: wait (at most ``limit`` seconds) until no visitor's page is being built
-        or loading."""
+        or read; with ``loading``, also until no page is in its browser being built (at most ``LOADING_HOLD``
+        seconds a page): the steps no first read needs (a whole session, statistics, the map's shading) then
+        leave the CPU to the pages' own work (their document sent, their on-load)."""
         if not getattr(self._warm_up, "running", False):
             return
+        deadline = time.monotonic() + limit
+
+        def idle() -> bool:
+            now = time.monotonic()
+            held = any(until is None or until > now for until in self._loading.values())
+            return self._building == 0 and not (loading and held)
+
         with self._idle:
-            self._idle.wait_for(lambda: self._building == 0, timeout=limit)
+            if not idle() and TIMELINE:
+                mark(f"warm-up waits for {self._building} visitor pages, {len(self._loading)} loading")
+            while not idle() and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(timeout=min(left, 0.5))
 
     @property
     def building(self) -> int:
@@ -401,38 +460,55 @@ VISITORS = VisitorsFirst()
 
 def preload(paths: Sequence[str] = (), render: bool = True) -> tuple[list[Catalog], list[str]]:
     """Open the catalogs and pay the first-use costs of a page once per process, not on the first visitors
-    (app/app_hooks.py, in the warm-up thread; benchmarks).
+    (benchmarks; the server's warm-up does the same steps, a whole session instead of ``render``).
 
-    ``render``: one dashboard rendered into a throwaway document (Panel's template, HoloViews' first plot;
-    the warm-up builds a whole session of the application instead). Then what a page pays after it has loaded
-    or when Compare is opened: each dataset's first sample read (the readers' imports and first file reads),
-    the caption pipeline (spaCy), each catalog's statistics loaded. Between steps, a visitor's page being built
-    goes first (``VISITORS``). Returns what ``open_catalogs`` does.
+    ``render``: one dashboard rendered into a throwaway document (Panel's template, HoloViews' first plot).
+    Then what a page pays after it has loaded (``first_reads``) or when Compare is opened (``after_first_reads``).
+    Between steps, a visitor's page being built or read goes first (``VISITORS``). Returns what
+    ``open_catalogs`` does.
     """
-    from ..text.spatial import nlp
-    from .selection import full_stats
-
     catalogs, problems = open_catalogs(paths)
     if render:
-        from bokeh.document import Document
-        from panel.io.state import set_curdoc
+        VISITORS.wait()
+        render_once(catalogs, problems)
+    state = first_reads(catalogs)
+    after_first_reads(catalogs, state)
+    return catalogs, problems
 
-        VISITORS.wait()
-        document = Document()
-        with set_curdoc(document):
-            build_dashboard(catalogs, problems).template().server_doc(document)
+
+def render_once(catalogs: Sequence[Catalog], problems: Sequence[str] = ()) -> None:
+    """One dashboard rendered into a throwaway document: Panel's template and HoloViews' first plot compiled."""
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+
+    document = Document()
+    with set_curdoc(document):
+        build_dashboard(catalogs, problems).template().server_doc(document)
+
+
+def first_reads(catalogs: Sequence[Catalog]) -> ExplorerState:
+    """What a page's first sample read costs only the first time in a process: each dataset's reader (its
+    imports, first file reads) and the caption highlights' pipeline (spaCy: ~2 s of CPU cold)."""
+    from ..text.spatial import nlp
+
     state = ExplorerState(list(catalogs))
-    for catalog in catalogs:  # each dataset's reader: its imports, first file reads
-        VISITORS.wait()
-        state.open_first(catalog.name)
-    VISITORS.wait()
-    nlp()  # the caption highlights' pipeline
     for catalog in catalogs:
         VISITORS.wait()
-        full_stats(catalog)
+        timed(f"warm-up read {catalog.name}", lambda: state.open_first(catalog.name))()  # noqa: B023
     VISITORS.wait()
-    warm_map(state)
-    return catalogs, problems
+    timed("warm-up spaCy", nlp)()
+    return state
+
+
+def after_first_reads(catalogs: Sequence[Catalog], state: ExplorerState) -> None:
+    """First-use costs no page pays on load: each catalog's statistics (Compare), the world map's shading."""
+    from .selection import full_stats
+
+    for catalog in catalogs:
+        VISITORS.wait(loading=True)
+        timed(f"warm-up stats {catalog.name}", lambda: full_stats(catalog))()  # noqa: B023
+    VISITORS.wait(loading=True)
+    timed("warm-up map", lambda: warm_map(state))()
 
 
 def warm_map(state: ExplorerState) -> None:
@@ -473,6 +549,7 @@ def prepare_server(
         f"{sum(len(c.samples) for c in catalogs):,}",
         f"; {len(problems)} folders could not be opened" if problems else "",
     )
+    mark("server ready")
     if not background:
         warm_up(paths, application)
         return None
@@ -482,20 +559,27 @@ def prepare_server(
 
 
 def warm_up(paths: Sequence[str] = (), application: Any = None) -> None:
-    """Pay the first-use costs of a session once (one session of ``application``, then ``preload``), so that
-    the first visitors do not, stepping aside while a visitor's page is being built (``VISITORS``). A failure
-    here only costs speed: it is logged once and pages still work."""
+    """Pay the first-use costs of a session once, so that the first visitors do not, stepping aside while a
+    visitor's page is being built or its first sample read (``VISITORS``). First what a page's first read needs
+    (readers, spaCy: done while the first visitor's browser builds its page, before its on-load asks for it),
+    then one session of ``application`` (Panel's template, HoloViews' first plot: a cold page costs little more
+    than a warm one), then the rest. A failure here only costs speed: it is logged once and pages still work."""
     started = time.perf_counter()
     try:
         with VISITORS.warming():
-            if application is not None:  # first what every page needs: Panel's template, HoloViews' first plot
-                VISITORS.wait()
-                warm_session(application)
-            preload(paths, render=application is None)  # then the first samples' and Compare's costs
+            catalogs, problems = open_catalogs(paths)
+            state = first_reads(catalogs)
+            VISITORS.wait(loading=True)
+            if application is not None:
+                timed("warm-up session", lambda: warm_session(application))()
+            else:
+                render_once(catalogs, problems)
+            after_first_reads(catalogs, state)
     except Exception:  # noqa: BLE001 - warming must never take the server down
         LOG.exception("EO Image-Text Explorer: warm-up failed (pages still work, the first ones more slowly)")
         return
     LOG.warning("EO Image-Text Explorer: warmed up in %.1f s", time.perf_counter() - started)
+    mark("warm-up: end")
 
 
 def warm_session(application: Any) -> None:
@@ -514,8 +598,9 @@ def read_when_loaded(read: Callable[[], None]) -> bool:
     message and the page lays itself out once. A loading indicator around it would cost more than the read
     (each toggle of a pane's classes re-lays out the whole page in the browser: ~0.3 s a toggle on this page,
     against ~0.1 s of reading). In a server session still being built (its first sample, or the one its URL
-    names), read once the page has loaded, with the indicator up: the first page is answered without reading
-    imagery or highlighting captions (GeoTIFF readers, spaCy: seconds of imports on a fresh server). Elsewhere
+    names), read once the page has loaded, with the indicator up (and under one hold too): the first page is
+    answered without reading imagery or highlighting captions (GeoTIFF readers, spaCy: seconds of imports on a
+    fresh server). Elsewhere
     (notebook, benchmark, tests) read now."""
     doc = pn.state.curdoc
     if doc is None or doc.session_context is None:
@@ -523,14 +608,35 @@ def read_when_loaded(read: Callable[[], None]) -> bool:
         return False
     if not pn.state.loaded:
 
-        def after_load() -> None:  # after the on-load work: the page connects first
-            doc.add_next_tick_callback(read)
+        def held_read() -> None:  # as a read in a loaded session: the browser gets ONE message, one layout
+            with hold(doc, freeze=True):
+                read()
+
+        def after_load() -> None:  # after the on-load work
+            mark("on-load: first read scheduled")
+            doc.add_next_tick_callback(timed("first read", held_read))
 
         pn.state.onload(after_load)
         return True
     with hold(doc), graph_frozen(doc):  # the model graph recomputed once at most (style.graph_frozen)
         read()
     return False
+
+
+def timed(event: str, call: Callable[[], Any]) -> Callable[[], None]:
+    """``call`` marking its start and end on the timeline."""
+
+    def run() -> None:
+        if not TIMELINE:
+            call()
+            return
+        mark(f"{event}: start")
+        try:
+            call()
+        finally:
+            mark(f"{event}: end")
+
+    return run
 
 
 def session_poster() -> Callable[[Callable[[], None]], None] | None:
@@ -550,6 +656,8 @@ def build_dashboard(catalogs: Sequence[Catalog], problems: Sequence[str] = ()) -
     """A new dashboard (new state, new widgets) over shared catalogs; syncs with the URL under a server."""
     state = ExplorerState(list(catalogs), defer=read_when_loaded, post=session_poster())
     dashboard = Dashboard(state=state, problems=list(problems))
+    if TIMELINE and pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        pn.state.onload(lambda: mark("on-load: start"))
     dashboard.sync_url()
     VISITORS.until_loaded(pn.state.curdoc)  # after its first read (registered by sync_url): warm-up waits
     return dashboard
