@@ -19,3 +19,9 @@ PATHS = list(sys.argv[1:])
 def on_server_loaded(server_context):  # noqa: ANN001, ANN201 - Bokeh's hook signature
     context = server_context.application_context
     prepare_server(PATHS, context.application if context is not None else None)
+
+
+def on_session_destroyed(session_context):  # noqa: ANN001, ANN201 - Bokeh's hook signature
+    from explorer.dashboard.teardown import session_destroyed
+
+    session_destroyed(session_context)  # a closed session's memory goes back to the system (debounced)

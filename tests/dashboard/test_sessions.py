@@ -38,6 +38,83 @@ def test_destroyed_sessions__leave_no_dashboard_behind(demo: Demo) -> None:
     assert [ref() for ref in built if ref() is not None] == []
 
 
+def test_sessions_that_filtered_and_stepped__leave_nothing_behind_once_destroyed(demo: Demo) -> None:
+    """A used session fills what it touches (search results, map frames, the open sample, Panel's per-document
+    state): once destroyed, no document, dashboard or store of it is reachable from anything the process keeps."""
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+    from panel.io.state import state as panel_state
+
+    from explorer.dashboard.app import Dashboard
+
+    application = build_single_handler_application(
+        str(REPO / "app"), argv=[str(p) for p in demo.catalog_paths]
+    )
+    before = {id(o) for o in gc.get_objects() if isinstance(o, (Dashboard, ExplorerState))}
+    sessions = [generate_session(application) for _ in range(2)]
+    dashboards = [o for o in gc.get_objects() if type(o) is Dashboard and id(o) not in before]
+    assert len(dashboards) == 2
+    for session, dashboard in zip(sessions, dashboards, strict=True):
+        panel_state._on_load(session.document)  # the browser's DocumentReady: on-load work, first sample
+        state = dashboard.state
+        with set_curdoc(session.document):
+            opened = state.sample_id
+            state.query = "forest"
+            state.step(+1)
+            state.country = next(c for c in state.param.country.objects if c != "All")
+            state.query, state.country = "", "All"
+        assert state.sample_id and state.sample_id != opened  # the session was used, not just built
+    alive = [weakref.ref(o) for o in [*dashboards, *(d.state for d in dashboards)]]
+    documents = [weakref.ref(s.document) for s in sessions]
+    del dashboards, dashboard, state
+
+    for session in sessions:
+        _cleanup_doc(session.document, destroy=True)
+    del sessions, session
+    gc.collect()
+
+    assert [ref() for ref in alive if ref() is not None] == []
+    assert [ref() for ref in documents if ref() is not None] == []
+    assert [o for o in gc.get_objects() if isinstance(o, Document) and o.session_context is not None] == []
+
+
+def test_the_app_gives_closed_sessions_memory_back(demo: Demo, monkeypatch: Any) -> None:
+    """`panel serve app/` runs ``teardown.session_destroyed`` for every closed session (app/app_hooks.py)."""
+    import asyncio
+
+    from explorer.dashboard import teardown
+
+    application = build_single_handler_application(
+        str(REPO / "app"), argv=[str(p) for p in demo.catalog_paths]
+    )
+    closed: list[Any] = []
+    monkeypatch.setattr(teardown, "session_destroyed", closed.append)
+    context = object()  # Bokeh passes the session's context; the hook only forwards it
+    asyncio.run(application.on_session_destroyed(context))  # type: ignore[arg-type]
+    assert closed == [context]
+    assert isinstance(teardown.give_back(), bool)
+
+
+def test_session_destroyed__gives_back_once_after_a_burst_of_closes(monkeypatch: Any) -> None:
+    from tornado.ioloop import IOLoop
+
+    from explorer.dashboard import teardown
+
+    calls: list[float] = []
+    monkeypatch.setattr(teardown, "DELAY", 0.2)
+    monkeypatch.setattr(teardown, "give_back", lambda: calls.append(1))
+    loop = IOLoop(make_current=False)
+    try:
+        for delay in (0.0, 0.05, 0.1):  # three sessions closing within the delay of each other
+            loop.call_later(delay, teardown.session_destroyed)
+        loop.call_later(0.15, lambda: calls.append(0))  # the burst still goes on: nothing given back yet
+        loop.call_later(0.6, loop.stop)
+        loop.start()
+    finally:
+        loop.close()
+    assert calls == [0, 1]
+
+
 # Imported by the first page on a fresh server only at a cost of seconds; none is needed before the page is up.
 HEAVY_MODULES = (
     "spacy",  # caption highlights: the sample is read once the page has loaded
