@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import CatalogError
 from ..model import ANNOTATION_SCHEMA, conform
 from ..sources import open_source
 from ..sources.base import DatasetSource
@@ -221,15 +222,120 @@ def _worker_lookup(ids_path: Path) -> tuple[pa.Array, IdLookup]:
     return _WORKER_LOOKUP[key]
 
 
-def _sort_bucket_to_file(job: tuple[Any, ...]) -> np.ndarray:
-    """Worker: sort one bucket's part files into one Arrow file; the annotation count of every sample."""
-    paths, out_path, n_samples, keep = job
+def _sort_bucket_into(job: tuple[Any, ...]) -> tuple[np.ndarray, int]:
+    """Worker: sort one bucket's part files and write its record batches straight into ``annotations.arrow``.
+
+    Returns the annotation count of every sample and the bucket's bytes in the file. The bucket's place in
+    the file is after every earlier bucket: its own size is published first (a small file in ``temporary``),
+    then the sizes of the earlier buckets are awaited (their jobs were handed out before this one, so they
+    are running or done). The main process then writes only the file's header and footer
+    (``_write_header_and_footer``): the texts are written once, not into a sorted file and copied again.
+    """
+    paths, annotations_path, temporary, bucket, header, n_samples, keep = job
     table, keys = _sorted_bucket([p for p in paths if p.exists()], keep=keep)
-    with pa.OSFile(str(out_path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
-        out.write_table(table, max_chunksize=256_000)
+    stream_schema = _schema_message_size(table.schema)
+    size = _write_stream(_PlacedSink(None, stream_schema, None), table) - stream_schema if table.num_rows else 0
+    _publish_size(temporary, bucket, size)
+    offset = header + sum(_await_size(temporary, earlier) for earlier in range(bucket))
+    if size:
+        fd = os.open(annotations_path, os.O_WRONLY)
+        try:
+            _write_stream(_PlacedSink(fd, stream_schema, stream_schema + size, offset - stream_schema), table)
+        finally:
+            os.close(fd)
     del table
     pa.default_memory_pool().release_unused()
-    return np.bincount(keys, minlength=n_samples)
+    return np.bincount(keys, minlength=n_samples), size
+
+
+class _PlacedSink:
+    """A file-like sink for Arrow's IPC writers that writes only part of the stream, at a shifted place.
+
+    Bytes at stream positions in [``start``, ``stop``) go to ``fd`` at ``position + shift`` (``os.pwrite``);
+    the rest is only counted (``stop`` None: no end). ``inside=False`` writes the bytes outside the range
+    instead. Arrow hands the column buffers over without copying them, so counting costs nothing: this is how
+    several processes write their parts of one IPC file with Arrow's own encoding."""
+
+    def __init__(self, fd: int | None, start: int, stop: int | None, shift: int = 0, inside: bool = True) -> None:
+        self.fd, self.start, self.stop, self.shift, self.inside = fd, start, stop, shift, inside
+        self.end = 0
+        self.closed = False
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        begin, self.end = self.end, self.end + len(view)
+        stop = self.end if self.stop is None else self.stop
+        within = self.start <= begin and self.end <= stop
+        outside = self.end <= self.start or begin >= stop
+        if not (within or outside):
+            raise CatalogError(f"an IPC write [{begin}, {self.end}) crosses [{self.start}, {stop}) (a build bug)")
+        if self.fd is not None and len(view) and within == self.inside:
+            written = 0
+            while written < len(view):
+                written += os.pwrite(self.fd, view[written:], begin + self.shift + written)
+        return len(view)
+
+    def tell(self) -> int:
+        return self.end
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _write_stream(sink: _PlacedSink, table: pa.Table) -> int:
+    """``table`` as an Arrow IPC stream into ``sink``, in the batches ``annotations.arrow`` has always had;
+    the stream's end before its 8-byte end-of-stream marker."""
+    with pa.ipc.new_stream(pa.PythonFile(sink, mode="w"), table.schema) as writer:
+        writer.write_table(table, max_chunksize=256_000)
+        end = sink.end
+    return end
+
+
+def _schema_message_size(schema: pa.Schema) -> int:
+    """Bytes of the schema message that opens an IPC stream (an empty stream is that and an 8-byte end)."""
+    sink = pa.BufferOutputStream()
+    pa.ipc.new_stream(sink, schema).close()
+    return int(sink.getvalue().size) - 8
+
+
+def _publish_size(temporary: Path, bucket: int, size: int) -> None:
+    staged = temporary / f"size{bucket:02d}.tmp"
+    staged.write_text(str(size))
+    staged.replace(temporary / f"size{bucket:02d}")
+
+
+def _await_size(temporary: Path, bucket: int, timeout: float = 3600.0) -> int:
+    path = temporary / f"size{bucket:02d}"
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise CatalogError(f"{path}: the size of sort bucket {bucket} never came (its worker died?)")
+        time.sleep(0.005)
+    return int(path.read_text())
+
+
+def _write_header_and_footer(path: Path, schema: pa.Schema, header: int, size: int) -> None:
+    """Main process: the IPC file header and footer around the buckets the workers wrote at [header, +size).
+
+    Arrow's file writer is handed those batches again, read back memory-mapped (zero-copy), and writes the
+    file's magic, schema and footer (which lists every batch's place) while their bytes are only counted."""
+    with pa.memory_map(str(path), "r") as mapped:
+        if mapped.size() != header + size:
+            raise CatalogError(f"{path}: {mapped.size()} bytes, expected {header + size} (a build bug)")
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            sink = _PlacedSink(fd, header, header + size, inside=False)
+            with pa.ipc.new_file(pa.PythonFile(sink, mode="w"), schema) as writer:
+                mapped.seek(header)
+                while mapped.tell() < header + size:
+                    writer.write_batch(pa.ipc.read_record_batch(pa.ipc.read_message(mapped), schema))
+                if sink.end != header + size:
+                    raise CatalogError(f"{path}: batches re-encoded to {sink.end - header} bytes, not {size}")
+        finally:
+            os.close(fd)
 
 
 def _fulltext_of_parts(job: tuple[Any, ...]) -> float:
@@ -295,9 +401,9 @@ def write_sorted_annotations_parallel(
     """``write_sorted_annotations`` with both passes spread over worker processes.
 
     Pass 1: each part (row groups) is parsed in a worker and appended to its own bucket files. Pass 2: each
-    bucket is sorted in a worker into its own file, while this process copies the sorted buckets, in order, into
-    ``annotations.arrow`` as they come and (``with_fulltext``) a worker builds the full-text index from the
-    part files. Peak memory: about one batch per worker in pass 1, one bucket per worker in pass 2.
+    bucket is sorted in a worker and written at its place in ``annotations.arrow`` (this process adds the
+    file's header and footer), while (``with_fulltext``) a worker builds the full-text index from the part
+    files. Peak memory: about one batch per worker in pass 1, one bucket per worker in pass 2.
     ``while_scattering`` runs in this process while the workers read pass 1 (the build's samples).
     """
     import multiprocessing
@@ -306,7 +412,7 @@ def write_sorted_annotations_parallel(
     schema = _annotation_file_schema()
     n_samples = len(sample_ids)
     n_buckets = _bucket_count(source)
-    temporary = scratch / TEMPORARY  # sample ids, bucket parts, sorted buckets: removed as one folder at the end
+    temporary = scratch / TEMPORARY  # sample ids, bucket parts, bucket sizes: removed as one folder at the end
     temporary.mkdir()
     ids_path = temporary / "sample_ids.arrow"
     with pa.OSFile(str(ids_path), "wb") as sink, pa.ipc.new_file(sink, pa.schema([("id", pa.string())])) as out:
@@ -327,7 +433,6 @@ def write_sorted_annotations_parallel(
     n_rows = n_orphans = 0
     reports = []
     counts = np.zeros(n_samples + 1, dtype=np.int64)
-    sorted_paths = [temporary / f"annotations.sorted{b:02d}.arrow" for b in range(n_buckets)]
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             scattered = [pool.submit(_scatter_part, job) for job in jobs]  # forks the workers first
@@ -350,17 +455,30 @@ def write_sorted_annotations_parallel(
                 if with_fulltext
                 else None
             )
+            annotations_path = scratch / "annotations.arrow"
+            annotations_path.touch()
+            header = 8 + _schema_message_size(schema)  # the file's magic (padded to 8) and schema message
             sorted_buckets = [
                 pool.submit(
-                    _sort_bucket_to_file, ([ps[b] for ps in part_paths], sorted_paths[b], n_samples, with_fulltext)
+                    _sort_bucket_into,
+                    (
+                        [ps[b] for ps in part_paths],
+                        annotations_path,
+                        temporary,
+                        b,
+                        header,
+                        n_samples,
+                        with_fulltext,
+                    ),
                 )
                 for b in range(n_buckets)
             ]
-            with pa.OSFile(str(scratch / "annotations.arrow"), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
-                for path, bucket in zip(sorted_paths, sorted_buckets, strict=True):
-                    counts[1:] += bucket.result()
-                    with pa.memory_map(str(path), "r") as mapped:
-                        out.write_table(pa.ipc.open_file(mapped).read_all(), max_chunksize=256_000)
+            size = 0
+            for bucket in sorted_buckets:
+                bucket_counts, bucket_size = bucket.result()
+                counts[1:] += bucket_counts
+                size += bucket_size
+            _write_header_and_footer(annotations_path, schema, header, size)
             if phases is not None:
                 phases["sort"] = time.perf_counter() - started
             if fulltext is not None:
