@@ -35,6 +35,13 @@ def _annotation_file_schema() -> pa.Schema:
     return ANNOTATION_SCHEMA.append(pa.field("sidx", pa.int32()))
 
 
+def _part_schema() -> pa.Schema:
+    """Bucket part files: the annotation file's columns but ``sample_id``, which the sort takes back from the
+    sample ids by ``sidx`` (~12 % fewer bytes of the texts written, read and copied between the passes)."""
+    schema = _annotation_file_schema()
+    return schema.remove(schema.get_field_index("sample_id"))
+
+
 def _bucket_count(source: DatasetSource) -> int:
     return int(min(64, max(1, (source.annotation_count_hint() or 0) // BUCKET_ROWS)))
 
@@ -43,7 +50,7 @@ class _Buckets:
     """Pass 1 of the external sort: appends annotation batches to the bucket file of their sample range."""
 
     def __init__(self, paths: list[Path], sample_ids: pa.Array, lookup: IdLookup | None = None) -> None:
-        self.schema = _annotation_file_schema()
+        self.schema = _part_schema()
         self.sample_ids = sample_ids
         self.lookup = lookup
         self.n_samples = len(sample_ids)
@@ -107,7 +114,7 @@ class _Buckets:
             batch = batch.filter(pa.array(known))
             sidx = sidx[known]
         sidx = sidx.astype(np.int64)
-        batch = batch.append_column("sidx", pa.array(sidx.astype(np.int32)))
+        batch = batch.append_column("sidx", pa.array(sidx.astype(np.int32))).drop_columns(["sample_id"])
         n_buckets = len(self.writers)
         bucket = sidx * n_buckets // max(self.n_samples, 1)
         if n_buckets == 1:
@@ -137,12 +144,13 @@ def _read_parts(paths: list[Path]) -> pa.Table:
         with pa.memory_map(str(path), "r") as mapped:
             tables.append(pa.ipc.open_stream(mapped).read_all())
     if not tables:
-        return _annotation_file_schema().empty_table()
+        return _part_schema().empty_table()
     return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
 
 
-def _sorted_bucket(paths: list[Path], keep: bool = False) -> tuple[pa.Table, np.ndarray]:
-    """Pass 2 for one bucket: its part files in order, sorted by sample (stable: file order within a sample).
+def _sorted_bucket(paths: list[Path], sample_ids: pa.Array, keep: bool = False) -> tuple[pa.Table, np.ndarray]:
+    """Pass 2 for one bucket: its part files in order, sorted by sample (stable: file order within a sample),
+    with their ``sample_id`` column back (taken from ``sample_ids`` at ``sidx``).
 
     The part files are deleted once read unless ``keep`` (the full-text index reads them too)."""
     table = _read_parts(paths)  # the one copy is the sort's take below
@@ -153,7 +161,9 @@ def _sorted_bucket(paths: list[Path], keep: bool = False) -> tuple[pa.Table, np.
     if keys.size > 1 and np.any(np.diff(keys) < 0):  # already sorted (files grouped by patch): kept as is
         order = np.argsort(keys, kind="stable")
         table, keys = table.take(pa.array(order)), keys[order]
-    return table, keys
+    schema = _annotation_file_schema()
+    at = schema.get_field_index("sample_id")
+    return table.add_column(at, schema.field(at), sample_ids.take(pa.array(keys))), keys
 
 
 def write_sorted_annotations(
@@ -183,7 +193,7 @@ def write_sorted_annotations(
     counts = np.zeros(n_samples + 1, dtype=np.int64)
     with pa.OSFile(str(scratch / "annotations.arrow"), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
         for path in bucket_paths:
-            table, keys = _sorted_bucket([path])
+            table, keys = _sorted_bucket([path], sample_ids)
             counts[1:] += np.bincount(keys, minlength=n_samples)
             out.write_table(table, max_chunksize=256_000)
             del table
@@ -215,11 +225,23 @@ def _worker_lookup(ids_path: Path) -> tuple[pa.Array, IdLookup]:
     key = str(ids_path)
     if key not in _WORKER_LOOKUP:
         _WORKER_LOOKUP.clear()  # another build's ids (a pool lives for one build; this is only a safeguard)
-        # Memory-mapped: the ids stay page cache shared by the workers (their buffers keep the map open).
-        column = pa.ipc.open_file(pa.memory_map(key, "r")).read_all().column(0)
-        sample_ids = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        sample_ids = _worker_ids(ids_path)
         _WORKER_LOOKUP[key] = sample_ids, IdLookup(sample_ids)
     return _WORKER_LOOKUP[key]
+
+
+_WORKER_IDS: dict[str, pa.Array] = {}
+
+
+def _worker_ids(ids_path: Path) -> pa.Array:
+    """The build's sample ids in a worker process, read once. Memory-mapped: the ids stay page cache shared by
+    the workers (their buffers keep the map open)."""
+    key = str(ids_path)
+    if key not in _WORKER_IDS:
+        _WORKER_IDS.clear()
+        column = pa.ipc.open_file(pa.memory_map(key, "r")).read_all().column(0)
+        _WORKER_IDS[key] = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return _WORKER_IDS[key]
 
 
 def _sort_bucket_into(job: tuple[Any, ...]) -> tuple[np.ndarray, int]:
@@ -231,8 +253,9 @@ def _sort_bucket_into(job: tuple[Any, ...]) -> tuple[np.ndarray, int]:
     are running or done). The main process then writes only the file's header and footer
     (``_write_header_and_footer``): the texts are written once, not into a sorted file and copied again.
     """
-    paths, annotations_path, temporary, bucket, header, n_samples, keep = job
-    table, keys = _sorted_bucket([p for p in paths if p.exists()], keep=keep)
+    paths, annotations_path, temporary, bucket, header, ids_path, keep = job
+    sample_ids = _worker_ids(ids_path)
+    table, keys = _sorted_bucket([p for p in paths if p.exists()], sample_ids, keep=keep)
     stream_schema = _schema_message_size(table.schema)
     size = _write_stream(_PlacedSink(None, stream_schema, None), table) - stream_schema if table.num_rows else 0
     _publish_size(temporary, bucket, size)
@@ -245,7 +268,7 @@ def _sort_bucket_into(job: tuple[Any, ...]) -> tuple[np.ndarray, int]:
             os.close(fd)
     del table
     pa.default_memory_pool().release_unused()
-    return np.bincount(keys, minlength=n_samples), size
+    return np.bincount(keys, minlength=len(sample_ids)), size
 
 
 class _PlacedSink:
@@ -467,7 +490,7 @@ def write_sorted_annotations_parallel(
                         temporary,
                         b,
                         header,
-                        n_samples,
+                        ids_path,
                         with_fulltext,
                     ),
                 )
