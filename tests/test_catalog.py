@@ -300,6 +300,34 @@ def test_build_catalog__workers_write_buckets_in_place_empty_ones_too(tmp_path, 
     np.testing.assert_array_equal(parallel._offsets, serial._offsets)
 
 
+def test_build_catalog__a_failing_bucket_sort_fails_the_build_without_hanging(tmp_path, monkeypatch):
+    # The later buckets' workers wait for the earlier buckets' sizes: a bucket whose sort raises tells them.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from explorer.sources import bigearthnet_txt
+    from tests.data import bigearthnet as ben_data
+
+    rows = ben_data.synthetic_txt_table(200)
+    folder = tmp_path / "ben"
+    folder.mkdir()
+    shuffled = rows.take(pa.array(np.random.default_rng(3).permutation(rows.num_rows)))
+    pq.write_table(shuffled, folder / "BigEarthNet.txt.parquet", row_group_size=50)
+    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "batch_rows", 64)
+    monkeypatch.setattr(catalog_sort, "BUCKET_ROWS", 20)
+    sorted_bucket = catalog_sort._sorted_bucket
+
+    def first_bucket_fails(paths, *args, **kwargs):
+        if any(".bucket00." in str(p) for p in paths):
+            raise OSError("disk full (test)")
+        return sorted_bucket(paths, *args, **kwargs)
+
+    monkeypatch.setattr(catalog_sort, "_sorted_bucket", first_bucket_fails)
+    with pytest.raises((OSError, CatalogError)):
+        catalog.build_catalog(folder, name="ben", out=tmp_path / "cat", workers=2)
+    assert not (tmp_path / "cat").exists()
+
+
 def test_placed_sink__a_write_across_the_range_is_refused():
     from explorer.errors import CatalogError
 

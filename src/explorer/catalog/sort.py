@@ -254,10 +254,14 @@ def _sort_bucket_into(job: tuple[Any, ...]) -> tuple[np.ndarray, int]:
     (``_write_header_and_footer``): the texts are written once, not into a sorted file and copied again.
     """
     paths, annotations_path, temporary, bucket, header, ids_path, keep = job
-    sample_ids = _worker_ids(ids_path)
-    table, keys = _sorted_bucket([p for p in paths if p.exists()], sample_ids, keep=keep)
-    stream_schema = _schema_message_size(table.schema)
-    size = _write_stream(_PlacedSink(None, stream_schema, None), table) - stream_schema if table.num_rows else 0
+    try:
+        sample_ids = _worker_ids(ids_path)
+        table, keys = _sorted_bucket([p for p in paths if p.exists()], sample_ids, keep=keep)
+        stream_schema = _schema_message_size(table.schema)
+        size = _write_stream(_PlacedSink(None, stream_schema, None), table) - stream_schema if table.num_rows else 0
+    except BaseException:
+        _publish_size(temporary, bucket, _FAILED)  # the later buckets' workers stop waiting for this one
+        raise
     _publish_size(temporary, bucket, size)
     offset = header + sum(_await_size(temporary, earlier) for earlier in range(bucket))
     if size:
@@ -324,6 +328,9 @@ def _schema_message_size(schema: pa.Schema) -> int:
     return int(sink.getvalue().size) - 8
 
 
+_FAILED = -1  # the size published by a bucket whose sort raised
+
+
 def _publish_size(temporary: Path, bucket: int, size: int) -> None:
     staged = temporary / f"size{bucket:02d}.tmp"
     staged.write_text(str(size))
@@ -337,7 +344,10 @@ def _await_size(temporary: Path, bucket: int, timeout: float = 3600.0) -> int:
         if time.monotonic() > deadline:
             raise CatalogError(f"{path}: the size of sort bucket {bucket} never came (its worker died?)")
         time.sleep(0.005)
-    return int(path.read_text())
+    size = int(path.read_text())
+    if size == _FAILED:
+        raise CatalogError(f"sort bucket {bucket} failed (see its error); bucket files in {temporary}")
+    return size
 
 
 def _write_header_and_footer(path: Path, schema: pa.Schema, header: int, size: int) -> None:
