@@ -329,12 +329,29 @@ def test_build_catalog__a_failing_bucket_sort_fails_the_build_without_hanging(tm
 
 
 def test_placed_sink__a_write_across_the_range_is_refused():
-    from explorer.errors import CatalogError
-
     sink = catalog_sort._PlacedSink(None, 8, 16)
     sink.write(b"12345678")
     with pytest.raises(CatalogError, match="crosses"):
         sink.write(b"123456789")
+
+
+@pytest.mark.parametrize("has_pwrite", [True, False])
+def test_placed_sink__writes_its_range_at_the_shifted_place(tmp_path, monkeypatch, has_pwrite):
+    import os
+
+    if not has_pwrite:  # Windows has no os.pwrite: a seek and a write instead
+        monkeypatch.delattr(os, "pwrite")
+    path = tmp_path / "file"
+    path.write_bytes(b"." * 12)
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        sink = catalog_sort._PlacedSink(fd, 4, 8, shift=6)  # stream bytes 4..7 go to file bytes 10..13
+        for piece in (b"ab", b"cd", b"EFGH", b"ij"):
+            sink.write(piece)
+    finally:
+        os.close(fd)
+    assert path.read_bytes() == b".........." + b"EFGH"
+    assert sink.tell() == 10
 
 
 def test_sample_rows__aligned_runs_and_looked_up_rest_agree_with_index_in(tmp_path):

@@ -265,7 +265,7 @@ def _sort_bucket_into(job: tuple[Any, ...]) -> tuple[np.ndarray, int]:
     _publish_size(temporary, bucket, size)
     offset = header + sum(_await_size(temporary, earlier) for earlier in range(bucket))
     if size:
-        fd = os.open(annotations_path, os.O_WRONLY)
+        fd = os.open(annotations_path, os.O_WRONLY | getattr(os, "O_BINARY", 0))
         try:
             _write_stream(_PlacedSink(fd, stream_schema, stream_schema + size, offset - stream_schema), table)
         finally:
@@ -299,7 +299,7 @@ class _PlacedSink:
         if self.fd is not None and len(view) and within == self.inside:
             written = 0
             while written < len(view):
-                written += os.pwrite(self.fd, view[written:], begin + self.shift + written)
+                written += _pwrite(self.fd, view[written:], begin + self.shift + written)
         return len(view)
 
     def tell(self) -> int:
@@ -310,6 +310,14 @@ class _PlacedSink:
 
     def close(self) -> None:
         self.closed = True
+
+
+def _pwrite(fd: int, data: memoryview, offset: int) -> int:
+    """``os.pwrite``, or a seek and a write where there is none (Windows; each process has its own fd)."""
+    if hasattr(os, "pwrite"):
+        return os.pwrite(fd, data, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.write(fd, data)
 
 
 def _write_stream(sink: _PlacedSink, table: pa.Table) -> int:
@@ -358,7 +366,7 @@ def _write_header_and_footer(path: Path, schema: pa.Schema, header: int, size: i
     with pa.memory_map(str(path), "r") as mapped:
         if mapped.size() != header + size:
             raise CatalogError(f"{path}: {mapped.size()} bytes, expected {header + size} (a build bug)")
-        fd = os.open(path, os.O_WRONLY)
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_BINARY", 0))
         try:
             sink = _PlacedSink(fd, header, header + size, inside=False)
             with pa.ipc.new_file(pa.PythonFile(sink, mode="w"), schema) as writer:
