@@ -269,6 +269,91 @@ def test_build_catalog__random_and_sorted_row_order_give_the_same_catalog(tmp_pa
         assert (a.path / "fulltext" / name).read_bytes() == (b.path / "fulltext" / name).read_bytes()
 
 
+def test_build_catalog__workers_write_buckets_in_place_empty_ones_too(tmp_path, monkeypatch):
+    # 64 sort buckets for 20 samples: most buckets are empty. The workers write the sorted buckets straight
+    # into annotations.arrow at their places, the main process only its header and footer: the file is a
+    # valid Arrow IPC file with the one-process build's rows.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from explorer.sources import bigearthnet_txt
+    from tests.data import bigearthnet as ben_data
+
+    rows = ben_data.synthetic_txt_table(400)
+    rows = rows.take(pa.array(np.random.default_rng(2).permutation(rows.num_rows)))
+    folder = tmp_path / "ben"
+    folder.mkdir()
+    pq.write_table(rows, folder / "BigEarthNet.txt.parquet", row_group_size=50)
+    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "batch_rows", 64)
+    monkeypatch.setattr(catalog_sort, "BUCKET_ROWS", 1)
+    built = {
+        workers: catalog.build_catalog(folder, name="ben", out=tmp_path / f"cat{workers}", workers=workers)[0]
+        for workers in (1, 2)
+    }
+    assert catalog_sort._bucket_count(bigearthnet_txt.BigEarthNetTxtSource(folder)) == 64
+    serial, parallel = built[1], built[2]
+    with pa.memory_map(str(parallel.path / "annotations.arrow")) as mapped:
+        reader = pa.ipc.open_file(mapped)
+        assert reader.num_record_batches >= 20  # at least one per non-empty bucket (a sample each)
+        key = [("sidx", "ascending"), ("ann_id", "ascending")]  # batches differ: order within a sample too
+        assert reader.read_all().sort_by(key).equals(serial.annotations.sort_by(key))
+    np.testing.assert_array_equal(parallel._offsets, serial._offsets)
+
+
+def test_build_catalog__a_failing_bucket_sort_fails_the_build_without_hanging(tmp_path, monkeypatch):
+    # The later buckets' workers wait for the earlier buckets' sizes: a bucket whose sort raises tells them.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from explorer.sources import bigearthnet_txt
+    from tests.data import bigearthnet as ben_data
+
+    rows = ben_data.synthetic_txt_table(200)
+    folder = tmp_path / "ben"
+    folder.mkdir()
+    shuffled = rows.take(pa.array(np.random.default_rng(3).permutation(rows.num_rows)))
+    pq.write_table(shuffled, folder / "BigEarthNet.txt.parquet", row_group_size=50)
+    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "batch_rows", 64)
+    monkeypatch.setattr(catalog_sort, "BUCKET_ROWS", 20)
+    sorted_bucket = catalog_sort._sorted_bucket
+
+    def first_bucket_fails(paths, *args, **kwargs):
+        if any(".bucket00." in str(p) for p in paths):
+            raise OSError("disk full (test)")
+        return sorted_bucket(paths, *args, **kwargs)
+
+    monkeypatch.setattr(catalog_sort, "_sorted_bucket", first_bucket_fails)
+    with pytest.raises((OSError, CatalogError)):
+        catalog.build_catalog(folder, name="ben", out=tmp_path / "cat", workers=2)
+    assert not (tmp_path / "cat").exists()
+
+
+def test_placed_sink__a_write_across_the_range_is_refused():
+    sink = catalog_sort._PlacedSink(None, 8, 16)
+    sink.write(b"12345678")
+    with pytest.raises(CatalogError, match="crosses"):
+        sink.write(b"123456789")
+
+
+@pytest.mark.parametrize("has_pwrite", [True, False])
+def test_placed_sink__writes_its_range_at_the_shifted_place(tmp_path, monkeypatch, has_pwrite):
+    import os
+
+    if not has_pwrite:  # Windows has no os.pwrite: a seek and a write instead
+        monkeypatch.delattr(os, "pwrite")
+    path = tmp_path / "file"
+    path.write_bytes(b"." * 12)
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        sink = catalog_sort._PlacedSink(fd, 4, 8, shift=6)  # stream bytes 4..7 go to file bytes 10..13
+        for piece in (b"ab", b"cd", b"EFGH", b"ij"):
+            sink.write(piece)
+    finally:
+        os.close(fd)
+    assert path.read_bytes() == b".........." + b"EFGH"
+    assert sink.tell() == 10
+
+
 def test_sample_rows__aligned_runs_and_looked_up_rest_agree_with_index_in(tmp_path):
     # Runs in sample order (twice the same run, as SkyScript's two caption columns), a shuffled run and an id
     # that is no sample: every row is where index_in would put it, -1 for the orphan.

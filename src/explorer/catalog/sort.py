@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import CatalogError
 from ..model import ANNOTATION_SCHEMA, conform
 from ..sources import open_source
 from ..sources.base import DatasetSource
@@ -34,6 +35,13 @@ def _annotation_file_schema() -> pa.Schema:
     return ANNOTATION_SCHEMA.append(pa.field("sidx", pa.int32()))
 
 
+def _part_schema() -> pa.Schema:
+    """Bucket part files: the annotation file's columns but ``sample_id``, which the sort takes back from the
+    sample ids by ``sidx`` (~12 % fewer bytes of the texts written, read and copied between the passes)."""
+    schema = _annotation_file_schema()
+    return schema.remove(schema.get_field_index("sample_id"))
+
+
 def _bucket_count(source: DatasetSource) -> int:
     return int(min(64, max(1, (source.annotation_count_hint() or 0) // BUCKET_ROWS)))
 
@@ -42,7 +50,7 @@ class _Buckets:
     """Pass 1 of the external sort: appends annotation batches to the bucket file of their sample range."""
 
     def __init__(self, paths: list[Path], sample_ids: pa.Array, lookup: IdLookup | None = None) -> None:
-        self.schema = _annotation_file_schema()
+        self.schema = _part_schema()
         self.sample_ids = sample_ids
         self.lookup = lookup
         self.n_samples = len(sample_ids)
@@ -106,7 +114,7 @@ class _Buckets:
             batch = batch.filter(pa.array(known))
             sidx = sidx[known]
         sidx = sidx.astype(np.int64)
-        batch = batch.append_column("sidx", pa.array(sidx.astype(np.int32)))
+        batch = batch.append_column("sidx", pa.array(sidx.astype(np.int32))).drop_columns(["sample_id"])
         n_buckets = len(self.writers)
         bucket = sidx * n_buckets // max(self.n_samples, 1)
         if n_buckets == 1:
@@ -136,12 +144,13 @@ def _read_parts(paths: list[Path]) -> pa.Table:
         with pa.memory_map(str(path), "r") as mapped:
             tables.append(pa.ipc.open_stream(mapped).read_all())
     if not tables:
-        return _annotation_file_schema().empty_table()
+        return _part_schema().empty_table()
     return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
 
 
-def _sorted_bucket(paths: list[Path], keep: bool = False) -> tuple[pa.Table, np.ndarray]:
-    """Pass 2 for one bucket: its part files in order, sorted by sample (stable: file order within a sample).
+def _sorted_bucket(paths: list[Path], sample_ids: pa.Array, keep: bool = False) -> tuple[pa.Table, np.ndarray]:
+    """Pass 2 for one bucket: its part files in order, sorted by sample (stable: file order within a sample),
+    with their ``sample_id`` column back (taken from ``sample_ids`` at ``sidx``).
 
     The part files are deleted once read unless ``keep`` (the full-text index reads them too)."""
     table = _read_parts(paths)  # the one copy is the sort's take below
@@ -152,7 +161,9 @@ def _sorted_bucket(paths: list[Path], keep: bool = False) -> tuple[pa.Table, np.
     if keys.size > 1 and np.any(np.diff(keys) < 0):  # already sorted (files grouped by patch): kept as is
         order = np.argsort(keys, kind="stable")
         table, keys = table.take(pa.array(order)), keys[order]
-    return table, keys
+    schema = _annotation_file_schema()
+    at = schema.get_field_index("sample_id")
+    return table.add_column(at, schema.field(at), sample_ids.take(pa.array(keys))), keys
 
 
 def write_sorted_annotations(
@@ -182,7 +193,7 @@ def write_sorted_annotations(
     counts = np.zeros(n_samples + 1, dtype=np.int64)
     with pa.OSFile(str(scratch / "annotations.arrow"), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
         for path in bucket_paths:
-            table, keys = _sorted_bucket([path])
+            table, keys = _sorted_bucket([path], sample_ids)
             counts[1:] += np.bincount(keys, minlength=n_samples)
             out.write_table(table, max_chunksize=256_000)
             del table
@@ -214,22 +225,158 @@ def _worker_lookup(ids_path: Path) -> tuple[pa.Array, IdLookup]:
     key = str(ids_path)
     if key not in _WORKER_LOOKUP:
         _WORKER_LOOKUP.clear()  # another build's ids (a pool lives for one build; this is only a safeguard)
-        # Memory-mapped: the ids stay page cache shared by the workers (their buffers keep the map open).
-        column = pa.ipc.open_file(pa.memory_map(key, "r")).read_all().column(0)
-        sample_ids = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        sample_ids = _worker_ids(ids_path)
         _WORKER_LOOKUP[key] = sample_ids, IdLookup(sample_ids)
     return _WORKER_LOOKUP[key]
 
 
-def _sort_bucket_to_file(job: tuple[Any, ...]) -> np.ndarray:
-    """Worker: sort one bucket's part files into one Arrow file; the annotation count of every sample."""
-    paths, out_path, n_samples, keep = job
-    table, keys = _sorted_bucket([p for p in paths if p.exists()], keep=keep)
-    with pa.OSFile(str(out_path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
-        out.write_table(table, max_chunksize=256_000)
+_WORKER_IDS: dict[str, pa.Array] = {}
+
+
+def _worker_ids(ids_path: Path) -> pa.Array:
+    """The build's sample ids in a worker process, read once. Memory-mapped: the ids stay page cache shared by
+    the workers (their buffers keep the map open)."""
+    key = str(ids_path)
+    if key not in _WORKER_IDS:
+        _WORKER_IDS.clear()
+        column = pa.ipc.open_file(pa.memory_map(key, "r")).read_all().column(0)
+        _WORKER_IDS[key] = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return _WORKER_IDS[key]
+
+
+def _sort_bucket_into(job: tuple[Any, ...]) -> tuple[np.ndarray, int]:
+    """Worker: sort one bucket's part files and write its record batches straight into ``annotations.arrow``.
+
+    Returns the annotation count of every sample and the bucket's bytes in the file. The bucket's place in
+    the file is after every earlier bucket: its own size is published first (a small file in ``temporary``),
+    then the sizes of the earlier buckets are awaited (their jobs were handed out before this one, so they
+    are running or done). The main process then writes only the file's header and footer
+    (``_write_header_and_footer``): the texts are written once, not into a sorted file and copied again.
+    """
+    paths, annotations_path, temporary, bucket, header, ids_path, keep = job
+    try:
+        sample_ids = _worker_ids(ids_path)
+        table, keys = _sorted_bucket([p for p in paths if p.exists()], sample_ids, keep=keep)
+        stream_schema = _schema_message_size(table.schema)
+        size = _write_stream(_PlacedSink(None, stream_schema, None), table) - stream_schema if table.num_rows else 0
+    except BaseException:
+        _publish_size(temporary, bucket, _FAILED)  # the later buckets' workers stop waiting for this one
+        raise
+    _publish_size(temporary, bucket, size)
+    offset = header + sum(_await_size(temporary, earlier) for earlier in range(bucket))
+    if size:
+        fd = os.open(annotations_path, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+        try:
+            _write_stream(_PlacedSink(fd, stream_schema, stream_schema + size, offset - stream_schema), table)
+        finally:
+            os.close(fd)
     del table
     pa.default_memory_pool().release_unused()
-    return np.bincount(keys, minlength=n_samples)
+    return np.bincount(keys, minlength=len(sample_ids)), size
+
+
+class _PlacedSink:
+    """A file-like sink for Arrow's IPC writers that writes only part of the stream, at a shifted place.
+
+    Bytes at stream positions in [``start``, ``stop``) go to ``fd`` at ``position + shift`` (``os.pwrite``);
+    the rest is only counted (``stop`` None: no end). ``inside=False`` writes the bytes outside the range
+    instead. Arrow hands the column buffers over without copying them, so counting costs nothing: this is how
+    several processes write their parts of one IPC file with Arrow's own encoding."""
+
+    def __init__(self, fd: int | None, start: int, stop: int | None, shift: int = 0, inside: bool = True) -> None:
+        self.fd, self.start, self.stop, self.shift, self.inside = fd, start, stop, shift, inside
+        self.end = 0
+        self.closed = False
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        begin, self.end = self.end, self.end + len(view)
+        stop = self.end if self.stop is None else self.stop
+        within = self.start <= begin and self.end <= stop
+        outside = self.end <= self.start or begin >= stop
+        if not (within or outside):
+            raise CatalogError(f"an IPC write [{begin}, {self.end}) crosses [{self.start}, {stop}) (a build bug)")
+        if self.fd is not None and len(view) and within == self.inside:
+            written = 0
+            while written < len(view):
+                written += _pwrite(self.fd, view[written:], begin + self.shift + written)
+        return len(view)
+
+    def tell(self) -> int:
+        return self.end
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _pwrite(fd: int, data: memoryview, offset: int) -> int:
+    """``os.pwrite``, or a seek and a write where there is none (Windows; each process has its own fd)."""
+    if hasattr(os, "pwrite"):
+        return os.pwrite(fd, data, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.write(fd, data)
+
+
+def _write_stream(sink: _PlacedSink, table: pa.Table) -> int:
+    """``table`` as an Arrow IPC stream into ``sink``, in the batches ``annotations.arrow`` has always had;
+    the stream's end before its 8-byte end-of-stream marker."""
+    with pa.ipc.new_stream(pa.PythonFile(sink, mode="w"), table.schema) as writer:
+        writer.write_table(table, max_chunksize=256_000)
+        end = sink.end
+    return end
+
+
+def _schema_message_size(schema: pa.Schema) -> int:
+    """Bytes of the schema message that opens an IPC stream (an empty stream is that and an 8-byte end)."""
+    sink = pa.BufferOutputStream()
+    pa.ipc.new_stream(sink, schema).close()
+    return int(sink.getvalue().size) - 8
+
+
+_FAILED = -1  # the size published by a bucket whose sort raised
+
+
+def _publish_size(temporary: Path, bucket: int, size: int) -> None:
+    staged = temporary / f"size{bucket:02d}.tmp"
+    staged.write_text(str(size))
+    staged.replace(temporary / f"size{bucket:02d}")
+
+
+def _await_size(temporary: Path, bucket: int, timeout: float = 3600.0) -> int:
+    path = temporary / f"size{bucket:02d}"
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise CatalogError(f"{path}: the size of sort bucket {bucket} never came (its worker died?)")
+        time.sleep(0.005)
+    size = int(path.read_text())
+    if size == _FAILED:
+        raise CatalogError(f"sort bucket {bucket} failed (see its error); bucket files in {temporary}")
+    return size
+
+
+def _write_header_and_footer(path: Path, schema: pa.Schema, header: int, size: int) -> None:
+    """Main process: the IPC file header and footer around the buckets the workers wrote at [header, +size).
+
+    Arrow's file writer is handed those batches again, read back memory-mapped (zero-copy), and writes the
+    file's magic, schema and footer (which lists every batch's place) while their bytes are only counted."""
+    with pa.memory_map(str(path), "r") as mapped:
+        if mapped.size() != header + size:
+            raise CatalogError(f"{path}: {mapped.size()} bytes, expected {header + size} (a build bug)")
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+        try:
+            sink = _PlacedSink(fd, header, header + size, inside=False)
+            with pa.ipc.new_file(pa.PythonFile(sink, mode="w"), schema) as writer:
+                mapped.seek(header)
+                while mapped.tell() < header + size:
+                    writer.write_batch(pa.ipc.read_record_batch(pa.ipc.read_message(mapped), schema))
+                if sink.end != header + size:
+                    raise CatalogError(f"{path}: batches re-encoded to {sink.end - header} bytes, not {size}")
+        finally:
+            os.close(fd)
 
 
 def _fulltext_of_parts(job: tuple[Any, ...]) -> float:
@@ -295,9 +442,9 @@ def write_sorted_annotations_parallel(
     """``write_sorted_annotations`` with both passes spread over worker processes.
 
     Pass 1: each part (row groups) is parsed in a worker and appended to its own bucket files. Pass 2: each
-    bucket is sorted in a worker into its own file, while this process copies the sorted buckets, in order, into
-    ``annotations.arrow`` as they come and (``with_fulltext``) a worker builds the full-text index from the
-    part files. Peak memory: about one batch per worker in pass 1, one bucket per worker in pass 2.
+    bucket is sorted in a worker and written at its place in ``annotations.arrow`` (this process adds the
+    file's header and footer), while (``with_fulltext``) a worker builds the full-text index from the part
+    files. Peak memory: about one batch per worker in pass 1, one bucket per worker in pass 2.
     ``while_scattering`` runs in this process while the workers read pass 1 (the build's samples).
     """
     import multiprocessing
@@ -306,7 +453,7 @@ def write_sorted_annotations_parallel(
     schema = _annotation_file_schema()
     n_samples = len(sample_ids)
     n_buckets = _bucket_count(source)
-    temporary = scratch / TEMPORARY  # sample ids, bucket parts, sorted buckets: removed as one folder at the end
+    temporary = scratch / TEMPORARY  # sample ids, bucket parts, bucket sizes: removed as one folder at the end
     temporary.mkdir()
     ids_path = temporary / "sample_ids.arrow"
     with pa.OSFile(str(ids_path), "wb") as sink, pa.ipc.new_file(sink, pa.schema([("id", pa.string())])) as out:
@@ -327,7 +474,6 @@ def write_sorted_annotations_parallel(
     n_rows = n_orphans = 0
     reports = []
     counts = np.zeros(n_samples + 1, dtype=np.int64)
-    sorted_paths = [temporary / f"annotations.sorted{b:02d}.arrow" for b in range(n_buckets)]
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             scattered = [pool.submit(_scatter_part, job) for job in jobs]  # forks the workers first
@@ -350,17 +496,30 @@ def write_sorted_annotations_parallel(
                 if with_fulltext
                 else None
             )
+            annotations_path = scratch / "annotations.arrow"
+            annotations_path.touch()
+            header = 8 + _schema_message_size(schema)  # the file's magic (padded to 8) and schema message
             sorted_buckets = [
                 pool.submit(
-                    _sort_bucket_to_file, ([ps[b] for ps in part_paths], sorted_paths[b], n_samples, with_fulltext)
+                    _sort_bucket_into,
+                    (
+                        [ps[b] for ps in part_paths],
+                        annotations_path,
+                        temporary,
+                        b,
+                        header,
+                        ids_path,
+                        with_fulltext,
+                    ),
                 )
                 for b in range(n_buckets)
             ]
-            with pa.OSFile(str(scratch / "annotations.arrow"), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
-                for path, bucket in zip(sorted_paths, sorted_buckets, strict=True):
-                    counts[1:] += bucket.result()
-                    with pa.memory_map(str(path), "r") as mapped:
-                        out.write_table(pa.ipc.open_file(mapped).read_all(), max_chunksize=256_000)
+            size = 0
+            for bucket in sorted_buckets:
+                bucket_counts, bucket_size = bucket.result()
+                counts[1:] += bucket_counts
+                size += bucket_size
+            _write_header_and_footer(annotations_path, schema, header, size)
             if phases is not None:
                 phases["sort"] = time.perf_counter() - started
             if fulltext is not None:
