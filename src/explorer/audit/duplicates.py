@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from numba import njit
 
 from ..legends import CHATEARTHNET, CORINE19, WORLDCOVER
 from .verdicts import AGREE, DISPUTE, VerdictRows
@@ -161,10 +162,29 @@ def signatures(texts: list[str], num_perm: int = NUM_PERM, seed: int = 1) -> np.
         distinct, where = np.unique(h, return_inverse=True)  # templated captions share most shingles
         with np.errstate(over="ignore"):
             values = ((distinct[:, None] * a[None, :] + b[None, :]) % _MERSENNE) & _MAX_HASH
-        values = values.astype(np.uint32)  # 32-bit values: half the bytes gathered and reduced per shingle
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])  # every text has >= 1 shingle
-        out[first : first + len(grams)] = np.minimum.reduceat(values[where], starts, axis=0)
+        values = values.astype(np.uint32)  # 32-bit values: half the bytes read per shingle
+        _min_per_text(values, where.astype(np.int64).ravel(), sizes, out[first : first + len(grams)])
     return out
+
+
+@njit(cache=True)
+def _min_per_text(values: np.ndarray, where: np.ndarray, sizes: np.ndarray, out: np.ndarray) -> None:
+    """out[t] = the column-wise minimum of ``values[where[k]]`` over text t's shingles k (``sizes[t]`` of them,
+    consecutive, >= 1 each): ``np.minimum.reduceat(values[where], starts)`` without its (shingles x num_perm)
+    gathered copy (~100 MB per batch of 256 templated captions, written then read once)."""
+    n_perm = values.shape[1]
+    acc = np.empty(n_perm, dtype=np.uint32)
+    k = 0
+    for t in range(sizes.shape[0]):
+        acc[:] = values[where[k]]
+        for m in range(k + 1, k + sizes[t]):
+            row = values[where[m]]
+            for j in range(n_perm):
+                if row[j] < acc[j]:
+                    acc[j] = row[j]
+        for j in range(n_perm):
+            out[t, j] = acc[j]
+        k += sizes[t]
 
 
 class Signatures(NamedTuple):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -75,27 +76,51 @@ def _name(cls: int) -> str:
     return NAMES[cls]
 
 
-# --- per category: variants -> answer ---------------------------------------------------------------------
-def _presence(q: str, options: list[str], cmap: CorineMap) -> tuple[Binary | None, Choice | None, list[str]]:
-    variants = [name for name, _ in PRESENCE]
-    thresholds = dict(PRESENCE)
+# --- per category: the question's text -> a plan (cached), a plan + the map -> the answer per variant -------
+# A plan is (evaluate, params, variants, is_choice); ``evaluate(params, cmap, meta, variant)`` returns
+# (truth or None, what the map says) for a binary question, (letters or None, what the map says) for a choice.
+# The text part is the same for every row with that question, so it is parsed once per worker, not per row.
+Plan = tuple[Callable[..., tuple[Any, str]], tuple[Any, ...], tuple[str, ...], bool]
+_THRESHOLDS = dict(PRESENCE)
+_CONNECTIVITY = dict(CONNECTIVITY)
+_NEIGHBOURHOOD = dict(ADJACENCY)
+_AXES = dict(AXES)
+
+
+def _joined(letters: list[str]) -> tuple[list[str], str]:
+    return letters, ",".join(letters) or "none"
+
+
+def _presence_binary(p: tuple[int], cmap: CorineMap, meta: Any, v: str) -> tuple[bool, str]:
+    (cls,) = p
+    return cmap.present(cls, _THRESHOLDS[v]), f"{cmap.counts[cls]} px"
+
+
+def _presence_choice(p: tuple[list[int], bool], cmap: CorineMap, meta: Any, v: str) -> tuple[list[str], str]:
+    classes, negated = p
+    ok = [cmap.present(c, _THRESHOLDS[v]) != negated for c in classes]
+    return _joined([letter for letter, good in zip("abcd", ok, strict=False) if good])
+
+
+def _presence(q: str, options: tuple[str, ...]) -> Plan:
+    variants = tuple(name for name, _ in PRESENCE)
     if not options:
-        cls = _one_class(q)
-        return (lambda v: (cmap.present(cls, thresholds[v]), f"{cmap.counts[cls]} px")), None, variants
+        return _presence_binary, (_one_class(q),), variants, False
     negated = _NOT.search(q) is not None
     classes = [ct.class_of(o) for o in options]
     if any(c is None for c in classes):
         raise NotEvaluable("an option names no class of the legend")
-
-    def choice(v: str) -> tuple[list[str], str]:
-        ok = [c is not None and cmap.present(c, thresholds[v]) != negated for c in classes]
-        letters = [letter for letter, good in zip("abcd", ok, strict=False) if good]
-        return letters, ",".join(letters) or "none"
-
-    return None, choice, variants
+    return _presence_choice, (classes, negated), variants, True
 
 
-def _area_share(q: str, cmap: CorineMap) -> Binary:
+def _share(p: tuple[int, float, bool], cmap: CorineMap, meta: Any, v: str) -> tuple[bool, str]:
+    cls, k, greater = p
+    base = cmap.labelled if v == "of-labelled-pixels" else cmap.total
+    share = cmap.counts[cls] / max(base, 1)
+    return (share > k if greater else share < k), f"{100 * share:.1f} %"
+
+
+def _area_share(q: str) -> Plan:
     cls = _one_class(q)
     numbers = ct.numbers(q.split("%")[0])
     if not numbers:
@@ -104,195 +129,214 @@ def _area_share(q: str, cmap: CorineMap) -> Binary:
     greater = _GREATER.search(q) is not None
     if not greater and _LESS.search(q) is None:
         raise NotEvaluable("no comparison (more / less than) in the question")
-
-    def answer(v: str) -> tuple[bool | None, str]:
-        base = cmap.labelled if v == "of-labelled-pixels" else cmap.total
-        share = cmap.counts[cls] / max(base, 1)
-        return (share > k if greater else share < k), f"{100 * share:.1f} %"
-
-    return answer
+    return _share, (cls, k, greater), tuple(AREA_BASE), False
 
 
-def _range_contains(text: str, area: float) -> bool | None:
+def _range_of(text: str) -> tuple[str, float, float] | None:
+    """The area range a text states: ("between", lo, hi), (">", v, v) or ("<", v, v); None when none."""
     values = ct.numbers(text)
     if len(values) >= 2 and re.search(r"\d\s*(-|–|to|and)\s*\d", text):
-        return values[0] <= area <= values[1]
+        return "between", values[0], values[1]
     if len(values) == 1:
         if _GREATER.search(text):
-            return area > values[0]
+            return ">", values[0], values[0]
         if _LESS.search(text):
-            return area < values[0]
+            return "<", values[0], values[0]
     return None
 
 
-def _area(q: str, options: list[str], cmap: CorineMap) -> tuple[Binary | None, Choice | None, list[str]]:
+def _in_range(bounds: tuple[str, float, float], area: float) -> bool:
+    how, lo, hi = bounds
+    if how == "between":
+        return lo <= area <= hi
+    return area > lo if how == ">" else area < lo
+
+
+def _compare(p: tuple[int, int, bool], cmap: CorineMap, meta: Any, v: str) -> tuple[bool, str]:
+    a, b, smaller = p
+    counts = cmap.counts
+    truth = (counts[a] < counts[b]) if smaller else (counts[a] > counts[b])
+    return truth, f"{counts[a]} px vs {counts[b]} px"
+
+
+def _sqm_binary(
+    p: tuple[int, tuple[str, float, float]], cmap: CorineMap, meta: Any, v: str
+) -> tuple[bool, str]:
+    cls, bounds = p
+    area = float(cmap.counts[cls] * PIXEL_AREA_SQM)
+    return _in_range(bounds, area), f"{area:,.0f} sqm"
+
+
+def _largest(p: tuple[list[int]], cmap: CorineMap, meta: Any, v: str) -> tuple[list[str], str]:
+    (option_classes,) = p
+    top = int(cmap.counts.max())
+    return _joined(
+        [l_ for l_, c in zip("abcd", option_classes, strict=False) if top and cmap.counts[c] == top]
+    )
+
+
+def _sqm_choice(p: tuple[int, list[Any]], cmap: CorineMap, meta: Any, v: str) -> tuple[list[str], str]:
+    cls, ranges = p
+    area = float(cmap.counts[cls] * PIXEL_AREA_SQM)
+    return [l_ for l_, r in zip("abcd", ranges, strict=False) if _in_range(r, area)], f"{area:,.0f} sqm"
+
+
+def _area(q: str, options: tuple[str, ...]) -> Plan:
     if not options:
         if "%" in q:
-            return _area_share(q, cmap), None, list(AREA_BASE)
+            return _area_share(q)
         classes = list(dict.fromkeys(c for c, _, _ in ct.find_classes(q)))
         if len(classes) == 2 and _COMPARE.search(q):
             a, b = classes
-            smaller = _SMALLER.search(q) is not None
-            return (
-                (
-                    lambda v: (
-                        (cmap.counts[a] < cmap.counts[b]) if smaller else (cmap.counts[a] > cmap.counts[b]),
-                        f"{cmap.counts[a]} px vs {cmap.counts[b]} px",
-                    )
-                ),
-                None,
-                ["pixel-count"],
-            )
+            return _compare, (a, b, _SMALLER.search(q) is not None), ("pixel-count",), False
         if _SQM.search(q):
             cls = _one_class(q)
-            area = float(cmap.counts[cls] * PIXEL_AREA_SQM)
-            truth = _range_contains(q, area)
-            if truth is None:
+            bounds = _range_of(q)
+            if bounds is None:
                 raise NotEvaluable("no area range in the question")
-            return (lambda v: (truth, f"{area:,.0f} sqm")), None, ["10m-pixels"]
+            return _sqm_binary, (cls, bounds), ("10m-pixels",), False
         raise NotEvaluable("area question of an unknown form")
     if _LARGEST.search(q):
         option_classes = [ct.class_of(o) for o in options]
         if any(c is None for c in option_classes):
             raise NotEvaluable("an option names no class of the legend")
-        top = int(cmap.counts.max())
-
-        def largest(v: str) -> tuple[list[str], str]:
-            letters = [
-                l_
-                for l_, c in zip("abcd", option_classes, strict=False)
-                if c is not None and top and cmap.counts[c] == top
-            ]
-            return letters, ",".join(letters) or "none"
-
-        return None, largest, ["pixel-count"]
+        return _largest, (option_classes,), ("pixel-count",), True
     cls = _one_class(q)
-    area = float(cmap.counts[cls] * PIXEL_AREA_SQM)
-    contains = [_range_contains(o, area) for o in options]
-    if any(c is None for c in contains):
+    ranges = [_range_of(o) for o in options]
+    if any(r is None for r in ranges):
         raise NotEvaluable("an option is not an area range")
-    letters = [l_ for l_, c in zip("abcd", contains, strict=False) if c]
-    return None, (lambda v: (letters, f"{area:,.0f} sqm")), ["10m-pixels"]
+    return _sqm_choice, (cls, ranges), ("10m-pixels",), True
 
 
-def _count(q: str, options: list[str], cmap: CorineMap) -> tuple[Binary | None, Choice | None, list[str]]:
+def _count_choice(p: tuple[int, list[Any]], cmap: CorineMap, meta: Any, v: str) -> tuple[list[str], str]:
+    cls, values = p
+    n = cmap.n_regions(cls, _CONNECTIVITY[v])
+    return [l_ for l_, x in zip("abcd", values, strict=False) if x and x[0] == n], f"{n} regions"
+
+
+def _count_binary(p: tuple[int, str, float], cmap: CorineMap, meta: Any, v: str) -> tuple[bool, str]:
+    cls, op, k = p
+    n = cmap.n_regions(cls, _CONNECTIVITY[v])
+    return (n > k if op == ">" else n < k if op == "<" else n == k), f"{n} regions"
+
+
+def _count(q: str, options: tuple[str, ...]) -> Plan:
     cls = _one_class(q)
-    conn = dict(CONNECTIVITY)
-    variants = [name for name, _ in CONNECTIVITY]
+    variants = tuple(name for name, _ in CONNECTIVITY)
     if options:
-        values = [ct.numbers(o) for o in options]
-
-        def choice(v: str) -> tuple[list[str], str]:
-            n = cmap.n_regions(cls, conn[v])
-            return [l_ for l_, x in zip("abcd", values, strict=False) if x and x[0] == n], f"{n} regions"
-
-        return None, choice, variants
+        return _count_choice, (cls, [ct.numbers(o) for o in options]), variants, True
     found = ct.numbers(q)
     if not found:
         raise NotEvaluable("no number in the count question")
-    k = found[0]
     if _GREATER.search(q):
-        op: Callable[[int], bool] = lambda n: n > k  # noqa: E731
+        op = ">"
     elif _LESS.search(q):
-        op = lambda n: n < k  # noqa: E731
+        op = "<"
     elif _EXACTLY.search(q):
-        op = lambda n: n == k  # noqa: E731
+        op = "=="
     else:
         raise NotEvaluable("no comparison in the count question")
-
-    def binary(v: str) -> tuple[bool, str]:
-        n = cmap.n_regions(cls, conn[v])
-        return op(n), f"{n} regions"
-
-    return binary, None, variants
+    return _count_binary, (cls, op, found[0]), variants, False
 
 
-def _adjacency(q: str, options: list[str], cmap: CorineMap) -> tuple[Binary | None, Choice | None, list[str]]:
-    neighbourhood = dict(ADJACENCY)
-    variants = [name for name, _ in ADJACENCY]
+def _adjacent_binary(p: tuple[int, int], cmap: CorineMap, meta: Any, v: str) -> tuple[bool, str]:
+    a, b = p
+    touch = cmap.touch(a, b, _NEIGHBOURHOOD[v])
+    return touch, "adjacent" if touch else "not adjacent"
 
-    def touch(a: int, b: int, v: str) -> bool:
-        return cmap.touch(a, b, neighbourhood[v])
 
+def _adjacent_choice(
+    p: tuple[list[tuple[int, int]]], cmap: CorineMap, meta: Any, v: str
+) -> tuple[list[str], str]:
+    (pairs,) = p
+    n = _NEIGHBOURHOOD[v]
+    return _joined([l_ for l_, (a, b) in zip("abcd", pairs, strict=False) if cmap.touch(a, b, n)])
+
+
+def _adjacency(q: str, options: tuple[str, ...]) -> Plan:
+    variants = tuple(name for name, _ in ADJACENCY)
     if not options:
-        a, b = _two_classes(q)
-        return (lambda v: (touch(a, b, v), "adjacent" if touch(a, b, v) else "not adjacent")), None, variants
-    pairs = [_two_classes(o) for o in options]
-
-    def choice(v: str) -> tuple[list[str], str]:
-        letters = [l_ for l_, (a, b) in zip("abcd", pairs, strict=False) if touch(a, b, v)]
-        return letters, ",".join(letters) or "none"
-
-    return None, choice, variants
+        return _adjacent_binary, _two_classes(q), variants, False
+    return _adjacent_choice, ([_two_classes(o) for o in options],), variants, True
 
 
-def _relative(q: str, options: list[str], cmap: CorineMap) -> tuple[Binary | None, Choice | None, list[str]]:
+def _relative_binary(p: tuple[int, int, str], cmap: CorineMap, meta: Any, v: str) -> tuple[bool | None, str]:
+    a, b, asked = p
+    truth = cmap.direction(a, b, _AXES[v])
+    return (None if truth is None else truth == asked), str(truth)
+
+
+def _relative_choice(
+    p: tuple[int, int, list[str | None]], cmap: CorineMap, meta: Any, v: str
+) -> tuple[list[str] | None, str]:
+    a, b, named = p
+    truth = cmap.direction(a, b, _AXES[v])
+    if truth is None:
+        return None, "a class is absent or the centroids coincide"
+    return [l_ for l_, d in zip("abcd", named, strict=False) if d == truth], truth
+
+
+def _relative(q: str, options: tuple[str, ...]) -> Plan:
     a, b = _two_classes(q)
-    axes = dict(AXES)
-    variants = [name for name, _ in AXES]
+    variants = tuple(name for name, _ in AXES)
     if not options:
         asked = ct.direction_in(q)
         if asked is None:
             raise NotEvaluable("no single direction (north/south/east/west) in the question")
-
-        def binary(v: str) -> tuple[bool | None, str]:
-            truth = cmap.direction(a, b, axes[v])
-            return (None if truth is None else truth == asked), str(truth)
-
-        return binary, None, variants
-    named = [ct.direction_in(o) for o in options]
-
-    def choice(v: str) -> tuple[list[str] | None, str]:
-        truth = cmap.direction(a, b, axes[v])
-        if truth is None:
-            return None, "a class is absent or the centroids coincide"
-        return [l_ for l_, d in zip("abcd", named, strict=False) if d == truth], truth
-
-    return None, choice, variants
+        return _relative_binary, (a, b, asked), variants, False
+    return _relative_choice, (a, b, [ct.direction_in(o) for o in options]), variants, True
 
 
-def _metadata(
-    category: str, q: str, options: list[str], meta: Mapping[str, Any]
-) -> tuple[Binary | None, Choice | None, list[str]]:
+def _truth(category: str, meta: Mapping[str, Any], v: str) -> Any:
+    """What the metadata says for a season / country / climate zone question under variant v."""
     if category == "season":
-        variants = list(SEASON_SOURCE)
-        truth_of = {
-            "metadata": (meta.get("season") or "").lower() or None,
-            "acquisition-month": meta.get("season_from_date"),
-        }
-        read: Callable[[str], str | None] = ct.season_in
+        if v == "metadata":
+            return (meta.get("season") or "").lower() or None
+        return meta.get("season_from_date")
+    if category == "country":
+        return meta.get("country")
+    return (meta.get("climate_zone") or "").lower() or None
+
+
+def _metadata_binary(
+    p: tuple[str, str], cmap: Any, meta: Mapping[str, Any], v: str
+) -> tuple[bool | None, str]:
+    category, asked = p
+    truth = _truth(category, meta, v)
+    return (None if truth is None else asked == truth), str(truth)
+
+
+def _metadata_choice(
+    p: tuple[str, list[str | None]], cmap: Any, meta: Mapping[str, Any], v: str
+) -> tuple[list[str] | None, str]:
+    category, named = p
+    truth = _truth(category, meta, v)
+    if truth is None:
+        return None, f"no {category} in the metadata"
+    return [l_ for l_, n in zip("abcd", named, strict=False) if n == truth], str(truth)
+
+
+def _climate_in(text: str) -> str | None:
+    quoted = re.search(r"[\"“']([^\"”']+)[\"”']", text)
+    value = quoted.group(1) if quoted else text
+    return " ".join(value.lower().strip(" .?").split()) or None
+
+
+def _metadata(category: str, q: str, options: tuple[str, ...]) -> Plan:
+    read: Callable[[str], str | None]
+    if category == "season":
+        variants: tuple[str, ...] = tuple(SEASON_SOURCE)
+        read = ct.season_in
     elif category == "country":
-        variants = ["metadata"]
-        truth_of = {"metadata": meta.get("country")}
-        read = ct.country_in
+        variants, read = ("metadata",), ct.country_in
     else:
-        variants = ["metadata"]
-        truth_of = {"metadata": (meta.get("climate_zone") or "").lower() or None}
-
-        def read(text: str) -> str | None:
-            quoted = re.search(r"[\"“']([^\"”']+)[\"”']", text)
-            value = quoted.group(1) if quoted else text
-            return " ".join(value.lower().strip(" .?").split()) or None
-
+        variants, read = ("metadata",), _climate_in
     if not options:
         asked = read(q)
         if asked is None:
             raise NotEvaluable(f"no {category} named in the question")
-
-        def binary(v: str) -> tuple[bool | None, str]:
-            truth = truth_of[v]
-            return (None if truth is None else asked == truth), str(truth)
-
-        return binary, None, variants
-    named = [read(o) for o in options]
-
-    def choice(v: str) -> tuple[list[str] | None, str]:
-        truth = truth_of[v]
-        if truth is None:
-            return None, f"no {category} in the metadata"
-        return [l_ for l_, n in zip("abcd", named, strict=False) if n == truth], str(truth)
-
-    return None, choice, variants
+        return _metadata_binary, (category, asked), variants, False
+    return _metadata_choice, (category, [read(o) for o in options]), variants, True
 
 
 _MAP_HANDLERS = {
@@ -304,59 +348,90 @@ _MAP_HANDLERS = {
 }
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """Everything one row's verdicts take from its text alone (shared by every row with the same text)."""
+
+    rule: str
+    class_name: str | None
+    released: str | None
+    span_end: int
+    plan: Plan | None
+    reason: str  # why the plan is None
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse(category: str, is_mcq: bool, text: str, answer: str, options: tuple[str, ...]) -> _Parsed:
+    rule = RULE_OF_CATEGORY[category]
+    question = _question(text)
+    classes = ct.find_classes(question)
+    class_name = _name(classes[0][0]) if classes else None
+    released = ct.letter(answer) if is_mcq else ct.yes_no(answer)
+    plan: Plan | None = None
+    reason = ""
+    try:
+        if category in METADATA_CATEGORIES:
+            plan = _metadata(category, question, options)
+        else:
+            plan = _MAP_HANDLERS[category](question, options)
+    except NotEvaluable as exc:
+        reason = str(exc)
+    if plan is not None and category == "area":  # one rule per form: variants are alternatives within a form
+        rule = AREA_RULES[plan[2][0]]
+    return _Parsed(rule, class_name, released, len(answer), plan, reason)
+
+
 # --- entry point ----------------------------------------------------------------------------------------------
 def check_question(
     row: Mapping[str, Any], cmap: CorineMap | None, meta: Mapping[str, Any], out: VerdictRows
 ) -> None:
     """Verdicts for one binary / multiple-choice row (one per variant); other rows are left alone."""
     category = row.get("category")
-    if category not in RULE_OF_CATEGORY or row.get("kind") not in ("vqa_binary", "vqa_mcq"):
+    kind = row.get("kind")
+    if category not in RULE_OF_CATEGORY or kind not in ("vqa_binary", "vqa_mcq"):
         return
-    rule = RULE_OF_CATEGORY[category]
+    is_mcq = kind == "vqa_mcq"
     text, answer = row.get("input") or "", row.get("output") or ""
-    span = {"field": "output", "span_start": 0, "span_end": len(answer)}
-    question = _question(text)
-    classes = ct.find_classes(question)
-    class_name = _name(classes[0][0]) if classes else None
-    is_mcq = row["kind"] == "vqa_mcq"
-    released = ct.letter(answer) if is_mcq else ct.yes_no(answer)
-
-    def not_evaluable(reason: str, variant: str = "-") -> None:
-        out.not_evaluable(row, rule, answer, reason, variant, class_name=class_name, **span)
-
+    options = tuple(row.get("options") or ()) if is_mcq else ()
+    parsed = _parse(category, is_mcq, text, answer, options)
+    span_end = parsed.span_end
+    released = parsed.released
+    reason = None
     if released is None:
-        return not_evaluable("the answer is not " + ("a letter a-d" if is_mcq else "yes/no"))
-    if category in MAP_CATEGORIES and cmap is None:
-        return not_evaluable("no reference map")
-    options = list(row.get("options") or []) if is_mcq else []
-    if is_mcq and len(options) < 2:
-        return not_evaluable("the options did not parse")
-    try:
-        if category in METADATA_CATEGORIES:
-            binary, choice, variants = _metadata(category, question, options, meta)
-        else:
-            assert cmap is not None
-            binary, choice, variants = _MAP_HANDLERS[category](question, options, cmap)
-    except NotEvaluable as exc:
-        return not_evaluable(str(exc))
-    if category == "area":  # one rule per form: their variants are alternatives only within a form
-        rule = AREA_RULES[variants[0]]
+        reason = "the answer is not " + ("a letter a-d" if is_mcq else "yes/no")
+    elif category in MAP_CATEGORIES and cmap is None:
+        reason = "no reference map"
+    elif is_mcq and len(options) < 2:
+        reason = "the options did not parse"
+    elif parsed.plan is None:
+        reason = parsed.reason
+    if reason is not None:
+        rule = RULE_OF_CATEGORY[category]
+        out.not_evaluable(
+            row,
+            rule,
+            answer,
+            reason,
+            "-",
+            class_name=parsed.class_name,
+            field="output",
+            span_start=0,
+            span_end=span_end,
+        )
+        return
+    assert parsed.plan is not None
+    evaluate, params, variants, is_choice = parsed.plan
+    rule, class_name = parsed.rule, parsed.class_name
     for number, variant in enumerate(variants):
-        if binary is not None:
-            truth, says = binary(variant)
-            if truth is None:
-                verdict, from_map = NOT_EVALUABLE, says
-            else:
-                verdict = AGREE if (released == "yes") == truth else DISPUTE
-                from_map = f"{'yes' if truth else 'no'} ({says})"
+        said, says = evaluate(params, cmap, meta, variant)
+        if said is None:
+            verdict, from_map = NOT_EVALUABLE, says
+        elif is_choice:
+            verdict = AGREE if said == [released] else DISPUTE
+            from_map = f"{','.join(said) or 'no option'} ({says})"
         else:
-            assert choice is not None
-            letters, says = choice(variant)
-            if letters is None:
-                verdict, from_map = NOT_EVALUABLE, says
-            else:
-                verdict = AGREE if letters == [released] else DISPUTE
-                from_map = f"{','.join(letters) or 'no option'} ({says})"
+            verdict = AGREE if (released == "yes") == said else DISPUTE
+            from_map = f"{'yes' if said else 'no'} ({says})"
         out.add(
             row,
             rule,
@@ -366,6 +441,7 @@ def check_question(
             released=released,
             from_map=from_map,
             class_name=class_name,
-            **span,
+            field="output",
+            span_start=0,
+            span_end=span_end,
         )
-    return None
