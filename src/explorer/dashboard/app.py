@@ -501,11 +501,18 @@ def first_reads(catalogs: Sequence[Catalog]) -> ExplorerState:
 
 
 def after_first_reads(catalogs: Sequence[Catalog], state: ExplorerState) -> None:
-    """First-use costs no page pays on load: each catalog's statistics (Compare), the world map's shading."""
+    """First-use costs no page pays on load: each catalog's statistics (Compare), the world map's shading.
+    Statistics not saved yet are computed in a child process (``stats.precompute``: seconds to minutes of CPU at
+    full size that, in this process, would hold the interpreter lock against the pages being served), then
+    read back."""
+    from ..stats.cache import is_saved
+    from ..stats.precompute import in_child
     from .selection import full_stats
 
     for catalog in catalogs:
         VISITORS.wait(loading=True)
+        if not is_saved(catalog):
+            timed(f"warm-up stats in a child process {catalog.name}", lambda: in_child(catalog))()  # noqa: B023
         timed(f"warm-up stats {catalog.name}", lambda: full_stats(catalog))()  # noqa: B023
     VISITORS.wait(loading=True)
     timed("warm-up map", lambda: warm_map(state))()

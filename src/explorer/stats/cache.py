@@ -61,18 +61,24 @@ def cache_key(catalog: Any, options: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def is_saved(catalog: Any, **options: Any) -> bool:
+    """Whether ``cached_stats(catalog, **options)`` would read its tables back instead of computing them."""
+    key_file = Path(catalog.stats_dir) / "stats_key.json"
+    key = cache_key(catalog, {k: v for k, v in options.items() if k != "scheduler"})
+    try:
+        return bool(json.loads(key_file.read_text()).get("key") == key)
+    except (json.JSONDecodeError, OSError):
+        return False  # none, or unreadable: recompute
+
+
 def cached_stats(catalog: Any, *, refresh: bool = False, **options: Any) -> dict[str, pd.DataFrame]:
     """``compute_all`` of one catalog, saved in ``catalog.stats_dir`` and reused while the catalog and the
     options are unchanged."""
     folder = Path(catalog.stats_dir)
     key_file = folder / "stats_key.json"
     key = cache_key(catalog, {k: v for k, v in options.items() if k != "scheduler"})
-    if not refresh and key_file.exists():
-        try:
-            if json.loads(key_file.read_text()).get("key") == key:
-                return load_stats(folder)
-        except (json.JSONDecodeError, OSError):
-            pass  # unreadable key: recompute
+    if not refresh and is_saved(catalog, **options):
+        return load_stats(folder)
     stats = compute_all(catalog, **options)
     for old in [*folder.glob("*.parquet"), *folder.glob("*.csv")]:
         old.unlink()

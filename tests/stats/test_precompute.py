@@ -1,0 +1,48 @@
+"""Statistics computed in a child process (the dashboard's warm-up) are the ones the server then reads back."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from explorer import stats
+from explorer.stats.cache import is_saved
+from explorer.stats.precompute import in_child
+
+
+def _catalog(tmp_path: Path, monkeypatch: Any) -> Any:
+    from explorer import catalog
+    from tests.data import chatearthnet as cen_data
+
+    monkeypatch.setenv("EO_EXPLORER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("EO_EXPLORER_REGISTRY", str(tmp_path / "registry.json"))
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]))
+    built, _ = catalog.build_catalog(cen_data.make(tmp_path / "cen"), out=tmp_path / "catalog")
+    return catalog.Catalog(built.path)
+
+
+def test_in_child__saves_the_statistics_the_server_reads_back_under_its_own_name(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    server_copy = _catalog(tmp_path, monkeypatch)
+    server_copy.name = "chatearthnet (second copy)"  # renamed in memory, as distinct_names does
+    assert not is_saved(server_copy)
+    assert in_child(server_copy)
+    assert is_saved(server_copy)  # same key: same path, name, build and options
+    calls = []
+    monkeypatch.setattr(stats.cache, "compute_all", lambda *a, **k: calls.append(1))
+    tables = stats.cached_stats(server_copy)
+    assert calls == [] and "comparison" in tables
+    assert tables["comparison"]["dataset"].tolist() == ["chatearthnet (second copy)"]
+
+
+def test_in_child__a_failing_child_is_reported_and_nothing_is_saved(
+    tmp_path: Path, monkeypatch: Any, caplog: Any
+) -> None:
+    catalog = _catalog(tmp_path, monkeypatch)
+    (Path(catalog.path) / "annotations.arrow").write_bytes(b"not an arrow file")
+    assert not in_child(catalog)
+    assert not is_saved(catalog)
+    assert "statistics of" in caplog.text and "child process failed (exit 1)" in caplog.text
