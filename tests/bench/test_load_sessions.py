@@ -19,6 +19,25 @@ def load_sessions(monkeypatch: pytest.MonkeyPatch):
     return load_sessions
 
 
+def _short(tmp_path, capsys, monkeypatch, load_sessions, *driver: str) -> str:
+    monkeypatch.setenv("EO_EXPLORER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("EO_EXPLORER_REGISTRY", str(tmp_path / "registry.json"))
+    code = load_sessions.main(["--short", *driver, "--work", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return out
+
+
+@pytest.mark.slow
+def test_load_sessions_short__three_client_sessions_without_error(tmp_path, capsys, monkeypatch, load_sessions):
+    """The CI form: ``--short`` alone drives Bokeh client sessions against a served demo."""
+    out = _short(tmp_path, capsys, monkeypatch, load_sessions)
+    assert "driver bokeh, sessions 3" in out and "errors 0" in out
+    filters = int(out.split("filters ")[2].split(",")[0])  # after "filters used: ..."
+    steps = int(out.split("steps ")[1].split(",")[0])
+    assert filters >= 3 and steps >= 1, out
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 def test_load_sessions_short__three_sessions_without_error(tmp_path, capsys, monkeypatch, load_sessions):
@@ -26,12 +45,7 @@ def test_load_sessions_short__three_sessions_without_error(tmp_path, capsys, mon
     if missing:
         pytest.skip(f"{missing}; never downloaded by the tests")
     pytest.importorskip("playwright.async_api")
-    monkeypatch.setenv("EO_EXPLORER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("EO_EXPLORER_REGISTRY", str(tmp_path / "registry.json"))
-
-    code = load_sessions.main(["--short", "--work", str(tmp_path)])
-    out = capsys.readouterr().out
-    assert code == 0, out
+    out = _short(tmp_path, capsys, monkeypatch, load_sessions, "--driver", "chromium")
     assert "errors 0" in out
     filters = int(out.split("filters ")[2].split(",")[0])  # after "filters used: ..."
     steps = int(out.split("steps ")[1].split(",")[0])

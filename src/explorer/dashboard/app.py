@@ -500,18 +500,24 @@ def first_reads(catalogs: Sequence[Catalog]) -> ExplorerState:
     return state
 
 
+# From this many text rows a catalog's statistics are computed in a child process: below, starting one (imports:
+# ~3 s of CPU) costs more than computing them here (the demos: well under a second).
+STATS_CHILD_FROM = 1_000_000
+
+
 def after_first_reads(catalogs: Sequence[Catalog], state: ExplorerState) -> None:
     """First-use costs no page pays on load: each catalog's statistics (Compare), the world map's shading.
     Statistics not saved yet are computed in a child process (``stats.precompute``: seconds to minutes of CPU at
     full size that, in this process, would hold the interpreter lock against the pages being served), then
     read back."""
     from ..stats.cache import is_saved
+    from ..stats.columns import num_rows
     from ..stats.precompute import in_child
     from .selection import full_stats
 
     for catalog in catalogs:
         VISITORS.wait(loading=True)
-        if not is_saved(catalog):
+        if num_rows(catalog.annotations) >= STATS_CHILD_FROM and not is_saved(catalog):
             timed(f"warm-up stats in a child process {catalog.name}", lambda: in_child(catalog))()  # noqa: B023
         timed(f"warm-up stats {catalog.name}", lambda: full_stats(catalog))()  # noqa: B023
     VISITORS.wait(loading=True)
