@@ -22,7 +22,8 @@ filter measurement). Filters whose count equals the unfiltered count are dropped
 page, so every action has a visible answer to wait for. Errors: timeouts, JavaScript page errors, server error
 alerts ("Traceback", "Internal Server Error"). Bounded: at most 50 sessions and 10 minutes.
 
-``--short`` (the CI form) cuts fixed costs only: Chromium starts while the demo is written and the server starts,
+``--short`` (the CI form) drives Bokeh client sessions unless ``--driver chromium`` is given (four Chromium pages
+on 2 cores take most of a minute just to connect), and cuts fixed costs: Chromium starts while the demo is written and the server starts,
 the server is "up" when ``/liveness`` answers (a GET of the app built a cold page nobody opened), and the three
 pages open with the warm page, waiting for its calibrated filters once connected. A session that never filtered
 counts as an error.
