@@ -61,27 +61,33 @@ def cache_key(catalog: Any, options: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def is_saved(catalog: Any, **options: Any) -> bool:
-    """Whether ``cached_stats(catalog, **options)`` would read its tables back instead of computing them."""
-    key_file = Path(catalog.stats_dir) / "stats_key.json"
-    key = cache_key(catalog, {k: v for k, v in options.items() if k != "scheduler"})
+def _options_key(catalog: Any, options: Mapping[str, Any]) -> str:
+    """``cache_key`` without the scheduler, which changes how the tables are computed, not what they hold."""
+    return cache_key(catalog, {k: v for k, v in options.items() if k != "scheduler"})
+
+
+def _has_key(folder: Path, key: str) -> bool:
     try:
-        return bool(json.loads(key_file.read_text()).get("key") == key)
+        return bool(json.loads((folder / "stats_key.json").read_text()).get("key") == key)
     except (json.JSONDecodeError, OSError):
         return False  # none, or unreadable: recompute
+
+
+def is_saved(catalog: Any, **options: Any) -> bool:
+    """Whether ``cached_stats(catalog, **options)`` would read its tables back instead of computing them."""
+    return _has_key(Path(catalog.stats_dir), _options_key(catalog, options))
 
 
 def cached_stats(catalog: Any, *, refresh: bool = False, **options: Any) -> dict[str, pd.DataFrame]:
     """``compute_all`` of one catalog, saved in ``catalog.stats_dir`` and reused while the catalog and the
     options are unchanged."""
     folder = Path(catalog.stats_dir)
-    key_file = folder / "stats_key.json"
-    key = cache_key(catalog, {k: v for k, v in options.items() if k != "scheduler"})
-    if not refresh and is_saved(catalog, **options):
+    key = _options_key(catalog, options)
+    if not refresh and _has_key(folder, key):
         return load_stats(folder)
     stats = compute_all(catalog, **options)
     for old in [*folder.glob("*.parquet"), *folder.glob("*.csv")]:
         old.unlink()
     save_stats(stats, folder)
-    key_file.write_text(json.dumps({"key": key, "version": STATS_VERSION}))
+    (folder / "stats_key.json").write_text(json.dumps({"key": key, "version": STATS_VERSION}))
     return stats
