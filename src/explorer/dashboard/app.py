@@ -570,7 +570,7 @@ def prepare_server(
     LOG.warning("EO Image-Text Explorer: opening catalogs...")
     catalogs, problems = open_catalogs(paths)
     faults.install()  # a failing callback: one log line per cause, a message in its own page
-    gc.collect()
+    # No collection first: it walked ~190,000 objects (0.1-0.15 s of CPU on the way to the first page) to free ~20.
     gc.freeze()
     LOG.warning(
         "EO Image-Text Explorer: ready in %.1f s (%d datasets, %s samples%s)",
