@@ -13,15 +13,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
-
-def rss_mib() -> float:
-    with open(f"/proc/{os.getpid()}/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_dashboard import rss_mib  # noqa: E402
 
 
 def main() -> None:
@@ -56,14 +53,14 @@ def main() -> None:
     cpu = time.process_time()
     walls = [computed(view) for view in views * 4]
     render_ms = (time.process_time() - cpu) / len(walls) * 1000
-    documents, cpus, before = [], [], rss_mib()
+    documents, cpus, before = [], [], rss_mib(os.getpid())
     for _ in range(args.pages):
         document, cpu = Document(), time.process_time()
         with set_curdoc(document):
             build_dashboard(catalogs, problems).template().server_doc(document)
         cpus.append(time.process_time() - cpu)
         documents.append(document)  # kept: what each open page holds
-    per_page = (rss_mib() - before) / args.pages
+    per_page = (rss_mib(os.getpid()) - before) / args.pages
     print(
         f"{explorer.__file__}: render CPU {render_ms:.0f} ms (wall p95 {sorted(walls)[-1] * 1000:.0f} ms); "
         f"page CPU {' '.join(f'{c:.2f}' for c in cpus)} s (warm median {statistics.median(cpus[1:]):.2f} s); "

@@ -1,21 +1,9 @@
-"""Server hooks (Bokeh's convention for directory apps): get everything sessions share ready before the first
-visitor, so that opening the page costs only building that visitor's own dashboard.
+"""The project's server hooks (app/app_hooks.py) for the traced app: that module itself, run from here (Bokeh
+finds a directory app's hooks by this file name), so the traced server starts and tears down as the real one."""
 
-``panel serve app/`` runs ``on_server_loaded`` on its event loop before answering any request: only the catalogs
-are opened there (with their filter/map index, cached in the catalog folder) and frozen out of the garbage
-collector. The first-use costs of a session (statistics loaded, each reader's first read, one session built and
-thrown away: Panel's template, HoloViews, spaCy) are paid in a background thread while the server already
-answers; all once per server process (see ``explorer.dashboard.prepare_server``).
-"""
+import runpy
+from pathlib import Path
 
-import sys
-
-from explorer.dashboard import prepare_server
-
-# The folders given after --args: Bokeh sets sys.argv while it runs this module, not when it calls the hook.
-PATHS = list(sys.argv[1:])
-
-
-def on_server_loaded(server_context):  # noqa: ANN001, ANN201 - Bokeh's hook signature
-    context = server_context.application_context
-    prepare_server(PATHS, context.application if context is not None else None)
+_HOOKS = runpy.run_path(str(Path(__file__).resolve().parents[2] / "app" / "app_hooks.py"))
+on_server_loaded = _HOOKS["on_server_loaded"]
+on_session_destroyed = _HOOKS["on_session_destroyed"]

@@ -115,3 +115,33 @@ def test_open_catalogs__broken_registered_catalogs_reported_and_the_others_shown
         assert dashboard.state.count == len(demo_catalogs[1].samples)
     finally:
         resources.forget(("opened", ()))
+
+
+def test_warm_up__waits_for_a_first_visitors_page_then_until_it_is_built() -> None:
+    """Its first steps (a reader's imports) cannot step aside once begun: they wait for the first visitor (who
+    usually comes at once), then for that page's build."""
+    visitors = app.VisitorsFirst()
+    started = threading.Event()
+
+    def warm_up() -> None:
+        with visitors.warming():
+            visitors.wait_for_first_visitor(grace=120.0)
+            started.set()
+
+    thread = threading.Thread(target=warm_up, daemon=True)
+    thread.start()
+    assert not started.wait(0.5)  # no visitor yet: the warm-up holds (for up to ``grace`` seconds)
+    with visitors.page():
+        assert not started.wait(0.5)  # a visitor's page is being built: still held
+    thread.join(30)
+    assert started.is_set()  # that page built: the warm-up goes on
+    visitors.wait_for_first_visitor(grace=120.0)  # outside the warm-up: never waits
+    done = threading.Event()  # and once a page has been asked for, a later warm-up does not wait for another
+
+    def warm_up_again() -> None:
+        with visitors.warming():
+            visitors.wait_for_first_visitor(grace=120.0)
+            done.set()
+
+    threading.Thread(target=warm_up_again, daemon=True).start()
+    assert done.wait(30)

@@ -46,3 +46,18 @@ def test_in_child__a_failing_child_is_reported_and_nothing_is_saved(
     assert not in_child(catalog)
     assert not is_saved(catalog)
     assert "statistics of" in caplog.text and "child process failed (exit 1)" in caplog.text
+
+
+def test_child__lowers_its_priority_before_its_first_import() -> None:
+    """The child's imports (pandas, pyarrow, the package: seconds of CPU) already run behind the server's pages."""
+    import subprocess
+    import sys
+
+    from explorer.stats.precompute import CHILD, NICENESS, PRELUDE
+
+    assert CHILD.startswith(PRELUDE)
+    probe = PRELUDE + "import sys\nprint(os.nice(0), sorted({'pandas', 'explorer'} & set(sys.modules)))\n"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    niceness, imported = result.stdout.split(" ", 1)
+    assert int(niceness) >= min(NICENESS + os.nice(0), 19)  # relative to ours (a bench may run us niced)
+    assert imported.strip() == "[]"

@@ -367,6 +367,7 @@ class VisitorsFirst:
 
     def __init__(self) -> None:
         self._building = 0
+        self._visited = False  # a visitor's page has been asked for since the process started
         self._loading: dict[int, float | None] = {}  # pages not loaded yet: id -> until when (None: building)
         self._idle = threading.Condition()
         self._warm_up = threading.local()
@@ -379,6 +380,8 @@ class VisitorsFirst:
             return
         with self._idle:
             self._building += 1
+            self._visited = True
+            self._idle.notify_all()
         try:
             yield
         finally:
@@ -429,6 +432,20 @@ class VisitorsFirst:
             yield
         finally:
             self._warm_up.running = False
+
+    def wait_for_first_visitor(self, grace: float) -> None:
+        """At the warm-up's start: wait (at most ``grace`` seconds) for a first visitor's page, then until it is
+        built. The first request usually comes at once (the browser ``--show`` opens, a benchmark's first
+        fetch) and the warm-up's first steps (a reader's imports: ~1.5 s of CPU) cannot step aside once begun:
+        started first, they shared the interpreter with that page's build and slowed it by as much (which of
+        the two came first depended on timing: the first page took 5.2 s on one start, 6.1 s on the next)."""
+        if not getattr(self._warm_up, "running", False):
+            return
+        deadline = time.monotonic() + grace
+        with self._idle:
+            while not self._visited and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(timeout=min(left, 0.5))
+        self.wait()
 
     def wait(self, limit: float = 30.0, loading: bool = False) -> None:
         """Between two warm-up steps: wait (at most ``limit`` seconds) until no visitor's page is being built
@@ -486,12 +503,12 @@ def render_once(catalogs: Sequence[Catalog], problems: Sequence[str] = ()) -> No
         build_dashboard(catalogs, problems).template().server_doc(document)
 
 
-def first_reads(catalogs: Sequence[Catalog]) -> ExplorerState:
+def first_reads(catalogs: Sequence[Catalog], state: ExplorerState | None = None) -> ExplorerState:
     """What a page's first sample read costs only the first time in a process: each dataset's reader (its
     imports, first file reads) and the caption highlights' pipeline (spaCy: ~2 s of CPU cold)."""
     from ..text.spatial import nlp
 
-    state = ExplorerState(list(catalogs))
+    state = ExplorerState(list(catalogs)) if state is None else state
     for catalog in catalogs:
         VISITORS.wait()
         timed(f"warm-up read {catalog.name}", lambda: state.open_first(catalog.name))()  # noqa: B023
@@ -553,7 +570,7 @@ def prepare_server(
     LOG.warning("EO Image-Text Explorer: opening catalogs...")
     catalogs, problems = open_catalogs(paths)
     faults.install()  # a failing callback: one log line per cause, a message in its own page
-    gc.collect()
+    # No collection first: it walked ~190,000 objects (0.1-0.15 s of CPU on the way to the first page) to free ~20.
     gc.freeze()
     LOG.warning(
         "EO Image-Text Explorer: ready in %.1f s (%d datasets, %s samples%s)",
@@ -566,22 +583,35 @@ def prepare_server(
     if not background:
         warm_up(paths, application)
         return None
-    thread = threading.Thread(target=warm_up, args=(paths, application), name="eo-warm-up", daemon=True)
+    thread = threading.Thread(
+        target=warm_up, args=(paths, application, FIRST_VISITOR_GRACE), name="eo-warm-up", daemon=True
+    )
     thread.start()
     return thread
 
 
-def warm_up(paths: Sequence[str] = (), application: Any = None) -> None:
+# A server's warm-up first waits this long for a first visitor's page (and then until it is built): see
+# ``VisitorsFirst.wait_for_first_visitor``.
+FIRST_VISITOR_GRACE = 2.0
+
+
+def warm_up(paths: Sequence[str] = (), application: Any = None, first_visitor_grace: float = 0.0) -> None:
     """Pay the first-use costs of a session once, so that the first visitors do not, stepping aside while a
-    visitor's page is being built or its first sample read (``VISITORS``). First what a page's first read needs
-    (readers, spaCy: done while the first visitor's browser builds its page, before its on-load asks for it),
-    then one session of ``application`` (Panel's template, HoloViews' first plot: a cold page costs little more
-    than a warm one), then the rest. A failure here only costs speed: it is logged once and pages still work."""
+    visitor's page is being built or its first sample read (``VISITORS``). First the unfiltered state every page
+    starts from, then (after a first visitor's page, if one comes within ``first_visitor_grace`` seconds) what a
+    page's first read needs (readers, spaCy: done while the first visitor's browser builds its page, before
+    its on-load asks for it), then one session of ``application`` (Panel's template, HoloViews' first plot: a
+    cold page costs little more than a warm one), then the rest. A failure here only costs speed: it is logged once and pages still work."""
     started = time.perf_counter()
     try:
         with VISITORS.warming():
             catalogs, problems = open_catalogs(paths)
-            state = first_reads(catalogs)
+            # What every page starts from (the unfiltered matches and their map layer, shared: ~0.3 s of CPU at
+            # ~10 M samples): a first page needs it too and waits for this build rather than doing its own, so
+            # building it now is a head start that is never in that page's way.
+            state = ExplorerState(list(catalogs))
+            VISITORS.wait_for_first_visitor(first_visitor_grace)
+            state = first_reads(catalogs, state)
             VISITORS.wait(loading=True)
             if application is not None:
                 timed("warm-up session", lambda: warm_session(application))()

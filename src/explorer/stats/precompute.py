@@ -22,6 +22,27 @@ __all__ = ["in_child", "precompute"]
 LOG = logging.getLogger("explorer.stats")
 
 
+NICENESS = 10  # the server's pages come first
+
+# The child lowers its priority before its first import: ``python -m`` would import the package (pandas, pyarrow,
+# xarray: ~2 s of CPU) at the server's priority, beside the pages being served.
+PRELUDE = f"import os\nif hasattr(os, 'nice'):\n    os.nice({NICENESS})\n"
+CHILD = PRELUDE + "from explorer.stats.precompute import main\nmain()\n"
+
+
+def lower_priority() -> None:
+    """This process at niceness ``NICENESS`` at least (never raised back)."""
+    if hasattr(os, "nice"):
+        os.nice(max(0, NICENESS - os.nice(0)))
+
+
+def main() -> None:
+    if len(sys.argv) != 3:
+        sys.exit("usage: python -m explorer.stats.precompute CATALOG_FOLDER NAME")
+    lower_priority()
+    precompute(sys.argv[1], sys.argv[2])
+
+
 def precompute(path: str, name: str) -> None:
     """Open the catalog at ``path`` under ``name`` (the name the server shows it under: it is part of the
     cache key) and save its statistics with the options the dashboard uses."""
@@ -35,7 +56,7 @@ def precompute(path: str, name: str) -> None:
 def in_child(catalog: Any, timeout: float = 3600.0) -> bool:
     """Compute ``catalog``'s statistics in a child process and wait for it; True when it saved them. A failure
     is logged with the child's last words and returns False (the caller then computes them itself)."""
-    command = [sys.executable, "-m", "explorer.stats.precompute", str(catalog.path), str(catalog.name)]
+    command = [sys.executable, "-c", CHILD, str(catalog.path), str(catalog.name)]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -51,7 +72,4 @@ def in_child(catalog: Any, timeout: float = 3600.0) -> bool:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: python -m explorer.stats.precompute CATALOG_FOLDER NAME")
-    os.nice(10)  # the server's pages come first
-    precompute(sys.argv[1], sys.argv[2])
+    main()
