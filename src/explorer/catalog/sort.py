@@ -9,6 +9,7 @@ annotations (``annotation_partitions``).
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import threading
@@ -216,11 +217,15 @@ def _scatter_part(job: tuple[Any, ...]) -> tuple[int, int, Any]:
     """Worker: read one part of the annotations through a fresh reader and append it to its bucket files."""
     root, format, name, partition, ids_path, paths, summary_path = job
     source = open_source(root, format=format, name=name)
+    batches = source.annotation_batches_of(partition)
+    # The first batch is read and parsed before the ids are asked for: the first jobs start while the main
+    # process is still finding the sample ids (a pass over the file with the other core idle otherwise).
+    first = next(batches, None)
     sample_ids, lookup = _worker_lookup(ids_path)
     summaries: list[TextSummary] | None = [] if summary_path is not None else None
     buckets = _Buckets(paths, sample_ids, lookup, summaries)
     try:
-        for batch in source.annotation_batches_of(partition):
+        for batch in itertools.chain([] if first is None else [first], batches):
             buckets.add(batch)
     finally:
         buckets.close()
@@ -252,6 +257,7 @@ def _worker_ids(ids_path: Path) -> pa.Array:
     key = str(ids_path)
     if key not in _WORKER_IDS:
         _WORKER_IDS.clear()
+        _await_ids(ids_path)
         column = pa.ipc.open_file(pa.memory_map(key, "r")).read_all().column(0)
         _WORKER_IDS[key] = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     return _WORKER_IDS[key]
@@ -350,6 +356,28 @@ def _schema_message_size(schema: pa.Schema) -> int:
 
 
 _FAILED = -1  # the size published by a bucket whose sort raised
+
+
+def _publish_ids(ids_path: Path, sample_ids: pa.Array | None) -> None:
+    """The build's sample ids for the workers (written aside, then renamed); None: finding them failed."""
+    if sample_ids is None:
+        ids_path.with_suffix(".failed").touch()
+        return
+    staged = ids_path.with_suffix(".tmp")
+    with pa.OSFile(str(staged), "wb") as sink, pa.ipc.new_file(sink, pa.schema([("id", pa.string())])) as out:
+        out.write_table(pa.table({"id": sample_ids.cast(pa.string())}))
+    staged.replace(ids_path)
+
+
+def _await_ids(ids_path: Path, timeout: float = 3600.0) -> None:
+    """Worker: wait until the main process has published the sample ids (``_publish_ids``)."""
+    deadline = time.monotonic() + timeout
+    while not ids_path.exists():
+        if ids_path.with_suffix(".failed").exists():
+            raise CatalogError(f"the build's sample ids could not be made (see its error); files in {ids_path.parent}")
+        if time.monotonic() > deadline:
+            raise CatalogError(f"{ids_path}: the build's sample ids never came (the main process died?)")
+        time.sleep(0.005)
 
 
 def _publish_size(temporary: Path, bucket: int, size: int) -> None:
@@ -466,7 +494,7 @@ def write_sorted_annotations_parallel(
     source: DatasetSource,
     root: Path,
     partitions: list[Any],
-    sample_ids: pa.Array,
+    sample_ids: pa.Array | Callable[[], pa.Array],
     scratch: Path,
     progress: bool,
     workers: int,
@@ -481,19 +509,18 @@ def write_sorted_annotations_parallel(
     ``with_fulltext``, its texts summarised for the index). Pass 2: each bucket is sorted in a worker and
     written at its place in ``annotations.arrow`` (this process adds the file's header and footer), while
     (``with_fulltext``) a worker merges the summaries into the full-text index. Peak memory: about one batch per worker in pass 1, one bucket per worker in pass 2.
-    ``while_scattering`` runs in this process while the workers read pass 1 (the build's samples).
+    ``sample_ids`` may be a function: it is then called once the workers have started (they read and parse
+    their first batch meanwhile, then wait for the ids). ``while_scattering`` runs in this process while the
+    workers read pass 1 (the build's samples).
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     schema = _annotation_file_schema()
-    n_samples = len(sample_ids)
     n_buckets = _bucket_count(source)
     temporary = scratch / TEMPORARY  # sample ids, bucket parts, bucket sizes: removed as one folder at the end
     temporary.mkdir()
     ids_path = temporary / "sample_ids.arrow"
-    with pa.OSFile(str(ids_path), "wb") as sink, pa.ipc.new_file(sink, pa.schema([("id", pa.string())])) as out:
-        out.write_table(pa.table({"id": sample_ids.cast(pa.string())}))
     part_paths = [
         [temporary / f"annotations.bucket{b:02d}.part{i:04d}.arrows" for b in range(n_buckets)]
         for i in range(len(partitions))
@@ -512,10 +539,19 @@ def write_sorted_annotations_parallel(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     n_rows = n_orphans = 0
     reports = []
-    counts = np.zeros(n_samples + 1, dtype=np.int64)
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             scattered = [pool.submit(_scatter_part, job) for job in jobs]  # forks the workers first
+            try:
+                ids = sample_ids() if callable(sample_ids) else sample_ids
+            except BaseException:
+                for future in scattered:
+                    future.cancel()  # the jobs not started yet; the running ones stop at the marker below
+                _publish_ids(ids_path, None)
+                raise
+            _publish_ids(ids_path, ids)
+            n_samples = len(ids)
+            counts = np.zeros(n_samples + 1, dtype=np.int64)
             if while_scattering is not None:
                 while_scattering()  # this process's own share of the build, beside the workers
             for rows, orphans, report in (future.result() for future in scattered):
