@@ -374,7 +374,7 @@ def _await_ids(ids_path: Path, timeout: float = 3600.0) -> None:
     deadline = time.monotonic() + timeout
     while not ids_path.exists():
         if ids_path.with_suffix(".failed").exists():
-            raise CatalogError(f"the build's sample ids could not be made (see its error); files in {ids_path.parent}")
+            raise CatalogError(f"the build's sample ids could not be made (see its error); in {ids_path.parent}")
         if time.monotonic() > deadline:
             raise CatalogError(f"{ids_path}: the build's sample ids never came (the main process died?)")
         time.sleep(0.005)
@@ -508,7 +508,8 @@ def write_sorted_annotations_parallel(
     Pass 1: each part (row groups) is parsed in a worker and appended to its own bucket files (and, with
     ``with_fulltext``, its texts summarised for the index). Pass 2: each bucket is sorted in a worker and
     written at its place in ``annotations.arrow`` (this process adds the file's header and footer), while
-    (``with_fulltext``) a worker merges the summaries into the full-text index. Peak memory: about one batch per worker in pass 1, one bucket per worker in pass 2.
+    (``with_fulltext``) a worker merges the summaries into the full-text index. Peak memory: about one batch
+    per worker in pass 1, one bucket per worker in pass 2.
     ``sample_ids`` may be a function: it is then called once the workers have started (they read and parse
     their first batch meanwhile, then wait for the ids). ``while_scattering`` runs in this process while the
     workers read pass 1 (the build's samples).
