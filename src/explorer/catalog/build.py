@@ -2,7 +2,8 @@
 
 Samples are conformed, de-duplicated and given countries here; annotations are sorted by sample in ``sort``
 (an external bucket sort, in worker processes when the reader splits its annotations); the full-text index is
-built from the sorted file. Bad samples are skipped and reported, never fatal.
+built from the sorted file, or in the parallel build from the workers' summaries of the texts they read (beside
+the bucket sort). Bad samples are skipped and reported, never fatal.
 """
 
 from __future__ import annotations
