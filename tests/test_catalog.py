@@ -328,6 +328,27 @@ def test_build_catalog__a_failing_bucket_sort_fails_the_build_without_hanging(tm
     assert not (tmp_path / "cat").exists()
 
 
+def test_build_catalog__failing_sample_ids_fail_the_build_without_hanging(tmp_path, monkeypatch):
+    # The workers start before the sample ids exist and wait for them: a failing id pass must stop them.
+    import pyarrow.parquet as pq
+
+    from explorer.sources import bigearthnet_txt
+    from tests.data import bigearthnet as ben_data
+
+    folder = tmp_path / "ben"
+    folder.mkdir()
+    pq.write_table(ben_data.synthetic_txt_table(200), folder / "BigEarthNet.txt.parquet", row_group_size=50)
+    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "batch_rows", 64)
+
+    def fails(self):
+        raise OSError("unreadable patch ids (test)")
+
+    monkeypatch.setattr(bigearthnet_txt.BigEarthNetTxtSource, "sample_ids_first", fails)
+    with pytest.raises(OSError, match="unreadable patch ids"):
+        catalog.build_catalog(folder, name="ben", out=tmp_path / "cat", workers=2)
+    assert not (tmp_path / "cat").exists()
+
+
 def test_placed_sink__a_write_across_the_range_is_refused():
     sink = catalog_sort._PlacedSink(None, 8, 16)
     sink.write(b"12345678")

@@ -47,6 +47,41 @@ def test_build_catalog__writes_the_index_beside_the_catalog(ben):
     assert int(index.n_rows.sum()) == len(fulltext.searchable(ben.annotations)[1])
 
 
+def test_build_from_summaries__any_slicing_gives_the_same_index(tmp_path):
+    # The parallel build summarises each worker's batches, the sequential one 1 M-row groups: the index files
+    # must not depend on where the rows were cut (texts repeated across slices, nulls, a non-ASCII text).
+    import pyarrow as pa
+
+    from explorer.model import KIND_CAPTION
+
+    rng = np.random.default_rng(5)
+    words = ["forest", "Wald", "river", "café", "urban", "sea", ""]
+    n = 300
+    texts = [None if i % 17 == 0 else " ".join(rng.choice(words, 3)) for i in range(n)]
+    table = pa.table(
+        {
+            "kind": pa.array([KIND_CAPTION if i % 3 else "vqa" for i in range(n)]),
+            "input": pa.array(texts),
+            "output": pa.array([texts[(i * 7) % n] for i in range(n)]),
+            "sidx": pa.array(rng.integers(0, 40, n).astype(np.int32)),
+        }
+    )
+    whole = fulltext.build_from_summaries([fulltext.summarise(table, 40)], 40, tmp_path / "whole")
+    cuts = [0, 1, 50, 51, 200, n]
+    sliced = fulltext.build_from_summaries(
+        [fulltext.summarise(table.slice(a, b - a), 40) for a, b in zip(cuts, cuts[1:], strict=False)][::-1],
+        40,
+        tmp_path / "sliced",
+    )
+    names = sorted(p.name for p in whole.iterdir())
+    assert "texts.arrow" in names and names == sorted(p.name for p in sliced.iterdir())
+    for name in names:
+        assert (whole / name).read_bytes() == (sliced / name).read_bytes(), name
+    index = fulltext.FullTextIndex(tmp_path / "sliced")
+    searched = {t for t in texts} | {texts[(i * 7) % n] for i in range(n) if i % 3}
+    assert index.n_texts == len(searched - {None})
+
+
 @pytest.mark.parametrize("word", ["forest", "arable", "adjacent"])
 def test_search__word_matches_naive_word_scan(ben, word):
     result = ben.search(word)

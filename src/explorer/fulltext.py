@@ -146,41 +146,85 @@ def _tokenise_ascii(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
 
 # --- building -----------------------------------------------------------------------------------------------
+@dataclass
+class TextSummary:
+    """What the index needs from a slice of annotations: its distinct searchable texts, the annotation rows
+    carrying each, and its (text, sample) pairs as ``local text * n_samples + sidx`` (unique, sorted).
+
+    Slices are summarised where they are read (a build worker's part, beside the bucket scatter): the index's
+    per-row work (hashing ~12 M texts at full size) is then spread over every core, and what is left for
+    ``build_from_summaries`` is the merge of a few million distinct texts."""
+
+    texts: pa.Array
+    n_rows: np.ndarray
+    pairs: np.ndarray
+
+
+def summarise(annotations: pa.Table, n_samples: int) -> TextSummary:
+    """The ``TextSummary`` of ``annotations`` (columns kind, input, output, sidx)."""
+    texts, sidx = searchable(annotations)
+    encoded = pc.dictionary_encode(texts)  # one hash pass: the distinct texts and each row's code
+    if not encoded.num_chunks:
+        return TextSummary(pa.array([], pa.string()), np.zeros(0, np.int64), np.zeros(0, np.int64))
+    distinct = encoded.chunk(encoded.num_chunks - 1).dictionary  # a chunked encoding's dictionary grows
+    codes = np.concatenate([c.indices.fill_null(-1).to_numpy() for c in encoded.chunks]).astype(np.int64)
+    known = codes >= 0  # a null text is not searchable
+    codes = codes[known]
+    pairs = _sorted_unique(codes * max(n_samples, 1) + sidx[known])
+    return TextSummary(distinct, np.bincount(codes, minlength=len(distinct)), pairs)
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``values`` sorted, repeats dropped (in place; np.unique's hashing path is several times slower here)."""
+    values.sort()
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
+
+
 def build(annotations: pa.Table, n_samples: int, catalog_path: str | Path) -> Path:
     """Write ``<catalog_path>/fulltext`` from a catalog's annotations (atomic: built aside, then renamed)."""
+    # Row groups of GROUP_ROWS: a group's searchable texts (its caption outputs filtered: a copy) live only
+    # while it is summarised, never all 9.5 M rows' at once.
+    summaries = [
+        summarise(annotations.slice(start, GROUP_ROWS), n_samples)
+        for start in range(0, annotations.num_rows, GROUP_ROWS)
+    ]
+    return build_from_summaries(summaries, n_samples, catalog_path)
+
+
+def build_from_summaries(summaries: list[TextSummary], n_samples: int, catalog_path: str | Path) -> Path:
+    """Write ``<catalog_path>/fulltext`` from the ``summarise`` of every slice of the annotations (any order)."""
     target = Path(catalog_path) / FOLDER
     scratch = target.with_name(FOLDER + ".building")
     if scratch.exists():
         shutil.rmtree(scratch)
     scratch.mkdir(parents=True)
 
-    # Row groups of GROUP_ROWS: a group's searchable texts (its caption outputs filtered: a copy) live only
-    # while it is read, never all 9.5 M rows' at once.
-    groups = [annotations.slice(start, GROUP_ROWS) for start in range(0, annotations.num_rows, GROUP_ROWS)]
-    uniques = [pc.unique(searchable(group)[0]) for group in groups]
-    distinct = pc.unique(pa.chunked_array(uniques, pa.string())).drop_null()
-    del uniques
-    if isinstance(distinct, pa.ChunkedArray):
-        distinct = distinct.combine_chunks()
+    # One hash pass over every summary's texts: the distinct texts and each summary text's code among them.
+    encoded = pc.dictionary_encode(pa.chunked_array([s.texts for s in summaries], pa.string()))
+    chunks = encoded.chunks
+    distinct = chunks[-1].dictionary if chunks else pa.array([], pa.string())  # a chunked encoding's grows
+    code = np.concatenate([c.indices.to_numpy() for c in chunks]).astype(np.int64) if chunks else np.zeros(0, int)
+    del encoded
     # ASCII first (``_tokenise``), then in text order: text ids do not depend on the row order of the input
     # (the parallel build reads the texts in bucket-part order, the sequential one sorted by sample).
     keys = pa.table({"non_ascii": pc.invert(pc.string_is_ascii(distinct)), "text": distinct})
-    distinct = distinct.take(pc.sort_indices(keys, [("non_ascii", "ascending"), ("text", "ascending")]))
+    order = pc.sort_indices(keys, [("non_ascii", "ascending"), ("text", "ascending")])
+    distinct = distinct.take(order)
     n_texts = len(distinct)
+    text_of_code = np.empty(n_texts, dtype=np.int64)
+    text_of_code[order.to_numpy()] = np.arange(n_texts, dtype=np.int64)
     n_rows = np.zeros(n_texts, dtype=np.int64)
     # One (text, sample) pair once, sorted by text then sample: the CSR mapping text -> samples.
-    pair_parts = []
-    for group in groups:
-        texts, sidx = searchable(group)
-        codes = pc.index_in(texts, value_set=distinct).fill_null(-1).to_numpy(zero_copy_only=False)
-        known = codes >= 0
-        codes = codes[known]
-        n_rows += np.bincount(codes, minlength=n_texts)
-        pair_parts.append(codes.astype(np.int64) * max(n_samples, 1) + sidx[known])
-    pairs = np.concatenate(pair_parts) if pair_parts else np.zeros(0, dtype=np.int64)
+    pair_parts, start = [], 0
+    for summary in summaries:
+        text_id = text_of_code[code[start : start + len(summary.texts)]]
+        start += len(summary.texts)
+        n_rows[text_id] += summary.n_rows  # a summary's texts are distinct: no index repeats
+        local = summary.pairs // max(n_samples, 1)
+        pair_parts.append(text_id[local] * max(n_samples, 1) + (summary.pairs - local * max(n_samples, 1)))
+    del code, chunks
+    pairs = _sorted_unique(np.concatenate(pair_parts) if pair_parts else np.zeros(0, dtype=np.int64))
     del pair_parts
-    pairs.sort()  # then drop repeats (np.unique's hashing path is several times slower here)
-    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))] if pairs.size else pairs
     pair_text = pairs // max(n_samples, 1)
     offsets = np.zeros(n_texts + 1, dtype=np.int64)
     np.cumsum(np.bincount(pair_text, minlength=n_texts), out=offsets[1:])
@@ -217,7 +261,7 @@ def build(annotations: pa.Table, n_samples: int, catalog_path: str | Path) -> Pa
     return target
 
 
-GROUP_ROWS = 1_000_000  # annotation rows whose texts are looked up at a time
+GROUP_ROWS = 1_000_000  # annotation rows summarised at a time (sequential build)
 TOKENISE_TEXTS = 50_000  # distinct texts tokenised at a time: the per-byte temporaries stay ~10 MB
 
 

@@ -79,6 +79,31 @@ def test_samples__same_result_across_many_small_batches(data):
     assert source.samples().equals(whole)
 
 
+def test_samples__row_groups_hashed_in_threads_give_the_one_thread_result(data, tmp_path, monkeypatch):
+    # Small row groups, shuffled rows, a null patch id and a null split: every thread count chooses the same
+    # split and published row per patch (threads encode their row groups apart; codes are unified after).
+    source_path = data / "bigearthnet-txt" / "BigEarthNet.txt.parquet"
+    rows = pq.read_table(source_path)
+    rows = rows.take(pa.array(np.random.default_rng(5).permutation(rows.num_rows)))
+    patch = rows.column("patch_id").to_pylist()
+    split = rows.column("split").to_pylist()
+    patch[3], split[7] = None, None
+    rows = rows.set_column(rows.schema.get_field_index("patch_id"), "patch_id", pa.array(patch, pa.string()))
+    rows = rows.set_column(rows.schema.get_field_index("split"), "split", pa.array(split, pa.string()))
+    folder = tmp_path / "grouped"
+    folder.mkdir()
+    pq.write_table(rows, folder / "BigEarthNet.txt.parquet", row_group_size=5)
+    chosen = {}
+    for threads in (1, 2, 3):
+        monkeypatch.setattr("explorer.sources.bigearthnet_txt.ID_THREADS", threads)
+        chosen[threads] = BigEarthNetTxtSource(folder)._choose_patch_rows()
+    for threads in (2, 3):
+        assert chosen[threads]["patch_id"].equals(chosen[1]["patch_id"])
+        assert chosen[threads]["split"].equals(chosen[1]["split"])
+        np.testing.assert_array_equal(chosen[threads]["row"], chosen[1]["row"])
+    assert len(chosen[1]["patch_id"]) == len(set(patch) - {None})
+
+
 def test_samples__labels_flags_layers_from_imagery_folder(data):
     source = BigEarthNetTxtSource(data / "bigearthnet-txt", imagery=data / "bigearthnet-v2")
     rows = by_id(source.samples())

@@ -2,7 +2,8 @@
 
 Samples are conformed, de-duplicated and given countries here; annotations are sorted by sample in ``sort``
 (an external bucket sort, in worker processes when the reader splits its annotations); the full-text index is
-built from the sorted file. Bad samples are skipped and reported, never fatal.
+built from the sorted file, or in the parallel build from the workers' summaries of the texts they read (beside
+the bucket sort). Bad samples are skipped and reported, never fatal.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -112,37 +114,44 @@ def build_catalog(
     partitions = source.annotation_partitions()
     workers = sort.build_workers() if workers is None else workers
     parallel = bool(partitions) and workers > 1
-    early_ids = source.sample_ids_first() if parallel else None
-    pa.default_memory_pool().release_unused()  # before the workers fork: the id pass's pages go back
     fulltext_done = False
-    if early_ids is None:
-        n_samples, sample_ids = _write_samples(source, root, scratch)
-        phases["samples"] = time.perf_counter() - started
-    else:
-        # The workers read annotations against the ids while this process builds the samples (both cores
-        # busy); the samples must then list exactly those ids.
-        sample_ids = early_ids.cast(pa.string())
-        n_samples = len(sample_ids)
-        phases["sample_ids"] = time.perf_counter() - started
+    if parallel:
+        assert partitions is not None
+        found: dict[str, Any] = {}
+
+        def ids_first() -> pa.Array:
+            """Called once the workers have started: the sample ids, and the samples unless the reader gives
+            the ids first (``sample_ids_first``); then the samples are built beside the workers' scatter."""
+            early = source.sample_ids_first()
+            pa.default_memory_pool().release_unused()  # the id pass's pages go back: the workers need them
+            if early is None:
+                found["n"], found["ids"] = _write_samples(source, root, scratch)
+                phases["samples"] = time.perf_counter() - started
+                return found["ids"]
+            found["n"], found["ids"], found["early"] = len(early), early.cast(pa.string()), True
+            phases["sample_ids"] = time.perf_counter() - started
+            return found["ids"]
 
         def samples_meanwhile() -> None:
+            if not found.get("early"):
+                return
             _, written = _write_samples(source, root, scratch)
-            if not written.equals(sample_ids):
+            if not written.equals(found["ids"]):
                 raise CatalogError(
                     f"{root}: the {source.format_name} reader listed other samples than the ids it gave "
                     "first (a reader bug); build with EO_EXPLORER_BUILD_WORKERS=1"
                 )
             phases["samples"] = time.perf_counter() - started
 
-    if parallel:
-        assert partitions is not None
         n_annotations, n_orphans = sort.write_sorted_annotations_parallel(
-            source, root, partitions, sample_ids, scratch, progress, min(workers, len(partitions)),
-            phases=phases, started=started, with_fulltext=with_fulltext,
-            while_scattering=samples_meanwhile if early_ids is not None else None,
+            source, root, partitions, ids_first, scratch, progress, min(workers, len(partitions)),
+            phases=phases, started=started, with_fulltext=with_fulltext, while_scattering=samples_meanwhile,
         )
+        n_samples = found["n"]
         fulltext_done = with_fulltext
     else:
+        n_samples, sample_ids = _write_samples(source, root, scratch)
+        phases["samples"] = time.perf_counter() - started
         n_annotations, n_orphans = sort.write_sorted_annotations(source, sample_ids, scratch, progress)
     phases["annotations"] = time.perf_counter() - started
     if n_orphans:

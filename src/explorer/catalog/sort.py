@@ -9,6 +9,7 @@ annotations (``annotation_partitions``).
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import threading
@@ -22,6 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import CatalogError
+from ..fulltext import TextSummary
+from ..fulltext import summarise as summarise_texts
 from ..model import ANNOTATION_SCHEMA, conform
 from ..sources import open_source
 from ..sources.base import DatasetSource
@@ -49,8 +52,15 @@ def _bucket_count(source: DatasetSource) -> int:
 class _Buckets:
     """Pass 1 of the external sort: appends annotation batches to the bucket file of their sample range."""
 
-    def __init__(self, paths: list[Path], sample_ids: pa.Array, lookup: IdLookup | None = None) -> None:
+    def __init__(
+        self,
+        paths: list[Path],
+        sample_ids: pa.Array,
+        lookup: IdLookup | None = None,
+        summaries: list[TextSummary] | None = None,
+    ) -> None:
         self.schema = _part_schema()
+        self.summaries = summaries  # each batch's full-text summary is appended here when given
         self.sample_ids = sample_ids
         self.lookup = lookup
         self.n_samples = len(sample_ids)
@@ -115,6 +125,8 @@ class _Buckets:
             sidx = sidx[known]
         sidx = sidx.astype(np.int64)
         batch = batch.append_column("sidx", pa.array(sidx.astype(np.int32))).drop_columns(["sample_id"])
+        if self.summaries is not None:
+            self.summaries.append(summarise_texts(batch, self.n_samples))
         n_buckets = len(self.writers)
         bucket = sidx * n_buckets // max(self.n_samples, 1)
         if n_buckets == 1:
@@ -148,15 +160,14 @@ def _read_parts(paths: list[Path]) -> pa.Table:
     return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
 
 
-def _sorted_bucket(paths: list[Path], sample_ids: pa.Array, keep: bool = False) -> tuple[pa.Table, np.ndarray]:
+def _sorted_bucket(paths: list[Path], sample_ids: pa.Array) -> tuple[pa.Table, np.ndarray]:
     """Pass 2 for one bucket: its part files in order, sorted by sample (stable: file order within a sample),
     with their ``sample_id`` column back (taken from ``sample_ids`` at ``sidx``).
 
-    The part files are deleted once read unless ``keep`` (the full-text index reads them too)."""
+    The part files are deleted once read."""
     table = _read_parts(paths)  # the one copy is the sort's take below
-    if not keep:
-        for path in paths:
-            path.unlink()
+    for path in paths:
+        path.unlink()
     keys = table.column("sidx").to_numpy()
     if keys.size > 1 and np.any(np.diff(keys) < 0):  # already sorted (files grouped by patch): kept as is
         order = np.argsort(keys, kind="stable")
@@ -204,15 +215,22 @@ def write_sorted_annotations(
 # --- parallel: parts of the reader's annotations in worker processes -----------------------------------------
 def _scatter_part(job: tuple[Any, ...]) -> tuple[int, int, Any]:
     """Worker: read one part of the annotations through a fresh reader and append it to its bucket files."""
-    root, format, name, partition, ids_path, paths = job
+    root, format, name, partition, ids_path, paths, summary_path = job
     source = open_source(root, format=format, name=name)
+    batches = source.annotation_batches_of(partition)
+    # The first batch is read and parsed before the ids are asked for: the first jobs start while the main
+    # process is still finding the sample ids (a pass over the file with the other core idle otherwise).
+    first = next(batches, None)
     sample_ids, lookup = _worker_lookup(ids_path)
-    buckets = _Buckets(paths, sample_ids, lookup)
+    summaries: list[TextSummary] | None = [] if summary_path is not None else None
+    buckets = _Buckets(paths, sample_ids, lookup, summaries)
     try:
-        for batch in source.annotation_batches_of(partition):
+        for batch in itertools.chain([] if first is None else [first], batches):
             buckets.add(batch)
     finally:
         buckets.close()
+    if summaries is not None:
+        _write_summaries(summary_path, summaries)
     pa.default_memory_pool().release_unused()  # freed batches back to the system: the other workers need them
     return buckets.n_rows, buckets.n_orphans, source.partition_report()
 
@@ -239,6 +257,7 @@ def _worker_ids(ids_path: Path) -> pa.Array:
     key = str(ids_path)
     if key not in _WORKER_IDS:
         _WORKER_IDS.clear()
+        _await_ids(ids_path)
         column = pa.ipc.open_file(pa.memory_map(key, "r")).read_all().column(0)
         _WORKER_IDS[key] = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     return _WORKER_IDS[key]
@@ -253,10 +272,10 @@ def _sort_bucket_into(job: tuple[Any, ...]) -> tuple[np.ndarray, int]:
     are running or done). The main process then writes only the file's header and footer
     (``_write_header_and_footer``): the texts are written once, not into a sorted file and copied again.
     """
-    paths, annotations_path, temporary, bucket, header, ids_path, keep = job
+    paths, annotations_path, temporary, bucket, header, ids_path = job
     try:
         sample_ids = _worker_ids(ids_path)
-        table, keys = _sorted_bucket([p for p in paths if p.exists()], sample_ids, keep=keep)
+        table, keys = _sorted_bucket([p for p in paths if p.exists()], sample_ids)
         stream_schema = _schema_message_size(table.schema)
         size = _write_stream(_PlacedSink(None, stream_schema, None), table) - stream_schema if table.num_rows else 0
     except BaseException:
@@ -339,6 +358,28 @@ def _schema_message_size(schema: pa.Schema) -> int:
 _FAILED = -1  # the size published by a bucket whose sort raised
 
 
+def _publish_ids(ids_path: Path, sample_ids: pa.Array | None) -> None:
+    """The build's sample ids for the workers (written aside, then renamed); None: finding them failed."""
+    if sample_ids is None:
+        ids_path.with_suffix(".failed").touch()
+        return
+    staged = ids_path.with_suffix(".tmp")
+    with pa.OSFile(str(staged), "wb") as sink, pa.ipc.new_file(sink, pa.schema([("id", pa.string())])) as out:
+        out.write_table(pa.table({"id": sample_ids.cast(pa.string())}))
+    staged.replace(ids_path)
+
+
+def _await_ids(ids_path: Path, timeout: float = 3600.0) -> None:
+    """Worker: wait until the main process has published the sample ids (``_publish_ids``)."""
+    deadline = time.monotonic() + timeout
+    while not ids_path.exists():
+        if ids_path.with_suffix(".failed").exists():
+            raise CatalogError(f"the build's sample ids could not be made (see its error); in {ids_path.parent}")
+        if time.monotonic() > deadline:
+            raise CatalogError(f"{ids_path}: the build's sample ids never came (the main process died?)")
+        time.sleep(0.005)
+
+
 def _publish_size(temporary: Path, bucket: int, size: int) -> None:
     staged = temporary / f"size{bucket:02d}.tmp"
     staged.write_text(str(size))
@@ -379,20 +420,43 @@ def _write_header_and_footer(path: Path, schema: pa.Schema, header: int, size: i
             os.close(fd)
 
 
-def _fulltext_of_parts(job: tuple[Any, ...]) -> float:
-    """Worker: the full-text index from the (unsorted) bucket part files; its seconds.
+def _write_summaries(path: Path, summaries: list[TextSummary]) -> None:
+    """A scatter job's full-text summaries: ``PATH.NNN.arrow`` (texts, rows per text) and ``PATH.NNN.npy``
+    (pairs) per batch."""
+    for k, summary in enumerate(summaries):
+        table = pa.table({"text": summary.texts, "n_rows": summary.n_rows})
+        with pa.OSFile(f"{path}.{k:03d}.arrow", "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        np.save(f"{path}.{k:03d}.npy", summary.pairs)
 
-    The index maps texts to samples and sorts its own arrays, so it needs no sorted input: built from the
-    parts it runs beside the bucket sort and the final copy instead of after them (both cores busy)."""
-    from ..fulltext import build as build_fulltext
+
+def _read_summaries(paths: list[Path]) -> list[TextSummary]:
+    """The summaries of ``_write_summaries`` (``PATH.NNN.arrow`` given), memory-mapped: page cache, not copies."""
+    summaries = []
+    for path in paths:
+        table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all().combine_chunks()
+        pairs = np.load(path.with_suffix(".npy"), mmap_mode="r")
+        summaries.append(
+            TextSummary(table.column("text").chunk(0), table.column("n_rows").chunk(0).to_numpy(), pairs)
+        )
+    return summaries
+
+
+def _fulltext_of_summaries(job: tuple[Any, ...]) -> float:
+    """Worker: the full-text index from the scatter jobs' summaries of their texts; its seconds.
+
+    The scatter workers hashed every row's text already (``fulltext.summarise``), so this job only merges the
+    distinct texts and pairs, then tokenises: short enough to leave the bucket sorts the rest of both cores."""
+    from ..fulltext import build_from_summaries
 
     started = time.perf_counter()
-    paths, n_samples, scratch = job
-    build_fulltext(_read_parts([p for p in paths if p.exists()]), n_samples, scratch)
+    temporary, n_samples, scratch = job
+    build_from_summaries(_read_summaries(sorted(temporary.glob(f"{SUMMARIES}.*.arrow"))), n_samples, scratch)
     pa.default_memory_pool().release_unused()
     return time.perf_counter() - started
 
 
+SUMMARIES = "fulltext-summary"  # the scatter jobs' full-text summaries in ``temporary``
 TEMPORARY = "temporary"  # the parallel build's scratch files, inside the catalog folder being built
 TRASH_SUFFIX = ".trash-"
 REMOVER = "explorer-build-remove-temporary"  # the deleting thread's name
@@ -430,7 +494,7 @@ def write_sorted_annotations_parallel(
     source: DatasetSource,
     root: Path,
     partitions: list[Any],
-    sample_ids: pa.Array,
+    sample_ids: pa.Array | Callable[[], pa.Array],
     scratch: Path,
     progress: bool,
     workers: int,
@@ -441,29 +505,32 @@ def write_sorted_annotations_parallel(
 ) -> tuple[int, int]:
     """``write_sorted_annotations`` with both passes spread over worker processes.
 
-    Pass 1: each part (row groups) is parsed in a worker and appended to its own bucket files. Pass 2: each
-    bucket is sorted in a worker and written at its place in ``annotations.arrow`` (this process adds the
-    file's header and footer), while (``with_fulltext``) a worker builds the full-text index from the part
-    files. Peak memory: about one batch per worker in pass 1, one bucket per worker in pass 2.
-    ``while_scattering`` runs in this process while the workers read pass 1 (the build's samples).
+    Pass 1: each part (row groups) is parsed in a worker and appended to its own bucket files (and, with
+    ``with_fulltext``, its texts summarised for the index). Pass 2: each bucket is sorted in a worker and
+    written at its place in ``annotations.arrow`` (this process adds the file's header and footer), while
+    (``with_fulltext``) a worker merges the summaries into the full-text index. Peak memory: about one batch
+    per worker in pass 1, one bucket per worker in pass 2.
+    ``sample_ids`` may be a function: it is then called once the workers have started (they read and parse
+    their first batch meanwhile, then wait for the ids). ``while_scattering`` runs in this process while the
+    workers read pass 1 (the build's samples).
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     schema = _annotation_file_schema()
-    n_samples = len(sample_ids)
     n_buckets = _bucket_count(source)
     temporary = scratch / TEMPORARY  # sample ids, bucket parts, bucket sizes: removed as one folder at the end
     temporary.mkdir()
     ids_path = temporary / "sample_ids.arrow"
-    with pa.OSFile(str(ids_path), "wb") as sink, pa.ipc.new_file(sink, pa.schema([("id", pa.string())])) as out:
-        out.write_table(pa.table({"id": sample_ids.cast(pa.string())}))
     part_paths = [
         [temporary / f"annotations.bucket{b:02d}.part{i:04d}.arrows" for b in range(n_buckets)]
         for i in range(len(partitions))
     ]
+    def summaries_at(part: int) -> Path | None:
+        return temporary / f"{SUMMARIES}.{part:04d}" if with_fulltext else None
+
     jobs = [
-        (root, source.format_name, source.name, part, ids_path, part_paths[i])
+        (root, source.format_name, source.name, part, ids_path, part_paths[i], summaries_at(i))
         for i, part in enumerate(partitions)
     ]
     bar = _progress(source.annotation_count_hint(), f"indexing {source.name}") if progress else None
@@ -473,10 +540,19 @@ def write_sorted_annotations_parallel(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     n_rows = n_orphans = 0
     reports = []
-    counts = np.zeros(n_samples + 1, dtype=np.int64)
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             scattered = [pool.submit(_scatter_part, job) for job in jobs]  # forks the workers first
+            try:
+                ids = sample_ids() if callable(sample_ids) else sample_ids
+            except BaseException:
+                for future in scattered:
+                    future.cancel()  # the jobs not started yet; the running ones stop at the marker below
+                _publish_ids(ids_path, None)
+                raise
+            _publish_ids(ids_path, ids)
+            n_samples = len(ids)
+            counts = np.zeros(n_samples + 1, dtype=np.int64)
             if while_scattering is not None:
                 while_scattering()  # this process's own share of the build, beside the workers
             for rows, orphans, report in (future.result() for future in scattered):
@@ -492,9 +568,7 @@ def write_sorted_annotations_parallel(
                 bar = None
             # Submitted first: the longest job starts at once, the other worker sorts meanwhile.
             fulltext = (
-                pool.submit(_fulltext_of_parts, ([p for ps in part_paths for p in ps], n_samples, scratch))
-                if with_fulltext
-                else None
+                pool.submit(_fulltext_of_summaries, (temporary, n_samples, scratch)) if with_fulltext else None
             )
             annotations_path = scratch / "annotations.arrow"
             annotations_path.touch()
@@ -509,7 +583,6 @@ def write_sorted_annotations_parallel(
                         b,
                         header,
                         ids_path,
-                        with_fulltext,
                     ),
                 )
                 for b in range(n_buckets)

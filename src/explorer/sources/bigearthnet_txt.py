@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ from . import register
 from .base import DatasetSource
 
 TXT_FILE = "BigEarthNet.txt.parquet"
+ID_THREADS = 2  # threads of the sample-id pass (row groups split between them): the build runs on 2 cores
 BATCH_ROWS = 250_000  # ~ 40 batches for the full 9.55 M rows: one row group; two workers hold 1.3 GB, not 1.9
 
 # The released file's exact columns and types (dataset card); writers of BigEarthNet.txt-shaped files (the demo,
@@ -386,29 +388,32 @@ class BigEarthNetTxtSource(DatasetSource):
         once (one dictionary over the whole column), never grouped as strings batch by batch (rows in random
         order put nearly every patch in every batch).
         """
-        keys = ["patch_id", "split"]
-        parquet = self._parquet()
-        patch_chunks, split_chunks = [], []
-        for batch in parquet.iter_batches(batch_size=self.batch_rows, columns=keys):
-            patch_chunks.append(_strings(batch.column(0)))
-            split_chunks.append(_strings(batch.column(1)))
-        patches = pc.dictionary_encode(pa.chunked_array(patch_chunks, pa.string()))
-        del patch_chunks
-        splits = pc.dictionary_encode(pa.chunked_array(split_chunks, pa.string()), null_encoding="encode")
-        del split_chunks
-        if not patches.num_chunks:
+        n_groups = self._parquet().metadata.num_row_groups
+        spans = [list(span) for span in np.array_split(np.arange(n_groups), min(ID_THREADS, n_groups)) if len(span)]
+        # Row groups read and hashed in threads (Arrow releases the GIL): the build's workers wait for these ids.
+        with ThreadPoolExecutor(max(1, len(spans))) as threads:
+            encoded = list(threads.map(self._encoded_ids, spans))
+        split_chunks = [chunk for _, _, chunks in encoded for chunk in chunks]
+        if not split_chunks:
             return {
                 "patch_id": pa.array([], pa.string()),
                 "split": pa.array([], pa.string()),
                 "row": np.empty(0, np.int64),
             }
-        patch_dict = patches.chunk(patches.num_chunks - 1).dictionary
+        # One dictionary for all threads: their dictionaries hashed once more (~2 x the distinct ids, not rows).
+        merged = pc.dictionary_encode(pa.concat_arrays([dictionary for dictionary, _, _ in encoded]))
+        patch_dict, to_merged = merged.dictionary, merged.indices.to_numpy().astype(np.int64)
+        codes, start = [], 0
+        for dictionary, code, _ in encoded:
+            codes.append(np.where(code >= 0, to_merged[start + np.maximum(code, 0)], -1))
+            start += len(dictionary)
+        patch_code = np.concatenate(codes)
+        del encoded, codes, merged, to_merged
+        splits = pc.dictionary_encode(pa.chunked_array(split_chunks, pa.string()), null_encoding="encode")
+        del split_chunks
         split_dict = splits.chunk(splits.num_chunks - 1).dictionary
-        patch_code = np.concatenate([c.indices.fill_null(-1).to_numpy() for c in patches.chunks]).astype(
-            np.int64
-        )
         split_code = np.concatenate([c.indices.to_numpy() for c in splits.chunks]).astype(np.int64)
-        del patches, splits
+        del splits
         rows = np.flatnonzero(patch_code >= 0)  # a row without patch id names no sample
         n_split = max(len(split_dict), 1)
         key = patch_code[rows] * n_split + split_code[rows]
@@ -432,6 +437,26 @@ class BigEarthNetTxtSource(DatasetSource):
             "split": split_dict.take(pa.array(chosen % n_split)),
             "row": first[chosen],
         }
+
+    def _encoded_ids(self, row_groups: list[int]) -> tuple[pa.Array, np.ndarray, list[pa.Array]]:
+        """The patch ids of ``row_groups`` hashed: (their distinct ids, each row's code among them or -1 for a
+        null id, the rows' split strings)."""
+        patch_chunks, split_chunks = [], []
+        batches = self._parquet().iter_batches(
+            batch_size=self.batch_rows, row_groups=row_groups, columns=["patch_id", "split"]
+        )
+        for batch in batches:
+            patch_chunks.append(_strings(batch.column(0)))
+            split_chunks.append(_strings(batch.column(1)))
+        patches = pc.dictionary_encode(pa.chunked_array(patch_chunks, pa.string()))
+        del patch_chunks
+        if not patches.num_chunks:
+            return pa.array([], pa.string()), np.zeros(0, np.int64), split_chunks
+        # A chunked encoding's dictionary grows: the last chunk's holds every id (never unify them all: that
+        # hashes each chunk's dictionary again, ~40 x the distinct ids).
+        dictionary = patches.chunk(patches.num_chunks - 1).dictionary
+        code = np.concatenate([c.indices.fill_null(-1).to_numpy() for c in patches.chunks]).astype(np.int64)
+        return dictionary, code, split_chunks
 
     def _fields_at(self, rows: np.ndarray) -> pa.Table:
         """The published per-patch fields at the given file rows, in the order of ``rows``."""
