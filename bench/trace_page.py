@@ -1,14 +1,15 @@
 """Where the page's main thread goes per interaction (issue #12): a Chrome trace over N filters and N Next clicks,
 summed by trace event (self time: script, style recalculation, layout, paint, ...), plus the page's Bokeh models.
 
-    python bench/trace_page.py CATALOG_OR_DATASET... [--steps 6] [--app DIR] [--wait 1.5]
+    python bench/trace_page.py CATALOG_OR_DATASET... [--steps 6] [--loads 2] [--app DIR] [--wait 1.5]
 
 One ``panel serve`` process and one headless Chromium page (offline: tiles never load). After each interaction
 the script WAITS a fixed ``--wait`` seconds instead of polling the page (``bench_latency.py`` polls every 10 ms,
 and that polling's own style and accessibility work lands in the browser's CPU it reports), so the trace holds
 the page's own work only. Per kind (filter, Next) it prints the renderer main thread's busy milliseconds per
 interaction and their split by event ("UpdateLayoutTree" = Recalculate Style, "Layout", "Paint", script ...),
-and the number of Bokeh models and DOM elements (shadow roots pierced) the page holds.
+and the number of Bokeh models and DOM elements (shadow roots pierced) the page holds. First, ``--loads`` page
+loads are traced the same way (navigation -> connected + 2 s: what building the page costs the browser).
 """
 
 from __future__ import annotations
@@ -115,18 +116,7 @@ def self_times(events: list[dict[str, Any]], thread: tuple[int, int]) -> tuple[C
     return own, busy
 
 
-async def traced(browser: Any, page: Any, label: str, steps: int, act: Any, wait: float) -> None:
-    path = Path(tempfile.mkdtemp()) / f"{label}.json"
-    await page.evaluate(CALLS_JS)
-    cpu_before = browser_cpu()
-    await browser.start_tracing(page=page, path=str(path), categories=CATEGORIES.split(","))
-    for i in range(steps):
-        await act(i)
-        await page.wait_for_timeout(wait * 1000)
-    cpu_used = browser_cpu()
-    cpu_used.subtract(cpu_before)
-    await browser.stop_tracing()
-    events = json.loads(path.read_text())["traceEvents"]
+def report(label: str, events: list[dict[str, Any]], steps: int, cpu_used: Counter[str]) -> None:
     thread = main_thread(events)
     if thread is None:
         print(f"{label}: no renderer main thread in the trace")
@@ -143,13 +133,48 @@ async def traced(browser: Any, page: Any, label: str, steps: int, act: Any, wait
     )
     for name, ms in own.most_common(14):
         print(f"    {ms / steps:7.1f} ms  {name}")
+
+
+async def page_load(browser: Any, context: Any, url: str, n: int) -> None:
+    """The page's own work from navigation until it is connected and 2 s more (its first sample drawn)."""
+    page = await context.new_page()
+    path = Path(tempfile.mkdtemp()) / f"load{n}.json"
+    cpu_before = browser_cpu()
+    await browser.start_tracing(page=page, path=str(path), categories=CATEGORIES.split(","))
+    started = asyncio.get_running_loop().time()
+    await page.goto(url)
+    await page.wait_for_function(INTERACTIVE_JS, polling=100, timeout=180_000)
+    interactive = asyncio.get_running_loop().time() - started
+    await page.wait_for_function(CONNECTED_JS, polling=100, timeout=180_000)
+    connected = asyncio.get_running_loop().time() - started
+    await page.wait_for_timeout(2000)
+    cpu_used = browser_cpu()
+    cpu_used.subtract(cpu_before)
+    await browser.stop_tracing()
+    print(f"page load {n}: interactive {interactive:.1f} s, connected {connected:.1f} s (wall)")
+    report(f"page load {n}", json.loads(path.read_text())["traceEvents"], 1, cpu_used)
+    await page.close()
+
+
+async def traced(browser: Any, page: Any, label: str, steps: int, act: Any, wait: float) -> None:
+    path = Path(tempfile.mkdtemp()) / f"{label}.json"
+    await page.evaluate(CALLS_JS)
+    cpu_before = browser_cpu()
+    await browser.start_tracing(page=page, path=str(path), categories=CATEGORIES.split(","))
+    for i in range(steps):
+        await act(i)
+        await page.wait_for_timeout(wait * 1000)
+    cpu_used = browser_cpu()
+    cpu_used.subtract(cpu_before)
+    await browser.stop_tracing()
+    report(label, json.loads(path.read_text())["traceEvents"], steps, cpu_used)
     calls = await page.evaluate("() => window.__eoCalls")
     print("  BokehJS layout/render calls per interaction: " + ", ".join(
         f"{key} {n / steps:.1f}" for key, n in sorted(calls.items(), key=lambda kv: -kv[1])[:16]
     ))
 
 
-async def run(app: Path, args: list[str], env: dict[str, str], steps: int, wait: float) -> None:
+async def run(app: Path, args: list[str], env: dict[str, str], steps: int, wait: float, loads: int) -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
@@ -158,6 +183,8 @@ async def run(app: Path, args: list[str], env: dict[str, str], steps: int, wait:
         try:
             context = await browser.new_context(viewport={"width": 1500, "height": 950})
             await context.add_init_script(DEEP_TEXT_JS)
+            for n in range(loads):
+                await page_load(browser, context, url, n + 1)
             page = await context.new_page()
             await page.goto(url)
             await page.wait_for_function(CONNECTED_JS, polling=50, timeout=180_000)
@@ -192,11 +219,12 @@ def main() -> None:
     parser.add_argument("paths", nargs="+", help="catalog or dataset folders")
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--wait", type=float, default=1.5, help="seconds after each interaction")
+    parser.add_argument("--loads", type=int, default=2, help="page loads traced first (the first is cold)")
     parser.add_argument("--app", type=Path, default=REPO / "app", help="the Panel app folder served")
     options = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     print(f"load average at start: {', '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
-    asyncio.run(run(options.app, options.paths, env, options.steps, options.wait))
+    asyncio.run(run(options.app, options.paths, env, options.steps, options.wait, options.loads))
     print(f"load average at end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

@@ -424,6 +424,20 @@ def test_image_views__one_notes_pane_says_why_empty_then_what_is_drawn(demo_cata
         assert len(glyphs) == view.layers + 2  # the image layers and the box's halo and line
 
 
+def test_optical_view__band_selects_built_when_a_custom_composite_is_first_chosen(demo_catalogs: list[Any]) -> None:
+    from explorer import imagery
+    from explorer.dashboard.image_views import ImagePanel
+
+    state = ExplorerState(demo_catalogs)
+    state.open_first("bigearthnet-demo")
+    bands = next(c for c in ImagePanel(state).optical.controls() if "eo-bands" in c.css_classes)
+    assert bands.objects == [] and not bands.visible
+    state.composite = imagery.CUSTOM
+    assert [w.label for w in bands.objects] == ["R", "G", "B"] and bands.visible
+    state.red = state.param.red.objects[-1]
+    assert bands.objects[0].value == state.red  # the select follows the store (and back)
+
+
 def test_compare__paper_export_draws_the_panels_on_screen_over_the_full_statistics(
     demo_catalogs: list[Any],
 ) -> None:

@@ -215,13 +215,19 @@ class OpticalView(ImageView):
     def controls(self) -> list[pn.viewable.Viewable]:
         s = self.state
         custom = s.param.composite.rx() == imagery.CUSTOM
-        bands = pn.Row(
-            *[
-                pn.widgets.Select.from_param(s.param[c], label=c[0].upper(), width=85)
-                for c in ("red", "green", "blue")
-            ],
-            visible=custom,
-        )
+        # The band selects exist once a custom composite is first chosen: most pages never show them, and every
+        # page would otherwise build them (three selects with their help tooltips).
+        bands = pn.Row(visible=custom, css_classes=["eo-bands"])
+
+        def fill(*_: Any) -> None:
+            if s.composite == imagery.CUSTOM and not bands.objects:
+                bands.objects = [
+                    pn.widgets.Select.from_param(s.param[c], label=c[0].upper(), width=85)
+                    for c in ("red", "green", "blue")
+                ]
+
+        s.param.watch(fill, "composite")
+        fill()
         return [
             pn.widgets.Select.from_param(s.param.composite, label="Composite", width=VIEW_SIZE),
             bands,
