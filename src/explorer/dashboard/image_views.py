@@ -217,10 +217,11 @@ class OpticalView(ImageView):
         custom = s.param.composite.rx() == imagery.CUSTOM
         # The band selects exist once a custom composite is first chosen: most pages never show them, and every
         # page would otherwise build them (three selects with their help tooltips).
-        bands = pn.Row(visible=custom, css_classes=["eo-bands"])
+        # (An empty layout makes Bokeh warn, so a spacer holds the place.)
+        bands = pn.Row(pn.Spacer(width=0, height=0, margin=0), visible=custom, css_classes=["eo-bands"])
 
         def fill(*_: Any) -> None:
-            if s.composite == imagery.CUSTOM and not bands.objects:
+            if s.composite == imagery.CUSTOM and isinstance(bands.objects[0], pn.Spacer):
                 bands.objects = [
                     pn.widgets.Select.from_param(s.param[c], label=c[0].upper(), width=85)
                     for c in ("red", "green", "blue")
