@@ -121,7 +121,7 @@ class ImageView(View):
             self.figure.add_glyph(self.box_source, Patches(**outline))
         self._pane = pn.pane.Bokeh(self.figure, margin=0)
         # The message (why the viewer is empty) and the caption (what is drawn) in ONE pane, updated in one go.
-        self._notes = html_pane("", margin=(0, 0, 5, 0), width=VIEW_SIZE)
+        self._notes = html_pane("", margin=0, width=VIEW_SIZE)
         self.state.param.watch(self._update_images, ["layers", *self.depends])
         self.state.param.watch(self._update_box, ["refexp", "annotations"])
         self.state.param.watch(self._update_notes, ["layers", "layer_errors", "sample_message", *self.depends])
