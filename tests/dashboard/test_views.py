@@ -402,6 +402,42 @@ def test_image_views__sample_change_updates_sources_in_place(demo_catalogs: list
     assert panel.sar.message().startswith("This sample has no SAR layer")
 
 
+def test_image_views__one_notes_pane_says_why_empty_then_what_is_drawn(demo_catalogs: list[Any]) -> None:
+    from bokeh.models import Axis, Grid, Title
+
+    from explorer.dashboard.image_views import ImagePanel
+
+    state = ExplorerState(demo_catalogs)
+    panel = ImagePanel(state)
+    state.open_first("chatearthnet-demo")  # no SAR layer: the viewer says so, and draws nothing
+    notes = panel.sar._notes.object
+    assert 'class="eo-note eo-layer-message">This sample has no SAR layer' in notes
+    assert panel.optical._notes.object.startswith('<div class="eo-image-caption">')  # drawn: its caption only
+    assert "stretch" in panel.optical._notes.object
+    state.open_first("bigearthnet-demo")
+    assert "eo-layer-message" not in panel.sar._notes.object and " dB" in panel.sar._notes.object
+    # What the page builds per viewer: no axes, grids or title, and no selection / hover / mute glyph copies.
+    for view in (panel.optical, panel.sar, panel.landcover):
+        models = view.figure.references()
+        assert not [m for m in models if isinstance(m, Axis | Grid | Title)]
+        glyphs = [m for m in models if type(m).__name__ in ("ImageURL", "Patches")]
+        assert len(glyphs) == view.layers + 2  # the image layers and the box's halo and line
+
+
+def test_optical_view__band_selects_built_when_a_custom_composite_is_first_chosen(demo_catalogs: list[Any]) -> None:
+    from explorer import imagery
+    from explorer.dashboard.image_views import ImagePanel
+
+    state = ExplorerState(demo_catalogs)
+    state.open_first("bigearthnet-demo")
+    bands = next(c for c in ImagePanel(state).optical.controls() if "eo-bands" in c.css_classes)
+    assert [type(o).__name__ for o in bands.objects] == ["Spacer"] and not bands.visible
+    state.composite = imagery.CUSTOM
+    assert [w.label for w in bands.objects] == ["R", "G", "B"] and bands.visible
+    state.red = state.param.red.objects[-1]
+    assert bands.objects[0].value == state.red  # the select follows the store (and back)
+
+
 def test_compare__paper_export_draws_the_panels_on_screen_over_the_full_statistics(
     demo_catalogs: list[Any],
 ) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 import panel as pn
-from bokeh.models import ColumnDataSource, Range1d
+from bokeh.models import ColumnDataSource, Grid, ImageURL, Range1d
+from bokeh.models.glyphs import Patches
 from bokeh.plotting import figure
 
 from .. import imagery
@@ -96,38 +97,37 @@ class ImageView(View):
             toolbar_location="above",
             background_fill_color="#f3f3f3",
             min_border=0,
+            x_axis_location=None,
+            y_axis_location=None,
+            outline_line_color=None,
+            title=None,
         )
+        # What the page builds per viewer is kept small (as the map's, ``map_figure``): no axes, grids or title
+        # models, and glyphs added as plain models (the plotting API adds selection, hover and mute copies of
+        # each, none of which is ever used here): ~20 models a viewer instead of ~54.
         self.figure = figure(**options)
-        self.figure.axis.visible = False
-        self.figure.grid.visible = False
-        self.figure.outline_line_color = None
+        self.figure.center = [r for r in self.figure.center if not isinstance(r, Grid)]
+        self.figure.toolbar.logo = None
         self.sources = [ColumnDataSource(image_data(None)) for _ in range(self.layers)]
         if base is not None:
             self.sources[0] = base
         # The unit square, top-left anchored: a PNG's first row is its top (no flip as for raw RGBA).
-        self.glyphs = [
-            self.figure.image_url(url="url", x=0, y=1, w=1, h=1, anchor="top_left", source=source)
-            for source in self.sources
-        ]
+        unit_square: dict[str, Any] = dict(url="url", x=0, y=1, w=1, h=1, anchor="top_left")
+        self.glyphs = [self.figure.add_glyph(source, ImageURL(**unit_square)) for source in self.sources]
         self.box_source = ColumnDataSource(box_data(None))
         # A white halo under the box line keeps it visible on any class colour.
         for color, width in (("white", 6), (BOX_COLOR, 3)):
-            self.figure.patches(
-                xs="xs",
-                ys="ys",
-                source=self.box_source,
-                fill_alpha=0.0,
-                line_color=color,
-                line_width=width,
-            )
+            outline: dict[str, Any] = dict(xs="xs", ys="ys", fill_alpha=0.0, line_color=color, line_width=width)
+            self.figure.add_glyph(self.box_source, Patches(**outline))
         self._pane = pn.pane.Bokeh(self.figure, margin=0)
-        self._message = html_pane("", css_classes=["eo-layer-message"], margin=(0, 0, 5, 0), width=VIEW_SIZE)
+        # The message (why the viewer is empty) and the caption (what is drawn) in ONE pane, updated in one go.
+        self._notes = html_pane("", margin=0, width=VIEW_SIZE)
         self.state.param.watch(self._update_images, ["layers", *self.depends])
         self.state.param.watch(self._update_box, ["refexp", "annotations"])
-        self.state.param.watch(self._update_message, ["layer_errors", "sample_message"])
+        self.state.param.watch(self._update_notes, ["layers", "layer_errors", "sample_message", *self.depends])
         self._update_images()
         self._update_box()
-        self._update_message()
+        self._update_notes()
 
     def images(self) -> list[np.ndarray | None]:
         """RGB arrays for this viewer's image layers, bottom first."""
@@ -163,31 +163,28 @@ class ImageView(View):
         """Why this viewer is empty: the layer failed to read, the sample has none, or the sample is unknown."""
         return str(self.state.layer_errors.get(self.kind) or self.state.sample_message or "")
 
-    def _update_message(self, *_: Any) -> None:
-        # One pane kept and only its text updated (empty when all is well): changing an Alert's type or any
-        # pane's visibility re-sends stylesheets, and Bokeh then walks the whole document (~50 ms).
+    def notes_html(self) -> str:
+        """Why the viewer is empty (if it is), then the line under the image; every piece escaped."""
+        # Only the pane's text changes (empty message when all is well): changing an Alert's type or any pane's
+        # visibility re-sends stylesheets, and Bokeh then walks the whole document (~50 ms).
         text = self.message()
         kind = "eo-note" if text.startswith("This sample has no") else "eo-problem"
-        self._message.object = f'<div class="{kind}">{html.escape(text)}</div>' if text else ""
+        message = f'<div class="{kind} eo-layer-message">{html.escape(text)}</div>' if text else ""
+        try:
+            line = self.caption()
+        except ValueError as error:
+            line = str(error)
+        return f'{message}<div class="eo-image-caption">{html.escape(line)}</div>'
 
-    def _caption_pane(self) -> pn.viewable.Viewable:
-        def text(*_: Any) -> str:
-            try:
-                line = self.caption()
-            except ValueError as error:
-                line = str(error)
-            return f'<div class="eo-image-caption">{html.escape(line)}</div>'
-
-        deps = [self.state.param.layers, *[self.state.param[d] for d in self.depends]]
-        return html_pane(pn.bind(text, *deps), width=VIEW_SIZE, margin=(0, 5))
+    def _update_notes(self, *_: Any) -> None:
+        self._notes.object = self.notes_html()
 
     def __panel__(self) -> pn.viewable.Viewable:
         # Images first, so the three line up whatever controls each viewer has.
         return pn.Column(
             html_pane(f"<h3 class='eo-view-title'>{self.title}</h3>", margin=(0, 5)),
             self._pane,
-            self._message,
-            self._caption_pane(),
+            self._notes,
             *self.controls(),
             width=VIEW_SIZE + 30,
             css_classes=["eo-image-view", f"eo-view-{self.kind}"],
@@ -218,13 +215,20 @@ class OpticalView(ImageView):
     def controls(self) -> list[pn.viewable.Viewable]:
         s = self.state
         custom = s.param.composite.rx() == imagery.CUSTOM
-        bands = pn.Row(
-            *[
-                pn.widgets.Select.from_param(s.param[c], label=c[0].upper(), width=85)
-                for c in ("red", "green", "blue")
-            ],
-            visible=custom,
-        )
+        # The band selects exist once a custom composite is first chosen: most pages never show them, and every
+        # page would otherwise build them (three selects with their help tooltips).
+        # (An empty layout makes Bokeh warn, so a spacer holds the place.)
+        bands = pn.Row(pn.Spacer(width=0, height=0, margin=0), visible=custom, css_classes=["eo-bands"])
+
+        def fill(*_: Any) -> None:
+            if s.composite == imagery.CUSTOM and isinstance(bands.objects[0], pn.Spacer):
+                bands.objects = [
+                    pn.widgets.Select.from_param(s.param[c], label=c[0].upper(), width=85)
+                    for c in ("red", "green", "blue")
+                ]
+
+        s.param.watch(fill, "composite")
+        fill()
         return [
             pn.widgets.Select.from_param(s.param.composite, label="Composite", width=VIEW_SIZE),
             bands,

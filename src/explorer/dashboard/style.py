@@ -37,7 +37,7 @@ CSS = (
 .eo-lc-legend ul { list-style: none; padding-left: 0; margin: 4px 0; columns: 2; font-size: 0.85em; }
 .eo-lc-legend li { break-inside: avoid; }
 .eo-view-title { margin: 4px 0; font-size: 1.05em; }
-.eo-image-caption { font-size: 0.8em; color: #555; }
+.eo-image-caption { font-size: 0.8em; color: #555; margin: 5px 5px 0 5px; }
 .eo-note, .eo-problem { padding: 8px 10px; border-radius: 4px; font-size: 0.9em; border: 1px solid; }
 .eo-note { background: #f6f6f6; border-color: #dedede; color: #555; }
 .eo-problem { background: #fbe9eb; border-color: #f1b0b7; color: #8a1020; }

@@ -164,10 +164,10 @@ class TextView(View):
         s = self.state
         self._records: list[dict[str, Any]] = []
         self._counts = html_pane("", margin=(0, 10))
-        self._captions = html_pane("", sizing_mode="stretch_width", css_classes=["eo-captions"])
-        self._questions = html_pane("", sizing_mode="stretch_width")
+        # Each tab is its pane itself (no wrapping Column), the drawn box's line shares the expressions' pane.
+        self._captions = html_pane("", sizing_mode="stretch_width", css_classes=["eo-captions"], name="Captions")
+        self._questions = html_pane("", sizing_mode="stretch_width", name="Questions")
         self._refexps = html_pane("", sizing_mode="stretch_width")
-        self._box_text = html_pane("")
         self._refexp_picker = pn.widgets.RadioBoxGroup.from_param(
             s.param.refexp, label="Draw the box of", inline=False, css_classes=["eo-refexp-picker"]
         )
@@ -183,8 +183,7 @@ class TextView(View):
         self._on_refexp()
 
     def _on_refexp(self, *_: Any) -> None:
-        self._refexps.object = refexps_html(self._records, self.state.refexp)
-        self._box_text.object = self.selected_box_text()
+        self._refexps.object = self.selected_box_text() + refexps_html(self._records, self.state.refexp)
 
     def selected_box_text(self) -> str:
         box = self.state.refexp_box()
@@ -197,15 +196,11 @@ class TextView(View):
 
     def __panel__(self) -> pn.viewable.Viewable:
         refexp_tab = pn.Column(
-            self._refexp_picker,
-            self._box_text,
-            self._refexps,
-            name="Referring expressions",
-            sizing_mode="stretch_width",
+            self._refexp_picker, self._refexps, name="Referring expressions", sizing_mode="stretch_width"
         )
         tabs = pn.Tabs(
-            pn.Column(self._captions, name="Captions", sizing_mode="stretch_width"),
-            pn.Column(self._questions, name="Questions", sizing_mode="stretch_width"),
+            self._captions,
+            self._questions,
             refexp_tab,
             sizing_mode="stretch_width",
             dynamic=False,
