@@ -93,7 +93,7 @@ def _joined(letters: list[str]) -> tuple[list[str], str]:
 
 def _presence_binary(p: tuple[int], cmap: CorineMap, meta: Any, v: str) -> tuple[bool, str]:
     (cls,) = p
-    return cmap.present(cls, _THRESHOLDS[v]), f"{cmap.counts[cls]} px"
+    return cmap.present(cls, _THRESHOLDS[v]), f"{cmap.count_of[cls]} px"
 
 
 def _presence_choice(p: tuple[list[int], bool], cmap: CorineMap, meta: Any, v: str) -> tuple[list[str], str]:
@@ -116,7 +116,7 @@ def _presence(q: str, options: tuple[str, ...]) -> Plan:
 def _share(p: tuple[int, float, bool], cmap: CorineMap, meta: Any, v: str) -> tuple[bool, str]:
     cls, k, greater = p
     base = cmap.labelled if v == "of-labelled-pixels" else cmap.total
-    share = cmap.counts[cls] / max(base, 1)
+    share = cmap.count_of[cls] / max(base, 1)
     return (share > k if greater else share < k), f"{100 * share:.1f} %"
 
 
@@ -154,7 +154,7 @@ def _in_range(bounds: tuple[str, float, float], area: float) -> bool:
 
 def _compare(p: tuple[int, int, bool], cmap: CorineMap, meta: Any, v: str) -> tuple[bool, str]:
     a, b, smaller = p
-    counts = cmap.counts
+    counts = cmap.count_of
     truth = (counts[a] < counts[b]) if smaller else (counts[a] > counts[b])
     return truth, f"{counts[a]} px vs {counts[b]} px"
 
@@ -163,21 +163,20 @@ def _sqm_binary(
     p: tuple[int, tuple[str, float, float]], cmap: CorineMap, meta: Any, v: str
 ) -> tuple[bool, str]:
     cls, bounds = p
-    area = float(cmap.counts[cls] * PIXEL_AREA_SQM)
+    area = float(cmap.count_of[cls] * PIXEL_AREA_SQM)
     return _in_range(bounds, area), f"{area:,.0f} sqm"
 
 
 def _largest(p: tuple[list[int]], cmap: CorineMap, meta: Any, v: str) -> tuple[list[str], str]:
     (option_classes,) = p
-    top = int(cmap.counts.max())
-    return _joined(
-        [l_ for l_, c in zip("abcd", option_classes, strict=False) if top and cmap.counts[c] == top]
-    )
+    counts = cmap.count_of
+    top = max(counts)
+    return _joined([l_ for l_, c in zip("abcd", option_classes, strict=False) if top and counts[c] == top])
 
 
 def _sqm_choice(p: tuple[int, list[Any]], cmap: CorineMap, meta: Any, v: str) -> tuple[list[str], str]:
     cls, ranges = p
-    area = float(cmap.counts[cls] * PIXEL_AREA_SQM)
+    area = float(cmap.count_of[cls] * PIXEL_AREA_SQM)
     return [l_ for l_, r in zip("abcd", ranges, strict=False) if _in_range(r, area)], f"{area:,.0f} sqm"
 
 
@@ -432,16 +431,6 @@ def check_question(
         else:
             verdict = AGREE if (released == "yes") == said else DISPUTE
             from_map = f"{'yes' if said else 'no'} ({says})"
-        out.add(
-            row,
-            rule,
-            variant,
-            number == 0,
-            verdict,
-            released=released,
-            from_map=from_map,
-            class_name=class_name,
-            field="output",
-            span_start=0,
-            span_end=span_end,
+        out.emit(
+            row, rule, variant, number == 0, verdict, released, from_map, class_name, "output", 0, span_end
         )
