@@ -183,7 +183,8 @@ class VerdictRows:
         self._last_context = None
 
     def table(self) -> pa.Table:
-        which, *cells = zip(*self._rows, strict=True) if self._rows else ([] for _ in range(len(_ROW) + 1))
+        rows = self._rows  # a list per column (``zip(*rows)`` of 16 k tuples cost 4x as much)
+        which, *cells = ([row[k] for row in rows] for k in range(len(_ROW) + 1))
         by_name: dict[str, Sequence[Any]] = dict(zip(_ROW, cells, strict=True))
         which_context = pa.array(which, pa.int64())
         columns: dict[str, pa.Array] = {}
