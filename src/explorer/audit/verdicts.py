@@ -14,6 +14,7 @@ lacks, a template the parser does not understand) says so in ``from_map`` and NE
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
@@ -74,6 +75,7 @@ _ROW: tuple[str, ...] = ("rule", "variant", "primary", "verdict", "class_name", 
 _ROW += ("field", "span_start", "span_end", "score", "box")
 _BOX = ("map_x0", "map_y0", "map_x1", "map_y1")
 _FIELDS = frozenset(_DEFAULTS)
+_IDENTITY = itemgetter(*_CONTEXT_STRINGS, "ann_id")
 
 
 class VerdictRows:
@@ -95,9 +97,12 @@ class VerdictRows:
 
     def _context_index(self, context: Mapping[str, Any]) -> int:
         if context is not self._last_context:  # held, so its identity cannot be reused while it is last
-            get = context.get
-            # non-strings (pandas NaN) become null in table()
-            self._contexts.append((*map(get, _CONTEXT_STRINGS), int(get("ann_id", SAMPLE_LEVEL))))
+            try:  # an annotation row has every key: one C call (non-strings, pandas NaN, become null in table())
+                identity = (*_IDENTITY(context)[:-1], int(context["ann_id"]))
+            except KeyError:  # a sample's or a test's context may leave some out
+                get = context.get
+                identity = (*map(get, _CONTEXT_STRINGS), int(get("ann_id", SAMPLE_LEVEL)))
+            self._contexts.append(identity)
             self._last_context = context
         return len(self._contexts) - 1
 
