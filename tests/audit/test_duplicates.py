@@ -22,6 +22,20 @@ def test_signatures__batched_equal_one_text_at_a_time() -> None:
     assert len(duplicates.shingles("a b c")) == 6 and duplicates.shingles("") == {b""}
 
 
+def test_crc32_runs__equal_zlib_crc32_of_each_run() -> None:
+    import zlib
+
+    rng = np.random.default_rng(7)
+    runs = ["", "a", "forest land", "x" * 300]
+    runs += ["".join(map(chr, rng.integers(32, 127, size=int(rng.integers(0, 40))))) for _ in range(500)]
+    lengths = np.array([len(r) for r in runs], dtype=np.int64)
+    got = duplicates._crc32_runs(np.frombuffer("".join(runs).encode("ascii"), dtype=np.uint8), lengths)
+    np.testing.assert_array_equal(got, np.array([zlib.crc32(r.encode()) for r in runs], dtype=np.uint64))
+    # a batch with a non-ASCII text takes the per-shingle zlib path: the same signatures as the runs' path
+    mixed = duplicates.signatures(["café près du lac", "a river crosses the forest"])
+    np.testing.assert_array_equal(mixed[1], duplicates.signatures(["a river crosses the forest"])[0])
+
+
 def test_near_duplicates__task_signatures_give_the_client_verdicts(planted: dict[str, Any]) -> None:
     for catalog in planted["catalogs"].values():
         parts = sorted((audit_folder(catalog) / MINHASH_DIR).glob("part-*.parquet"))

@@ -130,3 +130,40 @@ def test_prompt_rules__template_captions_are_not_checked() -> None:
     out = VerdictRows()
     check_caption({"kind": "caption", "source": "template", "output": "It possibly rains.", "ann_id": 1}, out)
     assert len(out) == 0
+
+
+def test_question__cut_before_the_first_option_as_the_option_pattern_finds_it() -> None:
+    import random
+    import re
+
+    from explorer.audit.vqa import _question
+
+    pattern = re.compile(r"\b[a-d]\)")
+
+    def by_pattern(text: str) -> str:
+        match = pattern.search(text)
+        return text[: match.start()] if match else text
+
+    texts = ["How many regions? a) 4, b) 1", ")a) y", "xa) b) c", "_a) d)", "(a) or b)?", "éa) c) d", "no"]
+    rng = random.Random(3)
+    texts += ["".join(rng.choice("abcde )_x1é(٣") for _ in range(rng.randint(0, 12))) for _ in range(20000)]
+    assert [_question.__wrapped__(t) for t in texts] == [by_pattern(t) for t in texts]
+
+
+def test_bigearthnet_caption__most_prominent_found_in_any_case_and_only_where_stated() -> None:
+    from explorer.audit.bigearthnet_captions import check_caption as check_bigearthnet
+
+    codes = np.full((10, 10), 211, dtype=np.uint16)  # arable land
+    codes[:2] = 311  # broad-leaved forest, less of it
+    cmap = CorineMap(codes)
+    texts = {
+        "Arable land (~8,000 sqm) is the most prominent feature. Forest borders it.": AGREE,
+        "Broad-leaved forest IS THE DOMINANT class here.": DISPUTE,
+        "Broad-leaved forest is the MOST PROMINENT feature.": DISPUTE,
+        "Arable land dominates. Broad-leaved forest is near.": None,  # no claim stated
+    }
+    for text, expected in texts.items():
+        out = VerdictRows()
+        check_bigearthnet({"kind": "caption", "output": text, "sample_id": "s"}, cmap, {}, out)
+        rows = [r for r in out.table().to_pylist() if r["rule"] == "caption-most-prominent"]
+        assert [r["verdict"] for r in rows] == ([expected] if expected else []), text

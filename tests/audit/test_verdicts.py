@@ -47,3 +47,19 @@ def test_verdict_rows__unknown_field_or_verdict_is_refused_and_adds_nothing() ->
         out.add(context, "r", "v", True, "maybe")
     assert len(out) == 1
     assert out.table().column("score").to_pylist() == [1.0]
+
+
+def test_verdict_rows__emit_by_position_gives_the_rows_add_gives_by_name() -> None:
+    context = {"dataset": "d", "sample_id": "s", "ann_id": 1, "kind": "refexp", "split": "test"}
+    by_name, by_position = VerdictRows(), VerdictRows()
+    by_name.add(context, "r", "v", True, "dispute", released="a", from_map="b", class_name="c", field="input")
+    by_name.add(context, "r", "w", False, "agree", released="a", span_start=3, span_end=7, score=0.25)
+    by_name.add(context, "r", "x", False, "agree", map_x0=0.1, map_y0=0.2, map_x1=0.3, map_y1=0.4)
+    by_position.emit(context, "r", "v", True, "dispute", "a", "b", "c", "input")
+    by_position.emit(context, "r", "w", False, "agree", "a", None, span_start=3, span_end=7, score=0.25)
+    by_position.emit(context, "r", "x", False, "agree", None, None, box=(0.1, 0.2, 0.3, 0.4))
+    assert by_position.table().equals(by_name.table())
+    assert by_position.table().column("map_y1").to_pylist() == [None, None, 0.4]
+    with pytest.raises(ValueError, match="verdict"):
+        by_position.emit(context, "r", "v", True, "maybe", None, None)
+    assert len(by_position) == 3 and VerdictRows().table().num_rows == 0

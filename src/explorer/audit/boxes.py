@@ -41,7 +41,8 @@ def check_box(row: Mapping[str, Any], cmap: CorineMap | None, out: VerdictRows) 
     text = row.get("input") or ""
     ref = row.get("ref") or ""
     start = text.find(ref) if ref else -1
-    span = {"field": "input", "span_start": start, "span_end": start + len(ref) if start >= 0 else -1}
+    span_start, span_end = start, (start + len(ref) if start >= 0 else -1)
+    span = {"field": "input", "span_start": span_start, "span_end": span_end}
     released = _released_box(row)
 
     def not_evaluable(reason: str, class_name: str | None = None) -> None:
@@ -59,7 +60,7 @@ def check_box(row: Mapping[str, Any], cmap: CorineMap | None, out: VerdictRows) 
         if "largest" not in ref.lower():
             return not_evaluable("reference of an unknown form (only 'largest connected region of X')")
         cls = classes.pop()
-        if not cmap.counts[cls]:
+        if not cmap.count_of[cls]:
             return not_evaluable("the class is absent from the map", NAMES[cls])
         pick = None
     else:
@@ -77,20 +78,19 @@ def check_box(row: Mapping[str, Any], cmap: CorineMap | None, out: VerdictRows) 
         box = cmap.box_of(cls, connectivity, pick)
         iou = box_iou(released, box)
         within = max(abs(a - b) for a, b in zip(released, box, strict=True)) <= slack
-        out.add(
+        out.emit(
             row,
             rule,
             variant,
             number == 0,
             AGREE if iou >= BOX_IOU_AGREE or within else DISPUTE,
-            released=said,
-            from_map=f"{_fmt(box)} IoU {iou:.2f}",
-            class_name=NAMES[cls],
-            score=iou,
-            map_x0=box[0],
-            map_y0=box[1],
-            map_x1=box[2],
-            map_y1=box[3],
-            **span,
+            said,
+            f"{_fmt(box)} IoU {iou:.2f}",
+            NAMES[cls],
+            "input",
+            span_start,
+            span_end,
+            iou,
+            box,
         )
     return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..legends import CORINE19
-from .regions import coordinate_sums_runs, label_runs, runs, touching_runs
+from .regions import class_index, coordinate_sums_runs, label_runs, runs, touching_runs
 
 NAMES: tuple[str, ...] = tuple(CORINE19.names)  # (the legend's ``names`` builds a new list per call)
 N_CLASSES = len(NAMES)
@@ -61,23 +61,27 @@ class CorineMap:
         if codes.ndim == 3:
             codes = codes[0]
         if codes.dtype in (np.uint8, np.uint16):
-            self.index = np.ascontiguousarray(_CLASS_OF_UINT16[codes])
+            self.index, self.counts = class_index(codes, _CLASS_OF_UINT16, N_CLASSES)
         else:
             self.index = np.ascontiguousarray(CORINE19.class_index(codes).astype(np.int16))
+            valid = self.index >= 0
+            self.counts = np.bincount(self.index[valid].ravel(), minlength=N_CLASSES)
         self.shape: tuple[int, int] = (int(self.index.shape[0]), int(self.index.shape[1]))
-        valid = self.index >= 0
-        self.counts = np.bincount(self.index[valid].ravel(), minlength=N_CLASSES)
+        # the counts as Python ints: the checks read and format them per claim, and a NumPy scalar costs
+        # ~10x a Python int to index, compare and format
+        self.count_of: list[int] = self.counts.tolist()
         self.labelled = int(self.counts.sum())
         self.total = int(self.index.size)
         self._labellings: dict[int, Labelling] = {}
         self._components: dict[tuple[int, int], Components] = {}
         self._adjacent: dict[int, np.ndarray] = {}  # neighbourhood -> which classes touch
-        self._n_regions: dict[int, np.ndarray] = {}  # connectivity -> components per class
-        self._centroids: np.ndarray | None = None
+        self._n_regions: dict[int, list[int]] = {}  # connectivity -> components per class
+        self._touch_rows: dict[int, list[list[bool]]] = {}  # the same as Python lists (read per claim)
+        self._centroids: list[tuple[float, float]] | None = None
         self._runs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def present(self, cls: int, min_pixels: int = 1) -> bool:
-        return bool(self.counts[cls] >= min_pixels)
+        return self.count_of[cls] >= min_pixels
 
     def runs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The map's runs of labelled pixels (``regions.runs``): found once, used by every sweep."""
@@ -100,12 +104,12 @@ class CorineMap:
         return self._components[key]
 
     def n_regions(self, cls: int, connectivity: int) -> int:
-        if not self.counts[cls]:
+        if not self.count_of[cls]:
             return 0
         if connectivity not in self._n_regions:
             classes = self.labelling(connectivity).classes
-            self._n_regions[connectivity] = np.bincount(classes, minlength=N_CLASSES)
-        return int(self._n_regions[connectivity][cls])
+            self._n_regions[connectivity] = np.bincount(classes, minlength=N_CLASSES).tolist()
+        return self._n_regions[connectivity][cls]
 
     def box_of(
         self, cls: int, connectivity: int, at: tuple[int, int] | None = None
@@ -129,7 +133,9 @@ class CorineMap:
 
     def touch(self, a: int, b: int, neighbourhood: int) -> bool:
         """Whether two different classes touch (as ``(min(a, b), max(a, b)) in adjacent(neighbourhood)``)."""
-        return a != b and bool(self._touching(neighbourhood)[a, b])
+        if neighbourhood not in self._touch_rows:
+            self._touch_rows[neighbourhood] = self._touching(neighbourhood).tolist()
+        return a != b and self._touch_rows[neighbourhood][a][b]
 
     def _touching(self, neighbourhood: int) -> np.ndarray:
         """Symmetric boolean matrix of the classes that touch (one sweep gives both neighbourhoods)."""
@@ -143,14 +149,13 @@ class CorineMap:
         """(row, column) mean of the class's pixels (NaN for an absent class, as the mean of nothing)."""
         if self._centroids is None:
             with np.errstate(invalid="ignore", divide="ignore"):
-                self._centroids = (
-                    coordinate_sums_runs(*self.runs(), self.shape[0], N_CLASSES) / self.counts[:, None]
-                )
-        return float(self._centroids[cls, 0]), float(self._centroids[cls, 1])
+                means = coordinate_sums_runs(*self.runs(), self.shape[0], N_CLASSES) / self.counts[:, None]
+            self._centroids = [(r, c) for r, c in means.tolist()]
+        return self._centroids[cls]
 
     def direction(self, a: int, b: int, axes: tuple[int, int]) -> str | None:
         """Where class a lies relative to class b along the dominant axis of their centroids' offset."""
-        if not (self.counts[a] and self.counts[b]):
+        if not (self.count_of[a] and self.count_of[b]):
             return None
         (ra, ca), (rb, cb) = self.centroid(a), self.centroid(b)
         east, south = axes

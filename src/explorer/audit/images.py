@@ -91,13 +91,13 @@ def check_s1_s2_dates(
         return
     days = abs((date(*s2) - date(*s1)).days)
     for number, (variant, limit) in enumerate(S1_S2_MAX_DAYS):
-        out.add(
+        out.emit(
             context,
             "s1-s2-date-gap",
             variant,
             number == 0,
             DISPUTE if days > limit else AGREE,
-            released=s1_name,
-            from_map=f"{days} days apart",
+            s1_name,
+            f"{days} days apart",
             score=float(days),
         )

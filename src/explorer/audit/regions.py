@@ -102,6 +102,23 @@ def label_runs(
 
 
 @njit(cache=True)
+def class_index(codes: np.ndarray, class_of: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """(class index of every pixel, pixels per class): ``class_of[codes]`` and the ``bincount`` of its
+    non-negative entries in one pass (NumPy's gather from a 65,536-entry table, mask and bincount cost
+    ~0.2-0.3 ms per 120 x 120 map: ~8 % of the audit's tasks)."""
+    height, width = codes.shape
+    index = np.empty((height, width), dtype=class_of.dtype)
+    counts = np.zeros(n_classes, dtype=np.int64)
+    for r in range(height):
+        for c in range(width):
+            k = class_of[codes[r, c]]
+            index[r, c] = k
+            if k >= 0:
+                counts[k] += 1
+    return index, counts
+
+
+@njit(cache=True)
 def runs(index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(row_start (height + 1), c0, c1, class) of the runs of labelled pixels, in raster order."""
     height, width = index.shape

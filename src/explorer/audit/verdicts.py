@@ -13,7 +13,8 @@ lacks, a template the parser does not understand) says so in ``from_map`` and NE
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
@@ -69,51 +70,103 @@ _DEFAULTS: dict[str, Any] = {
 
 
 _CONTEXT_STRINGS = ("dataset", "sample_id", "kind", "source", "split", "category", "country")
-_DENSE = ("rule", "variant", "primary", "verdict")
+# a verdict's own fields, in the order ``VerdictRows`` keeps them (the box is one value: 4 floats or None)
+_ROW: tuple[str, ...] = ("rule", "variant", "primary", "verdict", "class_name", "released", "from_map")
+_ROW += ("field", "span_start", "span_end", "score", "box")
+_BOX = ("map_x0", "map_y0", "map_x1", "map_y1")
 _FIELDS = frozenset(_DEFAULTS)
-_OPTIONAL = pa.struct([VERDICT_SCHEMA.field(name) for name in _DEFAULTS])
-_OPTIONAL_EMPTY = pa.array([], _OPTIONAL)
+_IDENTITY = itemgetter(*_CONTEXT_STRINGS, "ann_id")
 
 
 class VerdictRows:
-    """Column-wise accumulator: checks append plain values, ``table()`` makes one Arrow table at the end.
+    """Row accumulator: checks append one tuple per verdict, ``table()`` makes one Arrow table at the end.
 
     Kept cheap per verdict (tens of millions at full size, each a Python call): the annotation's identity is
-    read once per annotation (consecutive verdicts of one ``context`` share it), a verdict's optional fields
-    are kept as the keyword dict of its call (fields left at their default are not stored at all), and
-    ``table()`` does the per-column work once, with Arrow and list comprehensions.
+    read once per annotation (consecutive verdicts of one ``context`` share it), a verdict is ONE tuple of its
+    fields (``emit``: positional, no keyword dict), and ``table()`` transposes the tuples and converts each
+    column once (a keyword dict per verdict and an Arrow struct conversion of them cost ~2x as much).
     """
 
     def __init__(self) -> None:
         self._contexts: list[tuple[Any, ...]] = []  # (dataset, ..., country, ann_id) per distinct context
         self._last_context: Mapping[str, Any] | None = None
-        self._context_of: list[int] = []  # per verdict: index into _contexts
-        self._dense: dict[str, list[Any]] = {name: [] for name in _DENSE}
-        self._values: list[dict[str, Any]] = []  # per verdict: its optional fields (keyword arguments)
+        self._rows: list[tuple[Any, ...]] = []  # per verdict: (context index, *_ROW)
 
     def __len__(self) -> int:
-        return len(self._context_of)
+        return len(self._rows)
+
+    def _context_index(self, context: Mapping[str, Any]) -> int:
+        if context is not self._last_context:  # held, so its identity cannot be reused while it is last
+            try:  # an annotation row has every key: one C call (non-strings, pandas NaN, become null in table())
+                identity = (*_IDENTITY(context)[:-1], int(context["ann_id"]))
+            except KeyError:  # a sample's or a test's context may leave some out
+                get = context.get
+                identity = (*map(get, _CONTEXT_STRINGS), int(get("ann_id", SAMPLE_LEVEL)))
+            self._contexts.append(identity)
+            self._last_context = context
+        return len(self._contexts) - 1
+
+    def emit(
+        self,
+        context: Mapping[str, Any],
+        rule: str,
+        variant: str,
+        primary: bool,
+        verdict: str,
+        released: Any,
+        from_map: Any,
+        class_name: str | None = None,
+        field: str | None = None,
+        span_start: int | None = NO_SPAN,
+        span_end: int | None = NO_SPAN,
+        score: float | None = None,
+        box: tuple[float, float, float, float] | None = None,
+    ) -> None:
+        """One verdict. ``context`` holds the annotation's identity (dataset, sample_id, ann_id, kind, ...);
+        ``box`` is the re-computed (x0, y0, x1, y1) of a box rule."""
+        if verdict not in VERDICTS:
+            raise ValueError(f"verdict {verdict!r} not in {VERDICTS}")
+        self._rows.append(
+            (
+                self._context_index(context),
+                rule,
+                variant,
+                primary,
+                verdict,
+                class_name,
+                released,
+                from_map,
+                field,
+                span_start,
+                span_end,
+                score,
+                box,
+            )
+        )
 
     def add(
         self, context: Mapping[str, Any], rule: str, variant: str, primary: bool, verdict: str, **values: Any
     ) -> None:
-        """One verdict. ``context`` holds the annotation's identity (dataset, sample_id, ann_id, kind, ...)."""
-        if verdict not in VERDICTS:
-            raise ValueError(f"verdict {verdict!r} not in {VERDICTS}")
+        """One verdict with its optional fields by name (the columns of ``VERDICT_SCHEMA``)."""
         if not values.keys() <= _FIELDS:
             raise ValueError(f"unknown verdict fields {sorted(values.keys() - _FIELDS)}")
-        if context is not self._last_context:  # held, so its identity cannot be reused while it is last
-            get = context.get
-            # non-strings (pandas NaN) become null in table()
-            self._contexts.append((*map(get, _CONTEXT_STRINGS), int(get("ann_id", SAMPLE_LEVEL))))
-            self._last_context = context
-        self._context_of.append(len(self._contexts) - 1)
-        dense = self._dense
-        dense["rule"].append(rule)
-        dense["variant"].append(variant)
-        dense["primary"].append(primary)
-        dense["verdict"].append(verdict)
-        self._values.append(values)
+        get = values.get
+        box = tuple(map(get, _BOX))
+        self.emit(
+            context,
+            rule,
+            variant,
+            primary,
+            verdict,
+            get("released"),
+            get("from_map"),
+            get("class_name"),
+            get("field"),
+            get("span_start"),
+            get("span_end"),
+            get("score"),
+            None if box == (None, None, None, None) else box,  # type: ignore[arg-type]
+        )
 
     def not_evaluable(
         self,
@@ -131,28 +184,27 @@ class VerdictRows:
     def extend(self, other: VerdictRows) -> None:
         base = len(self._contexts)
         self._contexts.extend(other._contexts)
-        self._context_of.extend(i + base for i in other._context_of)
+        self._rows.extend((i + base, *rest) for i, *rest in other._rows)
         self._last_context = None
-        for name, values in other._dense.items():
-            self._dense[name].extend(values)
-        self._values.extend(other._values)
 
     def table(self) -> pa.Table:
-        which = pa.array(self._context_of, pa.int64())
+        rows = self._rows  # a list per column (``zip(*rows)`` of 16 k tuples cost 4x as much)
+        which, *cells = ([row[k] for row in rows] for k in range(len(_ROW) + 1))
+        by_name: dict[str, Sequence[Any]] = dict(zip(_ROW, cells, strict=True))
+        which_context = pa.array(which, pa.int64())
         columns: dict[str, pa.Array] = {}
         for position, name in enumerate((*_CONTEXT_STRINGS, "ann_id")):
-            cells = [c[position] for c in self._contexts]
+            values = [c[position] for c in self._contexts]
             if name != "ann_id":  # pandas NaN and other non-strings -> null
-                cells = [v if isinstance(v, str) else None for v in cells]
-            columns[name] = pa.array(cells, VERDICT_SCHEMA.field(name).type).take(which)
-        for name in _DENSE:
-            columns[name] = pa.array(self._dense[name], VERDICT_SCHEMA.field(name).type)
-        # the optional fields: one C++ conversion of the keyword dicts, absent keys null, then the defaults
-        # (a span given as None is NO_SPAN too)
-        optional = pa.array(self._values, _OPTIONAL) if self._values else _OPTIONAL_EMPTY
-        for name, default in _DEFAULTS.items():
-            cells = optional.field(name)
-            columns[name] = cells if default is None else pc.fill_null(cells, default)
+                values = [v if isinstance(v, str) else None for v in values]
+            columns[name] = pa.array(values, VERDICT_SCHEMA.field(name).type).take(which_context)
+        boxes = by_name.pop("box")
+        for k, name in enumerate(_BOX):
+            by_name[name] = [b[k] if b is not None else None for b in boxes]
+        for name, cells_of in by_name.items():
+            array = pa.array(cells_of, VERDICT_SCHEMA.field(name).type)
+            default = _DEFAULTS.get(name)
+            columns[name] = array if default is None else pc.fill_null(array, default)  # a span None: none
         return pa.table({f.name: columns[f.name] for f in VERDICT_SCHEMA}, VERDICT_SCHEMA)
 
 
