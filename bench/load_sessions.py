@@ -446,17 +446,33 @@ def drive_clients(
     if page is not None:
         page.close()
     time.sleep(settle)
-    rss_after = tree_rss(pid) if pid else 0
+    return run_result(warm, logs, actions, pid, rss_base, peak, after_rounds, settle, driver="bokeh")
+
+
+def run_result(
+    warm: SessionLog,
+    logs: list[SessionLog],
+    actions: list[Action],
+    pid: int | None,
+    base: int,
+    peak: int,
+    after_rounds: list[int],
+    settle: float,
+    **extra: Any,
+) -> dict[str, Any]:
+    """What ``report`` reads, the same for both drivers; the "after" RSS is read now (all sessions closed and
+    ``settle`` seconds waited by the caller)."""
+    after = tree_rss(pid) if pid else 0
     return {
         "rounds": after_rounds,
         "warm": warm,
         "logs": logs,
         "actions": actions,
-        "base": rss_base,
+        "base": base,
         "peak": peak,
-        "after": rss_after,
+        "after": after,
         "settle": settle,
-        "driver": "bokeh",
+        **extra,
     }
 
 
@@ -614,19 +630,9 @@ async def drive(
             await browser.close()
     await asyncio.sleep(settle)
     mark("all closed + settle")
-    rss_after = tree_rss(pid) if pid else 0
-    return {
-        "rounds": after_rounds,
-        "warm": warm,
-        "logs": logs,
-        "actions": actions,
-        "base": rss_base,
-        "peak": peak,
-        "after": rss_after,
-        "settle": settle,
-        "together": together,
-        "phases": phases,
-    }
+    return run_result(
+        warm, logs, actions, pid, rss_base, peak, after_rounds, settle, together=together, phases=phases
+    )
 
 
 def report(result: dict[str, Any], sessions: int, duration: float, num_procs: int) -> int:
