@@ -42,8 +42,9 @@ _LOCK = threading.Lock()  # guards _LOCKS and _RECENT; held for microseconds
 
 RECENT_BYTES = 256 * 2**20  # bound of ``shared_recent``'s entries (~20 filters' results at ~10 M samples)
 _RECENT: OrderedDict[Hashable, tuple[Any, Any, int]] = OrderedDict()  # key -> (owner, value, bytes); oldest first
-# Keys of recent results are as many as the filters users type: their build locks are a fixed set, not one each.
-_RECENT_LOCKS = [threading.Lock() for _ in range(16)]
+# Keys of recent results are as many as the filters users type: their build locks are a fixed set, not one each
+# (re-entrant: a build may ask for another recent result whose key falls on the same lock).
+_RECENT_LOCKS = [threading.RLock() for _ in range(16)]
 
 
 def _lock_of(key: Hashable) -> threading.Lock:
