@@ -421,7 +421,7 @@ def drive_clients(
         warm.errors.append(f"warm-up: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
     rss_base = tree_rss(pid) if pid else 0
     logs: list[SessionLog] = []
-    peak = rss_base
+    peak, server_peak = rss_base, 0
     after_rounds: list[int] = []
     for round_number in range(rounds if actions else 0):
         batch = [SessionLog(round_number * sessions + i) for i in range(sessions)]
@@ -439,24 +439,42 @@ def drive_clients(
             thread.start()
         while any(t.is_alive() for t in threads):
             if pid:
-                peak = max(peak, tree_rss(pid))
+                peak, server_peak = max(peak, tree_rss(pid)), max(server_peak, process_rss(pid))
             time.sleep(0.5)
         time.sleep(settle)
         after_rounds.append(tree_rss(pid) if pid else 0)
     if page is not None:
         page.close()
     time.sleep(settle)
-    rss_after = tree_rss(pid) if pid else 0
+    return run_result(
+        warm, logs, actions, pid, rss_base, peak, after_rounds, settle, driver="bokeh", server_peak=server_peak
+    )
+
+
+def run_result(
+    warm: SessionLog,
+    logs: list[SessionLog],
+    actions: list[Action],
+    pid: int | None,
+    base: int,
+    peak: int,
+    after_rounds: list[int],
+    settle: float,
+    **extra: Any,
+) -> dict[str, Any]:
+    """What ``report`` reads, the same for both drivers; the "after" RSS is read now (all sessions closed and
+    ``settle`` seconds waited by the caller)."""
+    after = tree_rss(pid) if pid else 0
     return {
         "rounds": after_rounds,
         "warm": warm,
         "logs": logs,
         "actions": actions,
-        "base": rss_base,
+        "base": base,
         "peak": peak,
-        "after": rss_after,
+        "after": after,
         "settle": settle,
-        "driver": "bokeh",
+        **extra,
     }
 
 
@@ -474,6 +492,17 @@ def tree_rss(pid: int) -> int:
         with contextlib.suppress(psutil.NoSuchProcess):
             total += proc.memory_info().rss
     return total
+
+
+def process_rss(pid: int) -> int:
+    """Resident memory of the server process alone: without the children ``tree_rss`` adds (``--num-procs``
+    workers, and the warm-up's statistics child at full size: ~5 GB once, not the sessions')."""
+    import psutil
+
+    try:
+        return int(psutil.Process(pid).memory_info().rss)
+    except psutil.NoSuchProcess:
+        return 0
 
 
 def demo_paths(work: Path) -> list[str]:
@@ -589,7 +618,7 @@ async def drive(
                 calibrated.set_result(actions)
             if not together:
                 rss_base = tree_rss(pid) if pid else 0
-            peak = rss_base
+            peak, server_peak = rss_base, 0
             after_rounds: list[int] = []  # RSS after each round
             for round_number in range(rounds if actions else 0):
                 if not together:
@@ -603,7 +632,7 @@ async def drive(
                     ]
                 while not all(t.done() for t in tasks):
                     if pid:
-                        peak = max(peak, tree_rss(pid))
+                        peak, server_peak = max(peak, tree_rss(pid)), max(server_peak, process_rss(pid))
                     await asyncio.sleep(0.5)
                 mark(f"round {round_number + 1} done")
                 await asyncio.sleep(settle)  # the warm page stays open: the level to return to
@@ -614,19 +643,10 @@ async def drive(
             await browser.close()
     await asyncio.sleep(settle)
     mark("all closed + settle")
-    rss_after = tree_rss(pid) if pid else 0
-    return {
-        "rounds": after_rounds,
-        "warm": warm,
-        "logs": logs,
-        "actions": actions,
-        "base": rss_base,
-        "peak": peak,
-        "after": rss_after,
-        "settle": settle,
-        "together": together,
-        "phases": phases,
-    }
+    return run_result(
+        warm, logs, actions, pid, rss_base, peak, after_rounds, settle, together=together, phases=phases,
+        server_peak=server_peak,
+    )  # fmt: skip
 
 
 def report(result: dict[str, Any], sessions: int, duration: float, num_procs: int) -> int:
@@ -660,6 +680,12 @@ def report(result: dict[str, Any], sessions: int, duration: float, num_procs: in
             f"server RSS: {base / mib:.0f} MiB with one warm page, peak {peak / mib:.0f} MiB, "
             f"{(peak - base) / mib / sessions:.1f} MiB per extra session, "
             f"{after / mib:.0f} MiB {result.get('settle', SETTLE):.0f} s after all sessions closed ({(after - base) / mib:+.0f} MiB)"
+        )
+    server_peak = result.get("server_peak") or 0
+    if server_peak and result["peak"] - server_peak > 50 * mib:  # child processes: not the sessions' memory
+        print(
+            f"  of which child processes (--num-procs workers, the warm-up's statistics): the server process alone "
+            f"peaked at {server_peak / mib:.0f} MiB"
         )
     for number, rss in enumerate(result.get("rounds", []), 1):
         print(f"after round {number} (warm page still open): server RSS {rss / 2**20:.0f} MiB")

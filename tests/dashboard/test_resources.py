@@ -52,3 +52,31 @@ def test_index_of__one_index_per_catalog_object(demo_catalogs: list[Any]) -> Non
     catalog = demo_catalogs[0]
     assert query.index_of(catalog) is query.index_of(catalog)
     assert resources.is_built(("index", str(catalog.path)), owner=catalog)
+
+
+def test_shared_recent__one_value_per_key_bounded_in_bytes_least_recently_used_dropped(monkeypatch: Any) -> None:
+    resources.forget()
+    monkeypatch.setattr(resources, "RECENT_BYTES", 100)
+    builds: list[str] = []
+
+    def get(key: str, size: int) -> list[str]:
+        return resources.shared_recent(("test", key), lambda: (builds.append(key), [key])[1], lambda v: size)
+
+    a = get("a", 40)
+    assert get("a", 40) is a and builds == ["a"]  # built once, the same object for every caller
+    get("b", 40)
+    get("a", 40)  # used again: now the most recent
+    get("c", 40)  # 120 bytes > 100: the least recently used ("b") goes
+    assert resources.recent_bytes() == 80
+    get("a", 40)
+    get("b", 40)
+    assert builds == ["a", "b", "c", "b"]
+    get("huge", 1000)  # larger than the bound: returned, never kept
+    get("huge", 1000)
+    assert builds[-2:] == ["huge", "huge"] and resources.recent_bytes() <= 100
+    owner = object()
+    first = resources.shared_recent(("test", "o"), lambda: ["x"], lambda v: 1, owner=owner)
+    assert resources.shared_recent(("test", "o"), lambda: ["y"], lambda v: 1, owner=object()) == ["y"]
+    assert first == ["x"]  # another owner (a reopened catalog): rebuilt
+    resources.forget()
+    assert resources.recent_bytes() == 0

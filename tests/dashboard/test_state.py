@@ -238,12 +238,40 @@ def test_unfiltered_matches_and_map_layer__one_read_only_copy_shared_by_every_se
         first.matches.sidx[0] = 1  # read-only: one session cannot change another's matches
     everything = first.matches
     first.split = first.param.split.objects[1]
-    assert first.matches is not everything and not first.matches.shared  # a filter: this session's own
+    assert first.matches is not everything and not first.matches.shared  # a filter: not every sample
     assert second.matches is everything and second.matches.count == everything.count
     first.split = "All"
     assert first.matches is everything and first.map_frame is second.map_frame
-    first.color_by = "split"  # other colourings stay per session
+    first.color_by = "split"  # another colouring: its own frame, the same samples
     assert first.map_frame is not second.map_frame and len(first.map_frame) == len(second.map_frame)
     reopened = [Catalog(c.path) for c in demo_catalogs]  # a rebuilt catalog: its own matches again
     third = ExplorerState(reopened)
     assert third.matches is not everything and third.matches.count == everything.count
+
+
+def test_same_filter_in_two_sessions__one_read_only_result_computed_once(
+    demo_catalogs: list[Any], monkeypatch: Any
+) -> None:
+    from explorer.dashboard import query, resources
+
+    resources.forget()
+    computed: list[Any] = []
+    real = query._match
+    monkeypatch.setattr(query, "_match", lambda *a: (computed.append(a[1]), real(*a))[1])
+    first, second = ExplorerState(demo_catalogs), ExplorerState(demo_catalogs)
+    first.query = "forest"
+    second.query = "  forest "  # the same search: outer spaces do not count
+    assert len(computed) == 2  # the unfiltered matches, then "forest" once for both sessions
+    assert second.matches is first.matches and first.matches.count > 0
+    assert second.map_frame is first.map_frame and second.results is first.results
+    assert second.ranked is first.ranked
+    with pytest.raises(ValueError):
+        first.matches.sidx[0] = 1  # read-only: one session cannot change another's matches
+    second.color_by = first.color_by = "split"
+    assert second.map_frame is first.map_frame  # the same matches in the same colouring
+    first.query = "water"
+    assert first.matches is not second.matches and second.matches.count != first.matches.count
+    own = ExplorerState(demo_catalogs)
+    own.keep = {"bigearthnet-demo": np.arange(3)}  # a view's own list of samples: computed for this session
+    assert own.matches.key is None and own.count == 3
+    assert resources.recent_bytes() <= resources.RECENT_BYTES

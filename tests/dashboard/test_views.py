@@ -457,7 +457,7 @@ def test_compare__paper_export_draws_the_panels_on_screen_over_the_full_statisti
     assert name == "comparison_paper.pdf" and data.startswith(b"%PDF")
 
 
-def test_render_map__unfiltered_raster_is_shared_by_sessions_and_a_filtered_one_is_not(
+def test_render_map__rasters_of_shared_matches_are_shared_by_sessions_and_a_sessions_own_are_not(
     demo_catalogs: list[Any], monkeypatch: Any
 ) -> None:
     monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10)
@@ -473,9 +473,18 @@ def test_render_map__unfiltered_raster_is_shared_by_sessions_and_a_filtered_one_
     assert np.array_equal(alpha(other_session), first)
     fresh = query.rasterize_points(other_session.map_frame, *view, other_session.map_colors)
     assert np.array_equal(fresh[..., 3], first)
-    other_session.dataset = "bigearthnet-demo"  # a filter: drawn from its own matches, not kept
-    assert not np.array_equal(alpha(other_session), first)
-    assert len(map_view._UNFILTERED_RASTERS) == 1
+    other_session.dataset = "bigearthnet-demo"  # a filter: its matches are shared, so is its raster
+    filtered = alpha(other_session)
+    assert not np.array_equal(filtered, first)
+    assert len(map_view._UNFILTERED_RASTERS) == 2
+    third = ExplorerState(demo_catalogs)
+    third.dataset = "bigearthnet-demo"
+    assert third.matches is other_session.matches
+    assert map_view.render_map(third, *view).rgba is map_view.render_map(other_session, *view).rgba
+    own = ExplorerState(demo_catalogs)
+    own.keep = {"bigearthnet-demo": np.arange(5)}  # a view's own list of samples: this session's alone
+    alpha(own)
+    assert len(map_view._UNFILTERED_RASTERS) == 2
 
 
 def test_html_panes__new_content_keeps_the_stylesheets_the_page_was_built_with(

@@ -120,10 +120,11 @@ def render_map(
     return MapLayers(rgba, no_glyphs, dict(state.map_colors), bounds)
 
 
-# Rasters of views of ALL samples (no filter), shared by the sessions of a server: every new page starts with the
-# unfiltered world view, which at ~10 M samples costs ~0.3-0.5 s of CPU to shade. ~2 MB each (RGBA). One lock
+# Rasters of views of shared matches (``query.match``: no filter, or a filter other sessions apply too), shared by
+# the sessions of a server: every new page starts with the unfiltered world view, which at ~10 M samples costs
+# ~0.3-0.5 s of CPU to shade, and 20 sessions applying the same filter shade it once. ~2 MB each (RGBA). One lock
 # guards the dict (sessions and the warm-up thread); the shading itself runs outside it.
-UNFILTERED_RASTERS_KEPT = 8
+UNFILTERED_RASTERS_KEPT = 16
 _UNFILTERED_RASTERS: OrderedDict[tuple[Any, ...], np.ndarray] = OrderedDict()
 _UNFILTERED_LOCK = threading.Lock()
 
@@ -172,13 +173,16 @@ def _unfiltered_key(
     width: int,
     height: int,
 ) -> tuple[Any, ...] | None:
-    """What an unfiltered raster depends on, or None when the matches are not every sample of the catalogs."""
+    """What a raster of shared matches depends on, or None when the matches are this session's own."""
     matches = state.matches
-    if matches is None or matches.count != sum(ix.size for ix in state.indexes):
+    if matches is None or matches.key is None:
         return None
     catalogs = tuple((ix.name, ix.size, str(ix.catalog.path)) for ix in state.indexes)
     colours = tuple(sorted(state.map_colors.items()))
-    return (catalogs, state.color_by, state.color_class, colours, len(frame), x_range, y_range, width, height)
+    return (
+        catalogs, matches.key, state.color_by, state.color_class, colours, len(frame), x_range, y_range, width,
+        height,
+    )  # fmt: skip
 
 
 def glyph_frame(

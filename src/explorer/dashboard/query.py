@@ -8,8 +8,8 @@ costs milliseconds plus, for text search, one pass of Arrow's string kernels. Pe
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ from ..constants import NONE_LABEL
 from ..model import KIND_CAPTION
 from ..palette import dataset_color
 from . import shade
-from .resources import shared
+from .resources import shared, shared_recent
 
 _INDEX_CACHE_VERSION = 3  # 2: subset; 3: float32 positions, no ids; bump when CatalogIndex's arrays change meaning
 EARTH_RADIUS = 6378137.0
@@ -199,9 +199,18 @@ def ranked_texts(indexes: list[CatalogIndex], filters: Filters) -> pd.DataFrame 
     query = filters.query.strip()
     if not query or filters.regex:
         return None
+    key = ("ranked", tuple(str(ix.catalog.path) for ix in indexes), query, filters.dataset)
+    return shared_recent(key, lambda: _ranked_texts(indexes, filters.dataset, query), _ranked_bytes, tuple(indexes))
+
+
+def _ranked_bytes(frame: pd.DataFrame | None) -> int:
+    return 0 if frame is None else int(frame.memory_usage(index=False, deep=True).sum())
+
+
+def _ranked_texts(indexes: list[CatalogIndex], dataset: str, query: str) -> pd.DataFrame | None:
     frames = []
     for ix in indexes:
-        if filters.dataset not in (ALL, ix.name) or not ix.catalog.has_fulltext:
+        if dataset not in (ALL, ix.name) or not ix.catalog.has_fulltext:
             continue
         try:
             ranked = ix.full_text(query).ranked
@@ -292,10 +301,17 @@ class Matches:
     y: np.ndarray
     message: str = ""  # e.g. an invalid regular expression
     shared: bool = False  # every sample, no filter: one read-only instance for all sessions (``match``)
+    # The normalised filters these are the matches of, when they are one read-only instance shared by every
+    # session asking for the same filters (``match``); what is derived from them is cached under it too.
+    key: Hashable | None = None
 
     @property
     def count(self) -> int:
         return int(self.sidx.size)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.dataset_code, self.sidx, self.x, self.y))
 
     @classmethod
     def empty(cls, datasets: list[str], message: str = "") -> Matches:
@@ -314,19 +330,34 @@ class Matches:
 def match(indexes: list[CatalogIndex], filters: Filters) -> Matches:
     """Samples passing every filter. An invalid regular expression yields no match and a message.
 
-    Without any filter (what every page starts with) the matches are the same for every session: built once
-    per process and set of catalogs, read-only (at ~10 M samples ~150 MB and ~0.2 s of CPU per page saved)."""
-    if filters == Filters() and filters.keep is None:
-        key = ("all-matches", *(str(ix.catalog.path) for ix in indexes))
-        return shared(key, lambda: _all_matches(indexes), owner=tuple(indexes))
-    return _match(indexes, filters)
+    The matches of the same filters are the same for every session: one read-only instance per process (and
+    set of catalogs), computed by the first session asking. Without any filter (what every page starts with)
+    it is kept for good (at ~10 M samples ~150 MB and ~0.2 s of CPU per page saved); the matches of a filter
+    while recently used (``resources.shared_recent``): 20 sessions searching "forest" over 9.55 M rows hold one
+    copy and compute it once. A ``keep`` list (a view's own samples) is this session's alone."""
+    if filters.keep is not None:
+        return _match(indexes, filters)
+    key = filters_key(indexes, filters)
+    if filters == Filters():
+        return shared(key, lambda: _frozen(_match(indexes, filters), key, everything=True), owner=tuple(indexes))
+    return shared_recent(
+        key, lambda: _frozen(_match(indexes, filters), key), lambda m: m.nbytes, owner=tuple(indexes)
+    )
 
 
-def _all_matches(indexes: list[CatalogIndex]) -> Matches:
-    matches = _match(indexes, Filters())
+def filters_key(indexes: list[CatalogIndex], filters: Filters) -> Hashable:
+    """What the matches of ``filters`` depend on: the catalogs and the filters, a query without its outer
+    spaces (``match`` ignores them) and a regex flag only with a query."""
+    query = filters.query.strip()
+    normalised = replace(filters, query=query, regex=filters.regex and bool(query))
+    paths = tuple(str(ix.catalog.path) for ix in indexes)
+    return ("all-matches", *paths) if normalised == Filters() else ("matches", paths, normalised)
+
+
+def _frozen(matches: Matches, key: Hashable, everything: bool = False) -> Matches:
     for array in (matches.dataset_code, matches.sidx, matches.x, matches.y):
         array.flags.writeable = False  # shared by every session: a write would change theirs too
-    matches.shared = True
+    matches.shared, matches.key = everything, key
     return matches
 
 
@@ -450,10 +481,11 @@ def color_key(cats: pd.Categorical, color_by: str) -> dict[str, str]:
 def map_layer(
     indexes: list[CatalogIndex], matches: Matches, color_by: str, label: str | None
 ) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The map's frame (``points_frame``) and colours (``color_key``) of ``matches``. For the shared unfiltered
-    matches coloured by dataset (every new page) built once and shared read-only: ~50 MB and ~0.1 s of CPU per
-    page at ~10 M samples, twice (a page sets its colour class after its matches). Other colourings are per
-    session (one frame per class would add up)."""
+    """The map's frame (``points_frame``) and colours (``color_key``) of ``matches``. Shared read-only by the
+    sessions showing the same matches in the same colouring: for the unfiltered matches coloured by dataset
+    (every new page) kept for good (~50 MB and ~0.1 s of CPU per page at ~10 M samples, twice: a page sets its
+    colour class after its matches), for other shared matches while recently used (``resources.shared_recent``).
+    The frame of a session's own matches (a ``keep`` list) is its own."""
 
     def build() -> tuple[pd.DataFrame, dict[str, str]]:
         cats = categories(indexes, matches, color_by, label)
@@ -461,7 +493,14 @@ def map_layer(
 
     if matches.shared and color_by == COLOR_BY_DATASET:
         return shared(("all-map-layer", *(str(ix.catalog.path) for ix in indexes)), build, owner=matches)
-    return build()
+    if matches.key is None:
+        return build()
+    key = ("map-layer", matches.key, color_by, label if color_by == COLOR_BY_CLASS else None)
+    return shared_recent(key, build, lambda layer: _frame_bytes(layer[0]), owner=matches)
+
+
+def _frame_bytes(frame: pd.DataFrame) -> int:
+    return int(frame.memory_usage(index=False, deep=False).sum())
 
 
 def points_frame(matches: Matches, cats: pd.Categorical) -> pd.DataFrame:
@@ -505,7 +544,19 @@ def nearest(matches: Matches, x: float, y: float, tolerance: float) -> int | Non
 
 
 def results_frame(indexes: list[CatalogIndex], matches: Matches, limit: int = 1000) -> pd.DataFrame:
-    """The first ``limit`` matches as a small table for the result list."""
+    """The first ``limit`` matches as a small table for the result list; shared read-only by the sessions
+    showing the same shared matches (reading the ids costs ~20-30 ms at full size)."""
+    if matches.key is None:
+        return _results_frame(indexes, matches, limit)
+    return shared_recent(
+        ("results", matches.key, limit),
+        lambda: _results_frame(indexes, matches, limit),
+        lambda frame: int(frame.memory_usage(index=False, deep=True).sum()),
+        owner=matches,
+    )
+
+
+def _results_frame(indexes: list[CatalogIndex], matches: Matches, limit: int) -> pd.DataFrame:
     head = slice(0, min(limit, matches.count))
     codes, sidx = matches.dataset_code[head], matches.sidx[head]
     frame: dict[str, Any] = {"dataset": [], "sample_id": [], "split": [], "country": []}

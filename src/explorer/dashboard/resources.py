@@ -10,18 +10,26 @@ The one rule, for every shared resource:
   A resource of several catalogs (every session's unfiltered matches) has a tuple of owners, each compared
   by identity.
 
+Results of a filter (its matches, map frame, result list) follow the same rule but are many, so ``shared_recent``
+keeps only the most recently used while they fit in ``RECENT_BYTES``: twenty sessions applying the same filter hold
+one copy of its matches instead of twenty, and only the first pays for computing it (a filter's result is several
+MB and tens of ms of the event loop at ~10 M samples). An entry dropped from the cache stays alive as long as a
+session still shows it; it is simply not handed out again.
+
 Library code stays out of this module: each resource's builder lives with its data (``query.index_of``,
-``selection.prepared_of``, ``selection.full_stats``, ``app.open_catalogs``) and asks ``shared`` for it.
+``query.match``, ``selection.prepared_of``, ``selection.full_stats``, ``app.open_catalogs``) and asks ``shared`` or
+``shared_recent`` for it.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["EXECUTOR", "forget", "is_built", "shared"]
+__all__ = ["EXECUTOR", "RECENT_BYTES", "forget", "is_built", "recent_bytes", "shared", "shared_recent"]
 
 T = TypeVar("T")
 
@@ -30,7 +38,13 @@ EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eo-stats")
 
 _VALUES: dict[Hashable, tuple[Any, Any]] = {}  # key -> (owner, value)
 _LOCKS: dict[Hashable, threading.Lock] = {}
-_LOCK = threading.Lock()  # guards _LOCKS only; held for microseconds
+_LOCK = threading.Lock()  # guards _LOCKS and _RECENT; held for microseconds
+
+RECENT_BYTES = 256 * 2**20  # bound of ``shared_recent``'s entries (~20 filters' results at ~10 M samples)
+_RECENT: OrderedDict[Hashable, tuple[Any, Any, int]] = OrderedDict()  # key -> (owner, value, bytes); oldest first
+# Keys of recent results are as many as the filters users type: their build locks are a fixed set, not one each
+# (re-entrant: a build may ask for another recent result whose key falls on the same lock).
+_RECENT_LOCKS = [threading.RLock() for _ in range(16)]
 
 
 def _lock_of(key: Hashable) -> threading.Lock:
@@ -47,6 +61,34 @@ def shared(key: Hashable, build: Callable[[], T], owner: Any = None) -> T:
             entry = (owner, build())
             _VALUES[key] = entry
         return entry[1]
+
+
+def shared_recent(key: Hashable, build: Callable[[], T], size: Callable[[T], int], owner: Any = None) -> T:
+    """As ``shared``, for results kept only while recently used: at most ``RECENT_BYTES`` of them (each
+    ``size(value)`` bytes), the least recently used dropped first; a value larger than the bound is returned
+    but not kept. The value must be read-only: every session asking for ``key`` gets the same object."""
+    with _RECENT_LOCKS[hash(key) % len(_RECENT_LOCKS)]:  # one build per key at a time
+        with _LOCK:
+            entry = _RECENT.get(key)
+            if entry is not None and _same(entry[0], owner):
+                _RECENT.move_to_end(key)
+                return entry[1]
+        value = build()
+        nbytes = int(size(value))
+        with _LOCK:
+            _RECENT.pop(key, None)
+            if nbytes <= RECENT_BYTES:
+                _RECENT[key] = (owner, value, nbytes)
+                total = sum(e[2] for e in _RECENT.values())
+                while total > RECENT_BYTES:
+                    total -= _RECENT.popitem(last=False)[1][2]
+        return value
+
+
+def recent_bytes() -> int:
+    """Bytes held by ``shared_recent``'s entries now (never above ``RECENT_BYTES``)."""
+    with _LOCK:
+        return sum(e[2] for e in _RECENT.values())
 
 
 def is_built(key: Hashable, owner: Any = None) -> bool:
@@ -67,5 +109,7 @@ def forget(key: Hashable | None = None) -> None:
     with _LOCK:
         if key is None:
             _VALUES.clear()
+            _RECENT.clear()
         else:
             _VALUES.pop(key, None)
+            _RECENT.pop(key, None)
