@@ -80,3 +80,17 @@ def test_shared_recent__one_value_per_key_bounded_in_bytes_least_recently_used_d
     assert first == ["x"]  # another owner (a reopened catalog): rebuilt
     resources.forget()
     assert resources.recent_bytes() == 0
+
+
+def test_give_back__empties_the_recent_results_but_keeps_the_shared_resources() -> None:
+    """Once sessions have closed, cached filter results are memory no one asks for (issue #12: no growth)."""
+    from explorer.dashboard import teardown
+
+    resources.forget()
+    index = resources.shared(("test", "index"), lambda: ["index"])
+    resources.shared_recent(("test", "filter"), lambda: ["result"], lambda v: 10)
+    assert resources.recent_bytes() == 10
+    teardown.give_back()
+    assert resources.recent_bytes() == 0
+    assert resources.shared(("test", "index"), lambda: ["rebuilt"]) is index
+    resources.forget()

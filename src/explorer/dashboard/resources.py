@@ -29,7 +29,7 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["EXECUTOR", "RECENT_BYTES", "forget", "is_built", "recent_bytes", "shared", "shared_recent"]
+__all__ = ["EXECUTOR", "RECENT_BYTES", "forget", "forget_recent", "is_built", "recent_bytes", "shared", "shared_recent"]
 
 T = TypeVar("T")
 
@@ -89,6 +89,13 @@ def recent_bytes() -> int:
     """Bytes held by ``shared_recent``'s entries now (never above ``RECENT_BYTES``)."""
     with _LOCK:
         return sum(e[2] for e in _RECENT.values())
+
+
+def forget_recent() -> None:
+    """Drop every cached filter result (``teardown`` once sessions have closed): what an open session still
+    shows stays alive through that session; the rest is memory no one will ask for before it is recomputed."""
+    with _LOCK:
+        _RECENT.clear()
 
 
 def is_built(key: Hashable, owner: Any = None) -> bool:

@@ -4,7 +4,8 @@ A destroyed session's dashboard is collected (``tests/dashboard/test_sessions.py
 server's RSS ~170 MiB above its level after 20 sessions closed: Panel collects the cycles of destroyed documents in
 a ``gc.collect()`` it debounces by 5 s, and the memory freed then stays in the C allocator's heaps (glibc keeps
 freed pages of its arenas mapped for reuse). So ``app/app_hooks.py`` calls ``session_destroyed`` for each closed
-session; ``DELAY`` seconds after the last one (a burst of closes pays once), one ``gc.collect()`` and glibc's
+session; ``DELAY`` seconds after the last one (a burst of closes pays once), the cache of recent filter results
+(``resources.shared_recent``, up to ``RECENT_BYTES``) is emptied, then one ``gc.collect()`` and glibc's
 ``malloc_trim(0)`` run on the server's event loop and return the freed pages.
 """
 
@@ -33,7 +34,11 @@ _pending: Any = None  # the scheduled give_back (a tornado timeout handle), whil
 
 
 def give_back() -> bool:
-    """Collect garbage, then return the allocator's free pages to the system; True when some were returned."""
+    """Drop cached filter results, collect garbage, then return the allocator's free pages to the system; True
+    when some were returned."""
+    from .resources import forget_recent
+
+    forget_recent()
     gc.collect()
     return bool(_MALLOC_TRIM(0)) if _MALLOC_TRIM is not None else False
 
