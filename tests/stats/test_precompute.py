@@ -61,3 +61,23 @@ def test_child__lowers_its_priority_before_its_first_import() -> None:
     niceness, imported = result.stdout.split(" ", 1)
     assert int(niceness) >= min(NICENESS + os.nice(0), 19)  # relative to ours (a bench may run us niced)
     assert imported.strip() == "[]"
+
+
+def test_child__ends_when_its_server_is_gone_and_runs_while_it_lives() -> None:
+    """A server stopped while its child computes must not leave the child computing (and writing) for minutes."""
+    import subprocess
+    import sys
+
+    from explorer.stats.precompute import PRELUDE
+
+    probe = PRELUDE + "time.sleep(3)\nprint('finished')\n"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that is no longer our child's parent: the server is gone
+    orphan = subprocess.run(
+        [sys.executable, "-c", probe, "catalog", "name", str(gone.pid)], capture_output=True, text=True, timeout=60
+    )
+    assert orphan.returncode == 3 and "finished" not in orphan.stdout
+    alive = subprocess.run(
+        [sys.executable, "-c", probe, "catalog", "name", str(os.getpid())], capture_output=True, text=True, timeout=60
+    )
+    assert alive.returncode == 0 and alive.stdout.strip() == "finished"

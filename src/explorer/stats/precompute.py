@@ -25,8 +25,19 @@ LOG = logging.getLogger("explorer.stats")
 NICENESS = 10  # the server's pages come first
 
 # The child lowers its priority before its first import: ``python -m`` would import the package (pandas, pyarrow,
-# xarray: ~2 s of CPU) at the server's priority, beside the pages being served.
-PRELUDE = f"import os\nif hasattr(os, 'nice'):\n    os.nice({NICENESS})\n"
+# xarray: ~2 s of CPU) at the server's priority, beside the pages being served. It also ends when its server ends
+# (the server's pid is its third argument): a server stopped while the child computes (Ctrl-C, a bench run's
+# kill) left it running for minutes, and each restart started one more beside it, all writing the same folder.
+PRELUDE = (
+    "import os, sys, threading, time\n"
+    f"if hasattr(os, 'nice'):\n    os.nice({NICENESS})\n"
+    "SERVER = int(sys.argv[3]) if len(sys.argv) > 3 else os.getppid()\n"
+    "def _end_with_server():\n"
+    "    while os.getppid() == SERVER:\n"
+    "        time.sleep(1.0)\n"
+    "    os._exit(3)\n"
+    "threading.Thread(target=_end_with_server, daemon=True).start()\n"
+)
 CHILD = PRELUDE + "from explorer.stats.precompute import main\nmain()\n"
 
 
@@ -37,8 +48,8 @@ def lower_priority() -> None:
 
 
 def main() -> None:
-    if len(sys.argv) != 3:
-        sys.exit("usage: python -m explorer.stats.precompute CATALOG_FOLDER NAME")
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: python -m explorer.stats.precompute CATALOG_FOLDER NAME [SERVER_PID]")
     lower_priority()
     precompute(sys.argv[1], sys.argv[2])
 
@@ -56,7 +67,7 @@ def precompute(path: str, name: str) -> None:
 def in_child(catalog: Any, timeout: float = 3600.0) -> bool:
     """Compute ``catalog``'s statistics in a child process and wait for it; True when it saved them. A failure
     is logged with the child's last words and returns False (the caller then computes them itself)."""
-    command = [sys.executable, "-c", CHILD, str(catalog.path), str(catalog.name)]
+    command = [sys.executable, "-c", CHILD, str(catalog.path), str(catalog.name), str(os.getpid())]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
