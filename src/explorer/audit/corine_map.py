@@ -118,10 +118,7 @@ class CorineMap:
         """Normalised (x0, y0, x1, y1) of the largest component of ``cls`` (the first in raster order among
         equals), or of the component covering pixel ``at`` = (row, col), which must be of class ``cls``."""
         whole = self.labelling(connectivity)
-        if at is None:
-            k = self._largest_of(connectivity)[cls]
-        else:
-            k = int(whole.labels[at]) - 1
+        k = self._largest_of(connectivity)[cls] if at is None else int(whole.labels[at]) - 1
         row0, row1, col0, col1 = whole.boxes[k].tolist()
         height, width = self.shape
         return col0 / width, row0 / height, col1 / width, row1 / height
