@@ -31,6 +31,15 @@ def _class_pattern() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
+def _lower_class_pattern() -> re.Pattern[str]:
+    """The class names in lower case, matched case-sensitively in a lower-cased ASCII text: the same matches
+    at the same offsets as ``_class_pattern`` (lowering ASCII keeps every length and word boundary) at
+    half the cost of a case-blind search."""
+    names = sorted(CORINE19.names, key=len, reverse=True)
+    return re.compile("|".join(rf"\b{re.escape(n.lower())}\b" for n in names))
+
+
+@lru_cache(maxsize=1)
 def _class_of() -> dict[str, int]:
     return {name.lower(): i for i, name in enumerate(CORINE19.names)}
 
@@ -44,6 +53,10 @@ def find_classes(text: str | None) -> tuple[tuple[int, int, int], ...]:
     if not text:
         return ()
     lookup = _class_of()
+    if text.isascii():  # (every class name is ASCII)
+        return tuple(
+            (lookup[m.group(0)], m.start(), m.end()) for m in _lower_class_pattern().finditer(text.lower())
+        )
     return tuple((lookup[m.group(0).lower()], m.start(), m.end()) for m in _class_pattern().finditer(text))
 
 
