@@ -191,3 +191,14 @@ def test_find_classes_same_matches_whatever_the_case() -> None:
         lookup["urban fabric"],
         lookup["pastures"],
     ]
+
+
+def test_find_classes_names_a_class_whose_match_lowers_to_another_length() -> None:
+    """The text "İnland waters" matches case-blind but lowers to "i̇nland waters" (a combining dot): the class
+    comes from the alternative that matched, so such a caption is read, not a KeyError that fails its task."""
+    from explorer.audit.corine_text import _class_of, find_classes
+
+    text = "A lake: İnland waters beside Pastures."
+    found = find_classes(text)
+    assert [c for c, _, _ in found] == [_class_of()["inland waters"], _class_of()["pastures"]]
+    assert text[found[0][1] : found[0][2]] == "İnland waters"
