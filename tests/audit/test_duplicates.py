@@ -55,3 +55,21 @@ def test_near_duplicates__task_signatures_give_the_client_verdicts(planted: dict
         partial = VerdictRows()
         duplicates.check_duplicates(captions, partial, known=some)  # the rest hashed in the client
         assert partial.table().equals(alone.table())
+
+
+def test_normalise_keeps_the_words_the_pattern_finds() -> None:
+    """The ASCII fast path (other characters to spaces, split) gives the regular expression's words."""
+    import random
+    import re
+
+    from explorer.audit.duplicates import normalise
+
+    def by_pattern(text: str | None) -> str:
+        return " ".join(re.findall(r"[a-z0-9]+", (text or "").lower()))
+
+    rnd = random.Random(7)
+    texts = ["Hello, World! 42x", "a\tb\nc\x0bd\x1ce\x1ff", "x-y_z  __a", "", None, "ÄBC déf", "\u212a", "İstanbul"]
+    texts += ["".join(chr(rnd.randrange(0, 300)) for _ in range(rnd.randrange(30))) for _ in range(3000)]
+    for text in texts:
+        assert normalise(text) == by_pattern(text)
+    assert normalise("The  Pastures, near URBAN fabric.") == "the pastures near urban fabric"

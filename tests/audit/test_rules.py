@@ -167,3 +167,38 @@ def test_bigearthnet_caption__most_prominent_found_in_any_case_and_only_where_st
         check_bigearthnet({"kind": "caption", "output": text, "sample_id": "s"}, cmap, {}, out)
         rows = [r for r in out.table().to_pylist() if r["rule"] == "caption-most-prominent"]
         assert [r["verdict"] for r in rows] == ([expected] if expected else []), text
+
+
+def test_find_classes_same_matches_whatever_the_case() -> None:
+    """ASCII texts are searched lower-cased with a case-sensitive pattern: same classes, same offsets as the
+    case-blind search (non-ASCII texts keep it)."""
+    from explorer.audit.corine_text import _class_of, _class_pattern, find_classes
+
+    lookup = _class_of()
+    texts = [
+        "PASTURES east of Urban fabric; pastures again, not pasturesque.",
+        "Arable land near Coniferous forest and MARINE WATERS",
+        "Ärable land? Pastures — inland wetlands, Inland waters",
+        "no class here",
+    ]
+    for text in texts:
+        case_blind = tuple(
+            (lookup[m.group(0).lower()], m.start(), m.end()) for m in _class_pattern().finditer(text)
+        )
+        assert find_classes(text) == case_blind
+    assert [c for c, _, _ in find_classes(texts[0])] == [
+        lookup["pastures"],
+        lookup["urban fabric"],
+        lookup["pastures"],
+    ]
+
+
+def test_find_classes_names_a_class_whose_match_lowers_to_another_length() -> None:
+    """The text "İnland waters" matches case-blind but lowers to "i̇nland waters" (a combining dot): the class
+    comes from the alternative that matched, so such a caption is read, not a KeyError that fails its task."""
+    from explorer.audit.corine_text import _class_of, find_classes
+
+    text = "A lake: İnland waters beside Pastures."
+    found = find_classes(text)
+    assert [c for c, _, _ in found] == [_class_of()["inland waters"], _class_of()["pastures"]]
+    assert text[found[0][1] : found[0][2]] == "İnland waters"

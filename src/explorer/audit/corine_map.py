@@ -79,6 +79,7 @@ class CorineMap:
         self._touch_rows: dict[int, list[list[bool]]] = {}  # the same as Python lists (read per claim)
         self._centroids: list[tuple[float, float]] | None = None
         self._runs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._largest: dict[int, dict[int, int]] = {}  # connectivity -> class -> its largest component
 
     def present(self, cls: int, min_pixels: int = 1) -> bool:
         return self.count_of[cls] >= min_pixels
@@ -117,14 +118,23 @@ class CorineMap:
         """Normalised (x0, y0, x1, y1) of the largest component of ``cls`` (the first in raster order among
         equals), or of the component covering pixel ``at`` = (row, col), which must be of class ``cls``."""
         whole = self.labelling(connectivity)
-        if at is None:
-            mine = np.flatnonzero(whole.classes == cls)
-            k = int(mine[int(whole.sizes[mine].argmax())])
-        else:
-            k = int(whole.labels[at]) - 1
+        k = self._largest_of(connectivity)[cls] if at is None else int(whole.labels[at]) - 1
         row0, row1, col0, col1 = whole.boxes[k].tolist()
         height, width = self.shape
         return col0 / width, row0 / height, col1 / width, row1 / height
+
+    def _largest_of(self, connectivity: int) -> dict[int, int]:
+        """Per class, its largest component (the first in raster order among equals): one pass over the
+        components per map, not a scan of them all per box claim."""
+        if connectivity not in self._largest:
+            whole = self.labelling(connectivity)
+            largest: dict[int, int] = {}
+            size_of: dict[int, int] = {}
+            for k, (cls, size) in enumerate(zip(whole.classes.tolist(), whole.sizes.tolist(), strict=True)):
+                if size > size_of.get(cls, -1):  # strictly larger: ties keep the first, as argmax does
+                    largest[cls], size_of[cls] = k, size
+            self._largest[connectivity] = largest
+        return self._largest[connectivity]
 
     def adjacent(self, neighbourhood: int) -> set[tuple[int, int]]:
         """Pairs (i, j), i < j, of classes that touch (4: across an edge; 8: also across a corner)."""

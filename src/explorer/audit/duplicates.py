@@ -33,8 +33,16 @@ _CONTEXT_COLUMNS = ("dataset", "sample_id", "ann_id", "kind", "source", "split",
 _BATCH = 256  # texts per signature batch (up to ~200 shingles each: tens of MB of hash values at a time)
 
 
+_NOT_WORD = str.maketrans({chr(i): " " for i in range(128) if not _WORD.fullmatch(chr(i))})
+
+
 def normalise(text: str | None) -> str:
-    return " ".join(_WORD.findall((text or "").lower()))
+    """Lower-case words (runs of a-z, 0-9) joined by one space. An ASCII text's other characters become
+    spaces and it is split (the same words as the regular expression finds, ~1.3x faster)."""
+    text = (text or "").lower()
+    if text.isascii():
+        return " ".join(text.translate(_NOT_WORD).split())
+    return " ".join(_WORD.findall(text))
 
 
 def shingles(text: str) -> set[bytes]:

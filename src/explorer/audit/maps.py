@@ -90,6 +90,8 @@ def decode_tiff(data: bytes) -> np.ndarray:
     across, down = -(-width // block_w), -(-height // block_h)
     if len(offsets) != across * down or len(counts) != len(offsets):
         raise UnsupportedTiff("block table does not match the image size")
+    if _TILE_OFFSETS not in tags:
+        return _decode_strips(data, offsets, counts, width, height, block_h, dtype, compression, predictor)
     out = np.empty((down * block_h, across * block_w), dtype=dtype.newbyteorder("="))
     for i, (offset, count) in enumerate(zip(offsets, counts, strict=True)):
         rows = block_h
@@ -106,6 +108,34 @@ def decode_tiff(data: bytes) -> np.ndarray:
         r, c = (i // across) * block_h, (i % across) * block_w
         out[r : r + rows, c : c + block_w] = block
     return out[:height, :width]
+
+
+def _decode_strips(
+    data: bytes,
+    offsets: tuple[int, ...],
+    counts: tuple[int, ...],
+    width: int,
+    height: int,
+    rows_per_strip: int,
+    dtype: np.dtype,
+    compression: int,
+    predictor: int,
+) -> np.ndarray:
+    """Strips are whole rows: their pixels joined are the image, so one array and one predictor sum for
+    the map (a patch map has 4 strips: an array, a sum and a copy each cost more than the inflating)."""
+    pieces = []
+    for i, (offset, count) in enumerate(zip(offsets, counts, strict=True)):
+        need = min(rows_per_strip, height - i * rows_per_strip) * width * dtype.itemsize
+        raw = data[offset : offset + count]
+        if compression != _NONE:  # never more than the block holds (a file is untrusted: no zlib bomb)
+            raw = zlib.decompressobj().decompress(raw, need)
+        if len(raw) < need:
+            raise UnsupportedTiff("block shorter than its size")
+        pieces.append(raw[:need])
+    image = np.frombuffer(bytearray(b"".join(pieces)), dtype=dtype).reshape(height, width)
+    if predictor == 2:
+        image = np.cumsum(image, axis=1, dtype=image.dtype)  # wraps as the predictor's sums do
+    return image.astype(dtype.newbyteorder("="), copy=False)
 
 
 def _first_ifd(data: bytes, order: str) -> dict[int, tuple[int, ...]]:
