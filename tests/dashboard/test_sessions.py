@@ -102,7 +102,7 @@ def test_session_destroyed__gives_back_once_after_a_burst_of_closes(monkeypatch:
 
     calls: list[float] = []
     monkeypatch.setattr(teardown, "DELAY", 0.2)
-    monkeypatch.setattr(teardown, "give_back", lambda: calls.append(1))
+    monkeypatch.setattr(teardown, "give_back", lambda keep_recent=False: calls.append(1))
 
     def burst() -> None:
         loop = IOLoop(make_current=False)
@@ -117,6 +117,40 @@ def test_session_destroyed__gives_back_once_after_a_burst_of_closes(monkeypatch:
 
     on_own_loop(burst)
     assert calls == [0, 1]
+
+
+def test_session_destroyed__keeps_cached_results_while_sessions_stay_open(monkeypatch: Any) -> None:
+    """A close among open sessions still collects garbage, but keeps the shared filter results they may ask for
+    again; the last close empties them."""
+    from tornado.ioloop import IOLoop
+
+    from explorer.dashboard import resources, teardown
+
+    class Server:  # Bokeh's server context as the hook sees it: the sessions it still has open
+        sessions: list[object] = [object()]
+
+    class Context:
+        server_context = Server()
+
+    monkeypatch.setattr(teardown, "DELAY", 0.05)
+    resources.forget()
+    resources.shared_recent(("test", "open"), lambda: ["result"], lambda v: 10)
+
+    def close_and_wait() -> None:
+        loop = IOLoop(make_current=False)
+        try:
+            loop.call_later(0.0, lambda: teardown.session_destroyed(Context()))
+            loop.call_later(0.3, loop.stop)
+            loop.start()
+        finally:
+            loop.close()
+
+    on_own_loop(close_and_wait)
+    assert resources.recent_bytes() == 10  # one session still open
+    Server.sessions = []
+    on_own_loop(close_and_wait)
+    assert resources.recent_bytes() == 0
+    resources.forget()
 
 
 def on_own_loop(run: Any) -> Any:

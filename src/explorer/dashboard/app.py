@@ -80,8 +80,8 @@ def open_catalogs(paths: Sequence[str] = ()) -> tuple[list[Catalog], list[str]]:
         catalogs = catalog_module.distinct_names(catalogs)  # two folders, one dataset name
         shown = []
         for catalog in catalogs:
-            try:
-                query.index_of(catalog)  # from the start-up cache when there is one; what every view filters on: a catalog it fails on cannot be shown
+            try:  # what every view filters on (from the start-up cache when there is one): a catalog it
+                query.index_of(catalog)  # fails on cannot be shown
             except Exception as error:  # noqa: BLE001
                 problems.append(unshowable(catalog.name, str(catalog.path), error, registered=not key))
                 continue
@@ -601,7 +601,8 @@ def warm_up(paths: Sequence[str] = (), application: Any = None, first_visitor_gr
     starts from, then (after a first visitor's page, if one comes within ``first_visitor_grace`` seconds) what a
     page's first read needs (readers, spaCy: done while the first visitor's browser builds its page, before
     its on-load asks for it), then one session of ``application`` (Panel's template, HoloViews' first plot: a
-    cold page costs little more than a warm one), then the rest. A failure here only costs speed: it is logged once and pages still work."""
+    cold page costs little more than a warm one), then the rest. A failure here only costs speed: it is logged
+    once and pages still work."""
     started = time.perf_counter()
     try:
         with VISITORS.warming():

@@ -200,10 +200,12 @@ def ranked_texts(indexes: list[CatalogIndex], filters: Filters) -> pd.DataFrame 
     if not query or filters.regex:
         return None
     key = ("ranked", tuple(str(ix.catalog.path) for ix in indexes), query, filters.dataset)
-    return shared_recent(key, lambda: _ranked_texts(indexes, filters.dataset, query), _ranked_bytes, tuple(indexes))
+    return shared_recent(key, lambda: _ranked_texts(indexes, filters.dataset, query), _frame_bytes, tuple(indexes))
 
 
-def _ranked_bytes(frame: pd.DataFrame | None) -> int:
+def _frame_bytes(frame: pd.DataFrame | None) -> int:
+    """What a cached frame holds, strings included (the ranked texts are strings; the map's columns are numbers
+    and a categorical, which ``deep`` counts at the cost of its categories only)."""
     return 0 if frame is None else int(frame.memory_usage(index=False, deep=True).sum())
 
 
@@ -497,10 +499,6 @@ def map_layer(
         return build()
     key = ("map-layer", matches.key, color_by, label if color_by == COLOR_BY_CLASS else None)
     return shared_recent(key, build, lambda layer: _frame_bytes(layer[0]), owner=matches)
-
-
-def _frame_bytes(frame: pd.DataFrame) -> int:
-    return int(frame.memory_usage(index=False, deep=False).sum())
 
 
 def points_frame(matches: Matches, cats: pd.Categorical) -> pd.DataFrame:
