@@ -50,6 +50,24 @@ def test_cached_stats__reused_until_the_catalog_changes(
     assert calls == [1, 1]
 
 
+def test_cached_stats__replaces_files_shared_by_a_hard_link(datasets: list[Any], tmp_path: Path) -> None:
+    """A copied catalog (``cp -al``) shares its saved statistics with the original: recomputing them in the copy
+    must leave the original's files as they were."""
+    import os
+
+    _, samples, annotations, _ = datasets[0]
+    original = CachedCatalog(tmp_path / "original", samples, annotations)
+    stats.cached_stats(original)
+    copy = CachedCatalog(tmp_path / "copy", samples, annotations)
+    for file in Path(original.stats_dir).iterdir():
+        os.link(file, Path(copy.stats_dir) / file.name)
+    before = {f.name: f.read_bytes() for f in Path(original.stats_dir).iterdir()}
+    copy.meta = {"fingerprint": "v2"}  # the copy's key differs: its statistics are computed again
+    stats.cached_stats(copy)
+    assert {f.name: f.read_bytes() for f in Path(original.stats_dir).iterdir()} == before
+    assert not list(Path(copy.stats_dir).glob("*.tmp"))
+
+
 def test_cache_key__changes_when_the_catalog_is_rebuilt(tmp_path: Path, monkeypatch: Any) -> None:
     """The key reads what the catalog writes (``built_at`` and its catalog.json), so a rebuild of the same
     folder is never served the statistics of the previous build."""

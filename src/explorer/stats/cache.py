@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -86,8 +87,14 @@ def cached_stats(catalog: Any, *, refresh: bool = False, **options: Any) -> dict
     if not refresh and _has_key(folder, key):
         return load_stats(folder)
     stats = compute_all(catalog, **options)
+    # The key goes first and comes back last, as a new file renamed into place: a reader in another process (a
+    # second server process, a notebook) never takes half-written tables for saved ones, and a file shared by a
+    # hard link (a copied catalog) is replaced, never written through.
+    (folder / "stats_key.json").unlink(missing_ok=True)
     for old in [*folder.glob("*.parquet"), *folder.glob("*.csv")]:
         old.unlink()
     save_stats(stats, folder)
-    (folder / "stats_key.json").write_text(json.dumps({"key": key, "version": STATS_VERSION}))
+    scratch = folder / f"stats_key.json.{os.getpid()}.tmp"
+    scratch.write_text(json.dumps({"key": key, "version": STATS_VERSION}))
+    scratch.replace(folder / "stats_key.json")
     return stats
