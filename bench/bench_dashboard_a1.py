@@ -130,7 +130,9 @@ def serve(work: Path, paths: list[str], browser: bool = True) -> list[str]:
     from tests.harness.perf import map_render
 
     os.environ.update({k: env[k] for k in ("EO_EXPLORER_CACHE", "EO_EXPLORER_REGISTRY")})
-    prepare_server(paths)
+    warming = prepare_server(paths)
+    if warming is not None:  # renders timed as in a server past its warm-up (its map's compiled shading loaded)
+        warming.join()
     catalogs, problems = open_catalogs(paths)
     assert not problems, problems
     from explorer.dashboard.state import ExplorerState
