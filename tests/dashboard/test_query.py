@@ -148,3 +148,23 @@ def test_results_frame__first_rows_in_match_order(demo_catalogs: list[Any]) -> N
     assert list(frame.columns) == ["dataset", "sample_id", "split", "country"]
     assert len(frame) == 5
     assert frame["sample_id"].iloc[0] == indexes[int(matches.dataset_code[0])].sample_ids[matches.sidx[0]]
+
+
+def test_ids_at__takes_ids_chunk_by_chunk_in_any_order_as_indexing_the_column_would(
+    demo_catalogs: list[Any],
+) -> None:
+    import dataclasses
+
+    import pandas as pd
+
+    ids = [f"s{i:03d}" for i in range(23)]
+    column = pa.chunked_array([ids[:5], ids[5:6], ids[6:17], ids[17:]])  # uneven chunks, as a Parquet read gives
+    index = dataclasses.replace(_indexes(demo_catalogs)[0], sample_ids=pd.arrays.ArrowExtensionArray(column), _chunks=None)
+    rows = np.array([22, 0, 5, 4, 6, 16, 17, 5, 11])  # chunk edges, a repeat, out of order
+    assert index.ids_at(rows).tolist() == [ids[r] for r in rows]
+    assert index.ids_at(rows.astype(np.int32)).dtype == object
+    assert index.ids_at(np.array([], dtype=np.int64)).tolist() == []
+    with pytest.raises(IndexError):
+        index.ids_at(np.array([23]))
+    plain = dataclasses.replace(index, sample_ids=np.array(ids, dtype=object), _chunks=None)  # not Arrow
+    assert plain.ids_at(rows).tolist() == [ids[r] for r in rows]

@@ -196,7 +196,7 @@ def glyph_frame(
     ids = np.empty(len(pos), dtype=object)
     for code, ix in enumerate(state.indexes):
         rows = np.flatnonzero(matches.dataset_code[pos] == code)
-        ids[rows] = ix.sample_ids[matches.sidx[pos[rows]]]
+        ids[rows] = ix.ids_at(matches.sidx[pos[rows]])
     cats = frame["cat"].astype(str).to_numpy()
     colors = state.map_colors
     info = cats
