@@ -168,3 +168,17 @@ def test_ids_at__takes_ids_chunk_by_chunk_in_any_order_as_indexing_the_column_wo
         index.ids_at(np.array([23]))
     plain = dataclasses.replace(index, sample_ids=np.array(ids, dtype=object), _chunks=None)  # not Arrow
     assert plain.ids_at(rows).tolist() == [ids[r] for r in rows]
+
+
+def test_match__without_filters_every_sample_of_each_chosen_dataset_in_order(demo_catalogs: list[Any]) -> None:
+    indexes = _indexes(demo_catalogs)
+    for dataset in (query.ALL, indexes[1].name):
+        matches = query.match(indexes, query.Filters(dataset=dataset))
+        chosen = [(code, ix) for code, ix in enumerate(indexes) if dataset in (query.ALL, ix.name)]
+        assert matches.sidx.tolist() == [i for _, ix in chosen for i in range(ix.size)]
+        assert matches.dataset_code.tolist() == [code for code, ix in chosen for _ in range(ix.size)]
+        assert np.array_equal(matches.x, np.concatenate([ix.x for _, ix in chosen]), equal_nan=True)
+        assert np.array_equal(matches.y, np.concatenate([ix.y for _, ix in chosen]), equal_nan=True)
+        assert matches.sidx.dtype == query.ROW and not matches.x.flags.writeable  # shared: read-only
+        cats = query.categories(indexes, matches, query.COLOR_BY_DATASET, None)
+        assert list(cats.astype(str)) == [matches.datasets[c] for c in matches.dataset_code]

@@ -396,6 +396,11 @@ def _frozen(matches: Matches, key: Hashable, everything: bool = False) -> Matche
     return matches
 
 
+def _every_sample(filters: Filters) -> bool:
+    """No filter but (perhaps) the dataset: every sample of a dataset passes."""
+    return replace(filters, dataset=ALL) == Filters() and filters.keep is None and not filters.query.strip()
+
+
 def _match(indexes: list[CatalogIndex], filters: Filters) -> Matches:
     names = [ix.name for ix in indexes]
     codes, sidxs, xs, ys = [], [], [], []
@@ -403,6 +408,12 @@ def _match(indexes: list[CatalogIndex], filters: Filters) -> Matches:
         if filters.dataset not in (ALL, ix.name):
             continue
         if filters.keep is not None and ix.name not in filters.keep:
+            continue
+        if _every_sample(filters):  # what every page starts with: no mask, no gathering of every position
+            codes.append(np.full(ix.size, code, dtype=np.int16))
+            sidxs.append(np.arange(ix.size, dtype=ROW))
+            xs.append(ix.x)
+            ys.append(ix.y)
             continue
         mask = np.ones(ix.size, dtype=bool)
         if filters.keep is not None:
@@ -479,8 +490,8 @@ def categories(
 ) -> pd.Categorical[Any]:
     """The colour category of every matching sample: its dataset, its split, or whether it has ``label``."""
     if color_by == COLOR_BY_DATASET:
-        return pd.Categorical.from_codes(
-            matches.dataset_code.astype(np.int64), categories=pd.Index(matches.datasets)
+        return pd.Categorical.from_codes(  # codes index ``datasets`` by construction: not checked again
+            matches.dataset_code, categories=pd.Index(matches.datasets), validate=False
         )
     values = np.empty(matches.count, dtype=object)
     for code, ix in enumerate(indexes):
