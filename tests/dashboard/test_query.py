@@ -182,3 +182,20 @@ def test_match__without_filters_every_sample_of_each_chosen_dataset_in_order(dem
         assert matches.sidx.dtype == query.ROW and not matches.x.flags.writeable  # shared: read-only
         cats = query.categories(indexes, matches, query.COLOR_BY_DATASET, None)
         assert list(cats.astype(str)) == [matches.datasets[c] for c in matches.dataset_code]
+
+
+def test_position_of__finds_each_match_and_nothing_else(demo_catalogs: list[Any]) -> None:
+    indexes = _indexes(demo_catalogs)
+    ben = next(c for c in demo_catalogs if c.name == "bigearthnet-demo")
+    split = str(ben.samples["split"].iloc[0])
+    for filters in (query.Filters(), query.Filters(split=split), query.Filters(dataset="bigearthnet-demo")):
+        matches = query.match(indexes, filters)
+        for position in range(matches.count):
+            dataset = matches.datasets[int(matches.dataset_code[position])]
+            assert matches.position_of(dataset, int(matches.sidx[position])) == position
+        for ix in indexes:  # samples that do not match, and rows beyond the last
+            matched = set(matches.sidx[matches.dataset_code == matches.datasets.index(ix.name)].tolist())
+            for sidx in [*range(ix.size + 2)]:
+                if sidx not in matched:
+                    assert matches.position_of(ix.name, sidx) is None
+    assert query.match(indexes, query.Filters()).position_of("no-such-dataset", 0) is None

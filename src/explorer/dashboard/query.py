@@ -354,12 +354,14 @@ class Matches:
         return cls(datasets, none.astype(np.int16), none.astype(ROW), none, none, message)
 
     def position_of(self, dataset: str, sidx: int) -> int | None:
-        """Position of a sample in the match order, or None when it does not match."""
+        """Position of a sample in the match order, or None when it does not match: two binary searches, the
+        matches being sorted by dataset then sidx (a scan of every match cost ~25 ms per sample opened at ~10 M)."""
         if dataset not in self.datasets:
             return None
         code = self.datasets.index(dataset)
-        hits = np.flatnonzero((self.dataset_code == code) & (self.sidx == sidx))
-        return int(hits[0]) if hits.size else None
+        low, high = (int(np.searchsorted(self.dataset_code, code, side=side)) for side in ("left", "right"))
+        at = low + int(np.searchsorted(self.sidx[low:high], sidx))
+        return at if at < high and int(self.sidx[at]) == sidx else None
 
 
 def match(indexes: list[CatalogIndex], filters: Filters) -> Matches:
