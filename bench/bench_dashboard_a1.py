@@ -10,7 +10,8 @@ Catalogs (built once under ``--work``, each in a fresh process; run the build st
 Statistics are cached with each catalog, as ``eo-explorer index`` does.
 
 Measures (issue #9 targets): server memory <= 3 GB, page ready <= 5 s, map re-render <= 300 ms p95, each next
-to a naive baseline from the same run.
+to a naive baseline from the same run. ``--page-only``: the served page's figures alone, in one line, for A/B runs
+alternating two source trees (``PYTHONPATH=TREE/src``: the server runs that tree's code; ``app/`` is this one's).
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ print(json.dumps(out))
 """
 
 
-def serve(work: Path, paths: list[str], browser: bool = True) -> list[str]:
+def serve(work: Path, paths: list[str], browser: bool = True, page_only: bool = False) -> list[str]:
     from bench_dashboard import TRIVIAL_APP, rss_mib, serve_until_ready, stop
 
     env = {
@@ -122,6 +123,14 @@ def serve(work: Path, paths: list[str], browser: bool = True) -> list[str]:
         trivial.write_text(TRIVIAL_APP)
         t_up, t_ready, _, tproc = serve_until_ready(trivial, [], env, wait_for_map=False)
         stop(tproc)
+    if page_only:  # one launch's figures in one line (an A/B alternates trees launch by launch)
+        line = (
+            f"page ready {ready:.1f} s (one-line app {t_ready:.1f} s); start-up {up:.1f} s (one-line app "
+            f"{t_up:.1f} s); server memory after one page {memory / 1024:.2f} GiB; load average "
+            f"{os.getloadavg()[0]:.1f}"
+        )
+        print(line, flush=True)
+        return [line]
     naive = run_child(NAIVE_MEMORY_CODE.format(paths=[str(Path(p) / "samples.parquet") for p in paths]))
     parts = run_child(BREAKDOWN_CODE.format(paths=paths))
 
@@ -130,7 +139,9 @@ def serve(work: Path, paths: list[str], browser: bool = True) -> list[str]:
     from tests.harness.perf import map_render
 
     os.environ.update({k: env[k] for k in ("EO_EXPLORER_CACHE", "EO_EXPLORER_REGISTRY")})
-    prepare_server(paths)
+    warming = prepare_server(paths)
+    if warming is not None:  # renders timed as in a server past its warm-up (its map's compiled shading loaded)
+        warming.join()
     catalogs, problems = open_catalogs(paths)
     assert not problems, problems
     from explorer.dashboard.state import ExplorerState
@@ -242,13 +253,16 @@ def main(argv: list[str] | None = None) -> None:
         "--catalogs", nargs="*", help="serve these catalog folders instead of the full-size ones"
     )
     parser.add_argument("--no-browser", action="store_true", help="skip the served page (memory, page ready)")
+    parser.add_argument(
+        "--page-only", action="store_true", help="only the served page: start-up, page ready, memory (one line)"
+    )
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     if args.step in ("build", "all"):
         build(args.work)
     if args.step in ("serve", "all"):
         paths = args.catalogs or [str(p) for p in catalog_paths(args.work).values()]
-        serve(args.work, paths, browser=not args.no_browser)
+        serve(args.work, paths, browser=not args.no_browser, page_only=args.page_only)
 
 
 if __name__ == "__main__":

@@ -38,3 +38,18 @@ def test_data_extent__a_large_frame_is_measured_once_while_it_lives_a_small_one_
     gc.collect()
     assert key not in map_view._EXTENTS  # a frame gone takes its entry with it
     assert map_view.data_extent(None) == (map_view.WORLD_X, map_view.WORLD_Y)
+
+
+def test_category_counts__the_legends_numbers_once_per_large_frame_while_it_lives() -> None:
+    big = _frame(map_view.EXTENT_MEMO_FROM, seed=4)
+    counts = map_view.category_counts(big)
+    assert counts.to_dict() == big["cat"].value_counts().to_dict() and counts.sum() == len(big)
+    assert map_view.category_counts(big) is counts  # the next page: no new pass over the frame
+    other = _frame(map_view.EXTENT_MEMO_FROM, seed=5)
+    assert map_view.category_counts(other) is not counts
+    assert map_view.category_counts(other).to_dict() == other["cat"].value_counts().to_dict()
+    key = id(big)
+    del big, counts
+    gc.collect()
+    assert key not in map_view._COUNTS
+    assert map_view.category_counts(None).empty

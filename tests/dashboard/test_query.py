@@ -148,3 +148,54 @@ def test_results_frame__first_rows_in_match_order(demo_catalogs: list[Any]) -> N
     assert list(frame.columns) == ["dataset", "sample_id", "split", "country"]
     assert len(frame) == 5
     assert frame["sample_id"].iloc[0] == indexes[int(matches.dataset_code[0])].sample_ids[matches.sidx[0]]
+
+
+def test_ids_at__takes_ids_chunk_by_chunk_in_any_order_as_indexing_the_column_would(
+    demo_catalogs: list[Any],
+) -> None:
+    import dataclasses
+
+    import pandas as pd
+
+    ids = [f"s{i:03d}" for i in range(23)]
+    column = pa.chunked_array([ids[:5], ids[5:6], ids[6:17], ids[17:]])  # uneven chunks, as a Parquet read gives
+    index = dataclasses.replace(_indexes(demo_catalogs)[0], sample_ids=pd.arrays.ArrowExtensionArray(column), _chunks=None)
+    rows = np.array([22, 0, 5, 4, 6, 16, 17, 5, 11])  # chunk edges, a repeat, out of order
+    assert index.ids_at(rows).tolist() == [ids[r] for r in rows]
+    assert index.ids_at(rows.astype(np.int32)).dtype == object
+    assert index.ids_at(np.array([], dtype=np.int64)).tolist() == []
+    with pytest.raises(IndexError):
+        index.ids_at(np.array([23]))
+    plain = dataclasses.replace(index, sample_ids=np.array(ids, dtype=object), _chunks=None)  # not Arrow
+    assert plain.ids_at(rows).tolist() == [ids[r] for r in rows]
+
+
+def test_match__without_filters_every_sample_of_each_chosen_dataset_in_order(demo_catalogs: list[Any]) -> None:
+    indexes = _indexes(demo_catalogs)
+    for dataset in (query.ALL, indexes[1].name):
+        matches = query.match(indexes, query.Filters(dataset=dataset))
+        chosen = [(code, ix) for code, ix in enumerate(indexes) if dataset in (query.ALL, ix.name)]
+        assert matches.sidx.tolist() == [i for _, ix in chosen for i in range(ix.size)]
+        assert matches.dataset_code.tolist() == [code for code, ix in chosen for _ in range(ix.size)]
+        assert np.array_equal(matches.x, np.concatenate([ix.x for _, ix in chosen]), equal_nan=True)
+        assert np.array_equal(matches.y, np.concatenate([ix.y for _, ix in chosen]), equal_nan=True)
+        assert matches.sidx.dtype == query.ROW and not matches.x.flags.writeable  # shared: read-only
+        cats = query.categories(indexes, matches, query.COLOR_BY_DATASET, None)
+        assert list(cats.astype(str)) == [matches.datasets[c] for c in matches.dataset_code]
+
+
+def test_position_of__finds_each_match_and_nothing_else(demo_catalogs: list[Any]) -> None:
+    indexes = _indexes(demo_catalogs)
+    ben = next(c for c in demo_catalogs if c.name == "bigearthnet-demo")
+    split = str(ben.samples["split"].iloc[0])
+    for filters in (query.Filters(), query.Filters(split=split), query.Filters(dataset="bigearthnet-demo")):
+        matches = query.match(indexes, filters)
+        for position in range(matches.count):
+            dataset = matches.datasets[int(matches.dataset_code[position])]
+            assert matches.position_of(dataset, int(matches.sidx[position])) == position
+        for ix in indexes:  # samples that do not match, and rows beyond the last
+            matched = set(matches.sidx[matches.dataset_code == matches.datasets.index(ix.name)].tolist())
+            for sidx in [*range(ix.size + 2)]:
+                if sidx not in matched:
+                    assert matches.position_of(ix.name, sidx) is None
+    assert query.match(indexes, query.Filters()).position_of("no-such-dataset", 0) is None

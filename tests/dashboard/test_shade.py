@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -151,3 +152,37 @@ def test_shade_points__large_renders_take_the_compiled_pass_small_ones_numpy() -
     small = shade.shade_points(x[:1000], y[:1000], codes[:1000], colors, *view, 120, 60)
     counts = shade.count_categories(x[:1000], y[:1000], codes[:1000], 3, *view, 120, 60)
     assert np.array_equal(small, shade.shade(counts, colors))
+
+
+def test_shade_points__a_server_defers_the_compiled_pass_until_its_warm_up_loads_it(monkeypatch: Any) -> None:
+    from explorer.dashboard import binning
+
+    monkeypatch.setattr(shade, "_binning", None)  # as in a fresh process
+    monkeypatch.setattr(shade, "_deferred", False)
+    compiled: list[int] = []
+    original = binning.shade_points
+    monkeypatch.setattr(binning, "shade_points", lambda x, *a: (compiled.append(np.size(x)), original(x, *a))[1])
+    rng = np.random.default_rng(29)
+    colors = ["#ff0000", "#00ff00", "#0000ff"]
+    x, y = _clustered_points(rng, shade.COMPILED_FROM, np.float32)
+    codes = np.sort(rng.integers(0, 3, x.size)).astype(np.int8)
+    view = ((-1.0, 1.0), (-1.0, 1.0))
+    want = shade.shade(shade.count_categories_numpy(x, y, codes, 3, *view, 120, 60), colors)
+    shade.defer_compiled()  # a server, until its warm-up has loaded the compiled pass
+    assert np.array_equal(shade.shade_points(x, y, codes, colors, *view, 120, 60), want)
+    assert np.array_equal(shade.count_categories(x, y, codes, 3, *view, 120, 60),
+                          shade.count_categories_numpy(x, y, codes, 3, *view, 120, 60))  # fmt: skip
+    assert compiled == [] and not shade.compiled_loaded()  # NumPy: nothing loaded in the middle of a page
+    shade.load_compiled()  # the warm-up: machine code loaded on a few points, the deferral over
+    assert shade.compiled_loaded() and compiled == [2]
+    assert np.array_equal(shade.shade_points(x, y, codes, colors, *view, 120, 60), want)  # the same bytes
+    assert compiled == [2, x.size]
+
+
+def test_shade_points__without_a_deferral_the_first_large_render_loads_the_compiled_pass(monkeypatch: Any) -> None:
+    monkeypatch.setattr(shade, "_binning", None)
+    monkeypatch.setattr(shade, "_deferred", False)
+    n = shade.COMPILED_FROM
+    points = np.linspace(0.0, 1.0, n, dtype=np.float32)
+    rgba = shade.shade_points(points, points, np.zeros(n, np.int8), ["#ff0000"], (0.0, 1.0), (0.0, 1.0), 8, 8)
+    assert shade.compiled_loaded() and rgba[..., 3].diagonal().all()

@@ -17,6 +17,7 @@ from PIL import Image
 from explorer.dashboard import map_figure, map_view, query
 from explorer.dashboard.export import EXPORT_DPI, sample_png
 from explorer.dashboard.image_views import box_data, image_data
+from explorer.dashboard.png import png_data_url
 from explorer.dashboard.sample_view import export_filename, header_html
 from explorer.dashboard.state import ExplorerState
 from explorer.dashboard.text_view import captions_html, correct_option, questions_html, refexps_html
@@ -512,24 +513,31 @@ def test_html_panes__new_content_keeps_the_stylesheets_the_page_was_built_with(
     assert recomputes == []
 
 
-def test_warm_map__a_large_world_view_is_shaded_once_by_the_warm_up_and_a_small_one_is_not(
+def test_warm_map__loads_a_large_maps_compiled_shading_and_shades_the_view_every_new_page_opens_with(
     demo_catalogs: list[Any], monkeypatch: Any
 ) -> None:
     from explorer.dashboard import app, shade
 
     monkeypatch.setattr(map_view, "_UNFILTERED_RASTERS", OrderedDict())
+    monkeypatch.setattr(shade, "_binning", None)  # as in a fresh server process, which defers loading it
+    monkeypatch.setattr(shade, "_deferred", True)
     state = ExplorerState(demo_catalogs)
     app.warm_map(state)  # the demo is far below the compiled binning's threshold: nothing to pay for
     assert len(map_view._UNFILTERED_RASTERS) == 0
+    assert not shade.compiled_loaded() and not shade._deferred  # a larger render would load it itself
+    shade.defer_compiled()
     monkeypatch.setattr(shade, "COMPILED_FROM", 10)
     app.warm_map(state)
+    assert shade.compiled_loaded() and not shade._deferred
     (warmed,) = map_view._UNFILTERED_RASTERS.values()
-    # A visitor's first world view at that size is then the warm-up's raster, the same pixels a fresh shading gives.
-    visitor = map_view.raster_rgba(
-        ExplorerState(demo_catalogs), map_view.WORLD_X, map_view.WORLD_Y, 1000, 430
-    )
-    assert visitor is warmed
+    # A served page's first view, shaded before the browser reports the map's size, is the warm-up's raster.
+    monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10)
+    page = map_view.MapView(state=ExplorerState(demo_catalogs))
+    page._view = page._extent  # what a served page sets before its first tick
+    page._draw_raster()
+    assert len(map_view._UNFILTERED_RASTERS) == 1 and page.sources.raster.data["url"] == [png_data_url(warmed)]
     fresh = query.rasterize_points(
-        state.map_frame, map_view.WORLD_X, map_view.WORLD_Y, 1000, 430, state.map_colors
-    )
-    assert np.array_equal(visitor, fresh) and np.count_nonzero(fresh[..., 3]) > 0
+        state.map_frame, *map_view.data_extent(state.map_frame), map_view.DEFAULT_WIDTH, map_view.MAP_HEIGHT,
+        state.map_colors,
+    )  # fmt: skip
+    assert np.array_equal(warmed, fresh) and np.count_nonzero(fresh[..., 3]) > 0

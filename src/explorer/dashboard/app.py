@@ -21,7 +21,7 @@ from .. import catalog as catalog_module
 from .. import registry
 from ..catalog import Catalog
 from ..errors import ExplorerError
-from . import faults, query
+from . import faults, query, shade
 from .base import View
 from .explore import ExploreView
 from .filters import FilterPanel
@@ -480,7 +480,8 @@ def preload(paths: Sequence[str] = (), render: bool = True) -> tuple[list[Catalo
     (benchmarks; the server's warm-up does the same steps, a whole session instead of ``render``).
 
     ``render``: one dashboard rendered into a throwaway document (Panel's template, HoloViews' first plot).
-    Then what a page pays after it has loaded (``first_reads``) or when Compare is opened (``after_first_reads``).
+    Then what a page pays after it has loaded (``first_reads``), the map's compiled shading (``warm_map``) and what
+    Compare pays when opened (``after_first_reads``).
     Between steps, a visitor's page being built or read goes first (``VISITORS``). Returns what
     ``open_catalogs`` does.
     """
@@ -489,6 +490,7 @@ def preload(paths: Sequence[str] = (), render: bool = True) -> tuple[list[Catalo
         VISITORS.wait()
         render_once(catalogs, problems)
     state = first_reads(catalogs)
+    warm_map(state)
     after_first_reads(catalogs, state)
     return catalogs, problems
 
@@ -523,7 +525,7 @@ STATS_CHILD_FROM = 1_000_000
 
 
 def after_first_reads(catalogs: Sequence[Catalog], state: ExplorerState) -> None:
-    """First-use costs no page pays on load: each catalog's statistics (Compare), the world map's shading.
+    """First-use costs no page pays on load: each catalog's statistics (Compare).
     Statistics not saved yet are computed in a child process (``stats.precompute``: seconds to minutes of CPU at
     full size that, in this process, would hold the interpreter lock against the pages being served), then
     read back."""
@@ -537,19 +539,22 @@ def after_first_reads(catalogs: Sequence[Catalog], state: ExplorerState) -> None
         if num_rows(catalog.annotations) >= STATS_CHILD_FROM and not is_saved(catalog):
             timed(f"warm-up stats in a child process {catalog.name}", lambda: in_child(catalog))()  # noqa: B023
         timed(f"warm-up stats {catalog.name}", lambda: full_stats(catalog))()  # noqa: B023
-    VISITORS.wait(loading=True)
-    timed("warm-up map", lambda: warm_map(state))()
 
 
 def warm_map(state: ExplorerState) -> None:
-    """Shade the unfiltered world view once when it is large: from ``shade.COMPILED_FROM`` points the binning is
-    numba code, whose first call in a process loads ~1 s of machine code from its disk cache; the warm-up pays
-    that instead of the first visitor (and leaves the world raster in the shared unfiltered rasters)."""
-    from . import map_view, shade
+    """When the map is large, load its compiled shading and shade the view a new page opens with: from
+    ``shade.COMPILED_FROM`` points the binning is numba code, whose first use in a process imports numba and loads
+    its machine code (~2 s of CPU); the warm-up pays that instead of a visitor's page (a server defers it until
+    then: ``shade.defer_compiled``), and the first view's raster is then shared by every new page (first shown
+    before the browser reports the map's size)."""
+    from . import map_view
 
     frame = state.map_frame
-    if frame is not None and len(frame) >= shade.COMPILED_FROM:
-        map_view.raster_rgba(state, map_view.WORLD_X, map_view.WORLD_Y, 1000, 430)
+    if frame is None or len(frame) < shade.COMPILED_FROM:
+        shade.defer_compiled(False)  # no large render to pay for here: a later one (if any) loads it itself
+        return
+    shade.load_compiled()
+    map_view.raster_rgba(state, *map_view.data_extent(frame), map_view.DEFAULT_WIDTH, map_view.MAP_HEIGHT)
 
 
 def prepare_server(
@@ -583,6 +588,7 @@ def prepare_server(
     if not background:
         warm_up(paths, application)
         return None
+    shade.defer_compiled()  # the warm-up loads the compiled map shading once the first page is in (warm_map)
     thread = threading.Thread(
         target=warm_up, args=(paths, application, FIRST_VISITOR_GRACE), name="eo-warm-up", daemon=True
     )
@@ -600,8 +606,9 @@ def warm_up(paths: Sequence[str] = (), application: Any = None, first_visitor_gr
     visitor's page is being built or its first sample read (``VISITORS``). First the unfiltered state every page
     starts from, then (after a first visitor's page, if one comes within ``first_visitor_grace`` seconds) what a
     page's first read needs (readers, spaCy: done while the first visitor's browser builds its page, before
-    its on-load asks for it), then one session of ``application`` (Panel's template, HoloViews' first plot: a
-    cold page costs little more than a warm one), then the rest. A failure here only costs speed: it is logged
+    its on-load asks for it), then the map's compiled shading (``warm_map``: until then a server's pages shade
+    with NumPy), then one session of ``application`` (Panel's template, HoloViews' first plot: a cold page costs
+    little more than a warm one), then the rest. A failure here only costs speed: it is logged
     once and pages still work."""
     started = time.perf_counter()
     try:
@@ -614,12 +621,15 @@ def warm_up(paths: Sequence[str] = (), application: Any = None, first_visitor_gr
             VISITORS.wait_for_first_visitor(first_visitor_grace)
             state = first_reads(catalogs, state)
             VISITORS.wait(loading=True)
+            timed("warm-up map", lambda: warm_map(state))()
+            VISITORS.wait(loading=True)
             if application is not None:
                 timed("warm-up session", lambda: warm_session(application))()
             else:
                 render_once(catalogs, problems)
             after_first_reads(catalogs, state)
     except Exception:  # noqa: BLE001 - warming must never take the server down
+        shade.defer_compiled(False)  # large renders load the compiled shading themselves, as without a warm-up
         LOG.exception("EO Image-Text Explorer: warm-up failed (pages still work, the first ones more slowly)")
         return
     LOG.warning("EO Image-Text Explorer: warmed up in %.1f s", time.perf_counter() - started)

@@ -10,8 +10,9 @@ import html
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -47,25 +48,39 @@ DEFAULT_WIDTH = 900  # the raster's width until the page reports the figure's
 
 Extent = tuple[tuple[float, float], tuple[float, float]]
 
-# Extents of the frames that many pages draw (the shared unfiltered one: 3.8 M rows at ~10 M samples, ~25 ms of
-# min/max twice per page), by frame, while the frame lives. Map frames are never changed in place: a filter or a
-# colouring makes a new one.
+# What every page computes from the frames many pages draw (the shared unfiltered one: 3.8 M rows at ~10 M samples):
+# their extent (~25 ms of min/max, twice per page) and the legend's count per category (~12 ms), by frame, while the
+# frame lives. Map frames are never changed in place: a filter or a colouring makes a new one.
 EXTENT_MEMO_FROM = 100_000
 _EXTENTS: dict[int, tuple[weakref.ref[pd.DataFrame], Extent]] = {}
+_COUNTS: dict[int, tuple[weakref.ref[pd.DataFrame], pd.Series]] = {}
+T = TypeVar("T")
+
+
+def _per_frame(memo: dict[int, tuple[weakref.ref[pd.DataFrame], T]], frame: pd.DataFrame, compute: Callable[[], T]) -> T:
+    """``compute()`` once per large frame while it lives (small frames: every time, they cost nothing)."""
+    known = memo.get(id(frame))
+    if known is not None and known[0]() is frame:
+        return known[1]
+    value = compute()
+    if len(frame) >= EXTENT_MEMO_FROM:
+        key = id(frame)
+        memo[key] = (weakref.ref(frame, lambda _: memo.pop(key, None)), value)
+    return value
 
 
 def data_extent(frame: pd.DataFrame | None) -> Extent:
     """A view around the points (padded, never smaller than a region), or the world."""
     if frame is None or frame.empty:
         return WORLD_X, WORLD_Y
-    known = _EXTENTS.get(id(frame))
-    if known is not None and known[0]() is frame:
-        return known[1]
-    extent = _padded_extent(frame)
-    if len(frame) >= EXTENT_MEMO_FROM:
-        key = id(frame)
-        _EXTENTS[key] = (weakref.ref(frame, lambda _: _EXTENTS.pop(key, None)), extent)
-    return extent
+    return _per_frame(_EXTENTS, frame, lambda: _padded_extent(frame))
+
+
+def category_counts(frame: pd.DataFrame | None) -> pd.Series:
+    """Points per colour category of a map frame (the legend's numbers; read-only when memoised)."""
+    if frame is None:
+        return pd.Series(dtype=int)
+    return _per_frame(_COUNTS, frame, lambda: frame["cat"].value_counts())
 
 
 def _padded_extent(frame: pd.DataFrame) -> Extent:
@@ -196,7 +211,7 @@ def glyph_frame(
     ids = np.empty(len(pos), dtype=object)
     for code, ix in enumerate(state.indexes):
         rows = np.flatnonzero(matches.dataset_code[pos] == code)
-        ids[rows] = ix.sample_ids[matches.sidx[pos[rows]]]
+        ids[rows] = ix.ids_at(matches.sidx[pos[rows]])
     cats = frame["cat"].astype(str).to_numpy()
     colors = state.map_colors
     info = cats
@@ -509,7 +524,7 @@ class MapView(View):
         if values is not None:
             positions = frame["pos"].to_numpy() if frame is not None else np.zeros(0, np.int64)
             return value_legend_html(values, values.at(self.state.matches, positions), mode)
-        counts = frame["cat"].value_counts() if frame is not None else pd.Series(dtype=int)
+        counts = category_counts(frame)
         items = []
         for cat, color in self.state.map_colors.items():
             n = int(counts.get(cat, 0))

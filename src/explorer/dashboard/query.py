@@ -60,6 +60,7 @@ class CatalogIndex:
     sample_ids: Any  # the catalog's own sample_id column (pandas array: ids[rows], ids[i]); never a copy
     _search_cache: OrderedDict[tuple[str, bool], np.ndarray] = field(default_factory=OrderedDict)
     _text_cache: OrderedDict[str, Any] = field(default_factory=OrderedDict)  # query -> fulltext.SearchResult
+    _chunks: tuple[list[pa.Array] | None, np.ndarray] | None = None  # ``_id_chunks``, once
 
     @property
     def name(self) -> str:
@@ -142,6 +143,38 @@ class CatalogIndex:
             label_owner=owner,
             sample_ids=samples["sample_id"].array,
         )
+
+    def ids_at(self, rows: np.ndarray) -> np.ndarray:
+        """The sample ids at ``rows`` (any order), as an object array. Taken chunk by chunk from the Arrow column:
+        a take over the whole column first joins its chunks (~20 ms at 5 M ids, however few the rows: the result
+        list of every filter and page paid it per catalog)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        chunks, starts = self._id_chunks()
+        if chunks is None:  # not an Arrow column
+            return np.asarray(self.sample_ids[rows], dtype=object)
+        out = np.empty(rows.size, dtype=object)
+        if rows.size == 0:
+            return out
+        if rows.min() < 0 or rows.max() >= starts[-1]:
+            raise IndexError(f"sample rows out of range for {self.name} ({starts[-1]} samples)")
+        chunk_of = np.searchsorted(starts, rows, side="right") - 1
+        for chunk in np.unique(chunk_of):
+            picked = chunk_of == chunk
+            local = pa.array(rows[picked] - starts[chunk])
+            out[picked] = chunks[chunk].take(local).to_numpy(zero_copy_only=False)
+        return out
+
+    def _id_chunks(self) -> tuple[list[pa.Array] | None, np.ndarray]:
+        """The id column's Arrow chunks and the row each starts at (one more: the column's length)."""
+        if self._chunks is None:
+            to_arrow = getattr(self.sample_ids, "__arrow_array__", None)
+            column = to_arrow() if to_arrow is not None else None
+            if isinstance(column, pa.ChunkedArray):
+                chunks = list(column.chunks)
+                self._chunks = (chunks, np.cumsum([0, *(len(c) for c in chunks)], dtype=np.int64))
+            else:
+                self._chunks = (None, np.zeros(1, dtype=np.int64))
+        return self._chunks
 
     def has_label(self, label: str) -> np.ndarray:
         """Boolean per sample: does it carry ``label``?"""
@@ -321,12 +354,14 @@ class Matches:
         return cls(datasets, none.astype(np.int16), none.astype(ROW), none, none, message)
 
     def position_of(self, dataset: str, sidx: int) -> int | None:
-        """Position of a sample in the match order, or None when it does not match."""
+        """Position of a sample in the match order, or None when it does not match: two binary searches, the
+        matches being sorted by dataset then sidx (a scan of every match cost ~25 ms per sample opened at ~10 M)."""
         if dataset not in self.datasets:
             return None
         code = self.datasets.index(dataset)
-        hits = np.flatnonzero((self.dataset_code == code) & (self.sidx == sidx))
-        return int(hits[0]) if hits.size else None
+        low, high = (int(np.searchsorted(self.dataset_code, code, side=side)) for side in ("left", "right"))
+        at = low + int(np.searchsorted(self.sidx[low:high], sidx))
+        return at if at < high and int(self.sidx[at]) == sidx else None
 
 
 def match(indexes: list[CatalogIndex], filters: Filters) -> Matches:
@@ -363,6 +398,11 @@ def _frozen(matches: Matches, key: Hashable, everything: bool = False) -> Matche
     return matches
 
 
+def _every_sample(filters: Filters) -> bool:
+    """No filter but (perhaps) the dataset: every sample of a dataset passes."""
+    return replace(filters, dataset=ALL) == Filters() and filters.keep is None and not filters.query.strip()
+
+
 def _match(indexes: list[CatalogIndex], filters: Filters) -> Matches:
     names = [ix.name for ix in indexes]
     codes, sidxs, xs, ys = [], [], [], []
@@ -370,6 +410,12 @@ def _match(indexes: list[CatalogIndex], filters: Filters) -> Matches:
         if filters.dataset not in (ALL, ix.name):
             continue
         if filters.keep is not None and ix.name not in filters.keep:
+            continue
+        if _every_sample(filters):  # what every page starts with: no mask, no gathering of every position
+            codes.append(np.full(ix.size, code, dtype=np.int16))
+            sidxs.append(np.arange(ix.size, dtype=ROW))
+            xs.append(ix.x)
+            ys.append(ix.y)
             continue
         mask = np.ones(ix.size, dtype=bool)
         if filters.keep is not None:
@@ -446,8 +492,8 @@ def categories(
 ) -> pd.Categorical[Any]:
     """The colour category of every matching sample: its dataset, its split, or whether it has ``label``."""
     if color_by == COLOR_BY_DATASET:
-        return pd.Categorical.from_codes(
-            matches.dataset_code.astype(np.int64), categories=pd.Index(matches.datasets)
+        return pd.Categorical.from_codes(  # codes index ``datasets`` by construction: not checked again
+            matches.dataset_code, categories=pd.Index(matches.datasets), validate=False
         )
     values = np.empty(matches.count, dtype=object)
     for code, ix in enumerate(indexes):
@@ -563,7 +609,7 @@ def _results_frame(indexes: list[CatalogIndex], matches: Matches, limit: int) ->
         if rows.size == 0:
             continue
         frame["dataset"].append(np.full(rows.size, ix.name, dtype=object))
-        frame["sample_id"].append(np.asarray(ix.sample_ids[rows], dtype=object))
+        frame["sample_id"].append(ix.ids_at(rows))
         frame["split"].append(category_values(ix.split, rows))
         frame["country"].append(category_values(ix.country, rows))
     if not frame["dataset"]:

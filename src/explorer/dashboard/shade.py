@@ -5,10 +5,13 @@ start-up paid for datashader twice: importing it (numba, dask, xarray: ~3 s CPU)
 which it generates at run time so numba cannot cache them across processes (5-30 s per server start on this
 machine). Counting is one ``np.bincount`` over (pixel, category) codes: ~10 ms for 640,000 points, no compile;
 from ``COMPILED_FROM`` points on, one compiled pass (``binning``, numba cached on disk) counts them instead, ~Nx
-less CPU at ~4-10 M points, for the price of importing numba (~0.3-0.7 s CPU) on the first large render.
+less CPU at ~4-10 M points, for the price of importing numba and loading the machine code (~1-2.5 s of CPU) on
+the first large render; a server pays that in its warm-up instead (``defer_compiled``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +19,48 @@ MIN_ALPHA = 120
 SPREAD_THRESHOLD = 0.5  # spread isolated pixels until at least half of the drawn pixels touch another
 MAX_SPREAD_PX = 3
 COMPILED_FROM = 1_000_000  # points; below it the NumPy pass costs less than importing numba would
+
+# The compiled pass (the ``binning`` module) once imported and its machine code loaded, else None.
+_binning: Any = None
+# Set by a server until its warm-up has loaded the compiled pass (``defer_compiled``): large renders meanwhile take
+# the NumPy pass. The first large render of a process would otherwise import numba and load the machine code
+# (~2-2.5 s of CPU) in the middle of the first page: on the server's event loop, while the browser waits for the
+# page's scripts, against ~0.1-0.2 s for the NumPy pass over the 3.8 M points of ~10 M samples.
+_deferred = False
+
+
+def defer_compiled(defer: bool = True) -> None:
+    """Until ``load_compiled`` runs (``defer``), large renders take the NumPy pass instead of loading the
+    compiled one; ``defer=False``: the next large render loads it (as in any process that never deferred)."""
+    global _deferred
+    _deferred = defer
+
+
+def load_compiled() -> None:
+    """Import the compiled pass and load its machine code (numba's disk cache; compiled once per source tree) by
+    running it once on a few points of the map's types (float32 positions, int8 category codes); ends a
+    deferral. What a server's warm-up pays once, away from its pages."""
+    global _binning, _deferred
+    from . import binning  # imports numba: only processes with large renders pay for it
+
+    points = np.zeros(2, dtype=np.float32)
+    binning.shade_points(points, points, np.zeros(2, np.int8), np.zeros((1, 3)), (0.0, 1.0), (0.0, 1.0), 2, 2, 1)
+    _binning, _deferred = binning, False
+
+
+def compiled_loaded() -> bool:
+    """Whether large renders take the compiled pass now without loading it first."""
+    return _binning is not None
+
+
+def _compiled(n_points: int) -> Any:
+    """The ``binning`` module when ``n_points`` are shaded by the compiled pass (loaded now on first use, unless a
+    server deferred it), else None: the NumPy pass."""
+    if n_points < COMPILED_FROM:
+        return None
+    if _binning is None and not _deferred:
+        load_compiled()
+    return _binning
 
 
 def count_categories(
@@ -34,11 +79,11 @@ def count_categories(
     negative code (missing category) are not counted. Written for ~10 M points a render, with no mask and no
     compression: float32 positions are binned in float32, and every point is counted in a grid one pixel wider
     on each side (outside points land on that border) with one more category (missing codes), then cut back.
-    From ``COMPILED_FROM`` points on, ``binning.count_categories`` gives the same counts in one compiled pass.
+    From ``COMPILED_FROM`` points on, ``binning.count_categories`` gives the same counts in one compiled pass
+    (unless a server deferred loading it: ``defer_compiled``).
     """
-    if np.size(x) >= COMPILED_FROM:
-        from . import binning  # imports numba: only servers with large catalogs pay for it
-
+    binning = _compiled(np.size(x))
+    if binning is not None:
         return binning.count_categories(x, y, codes, n_categories, x_range, y_range, width, height)
     return count_categories_numpy(x, y, codes, n_categories, x_range, y_range, width, height)
 
@@ -135,9 +180,8 @@ def shade_points(
     """``shade(count_categories(...), colors)``: the points' RGBA (height, width, 4), row 0 at the bottom, one
     colour per category code. From ``COMPILED_FROM`` points on, ``binning.shade_points`` gives the same bytes in
     two compiled passes (points, then pixels) instead of a dozen NumPy passes over the canvas."""
-    if np.size(x) >= COMPILED_FROM:
-        from . import binning
-
+    binning = _compiled(np.size(x))
+    if binning is not None:
         rgb = np.array([_hex_rgb(c) for c in colors], dtype=np.float64).reshape(-1, 3)
         return binning.shade_points(x, y, codes, rgb, x_range, y_range, width, height, min_alpha)
     counts = count_categories_numpy(x, y, codes, len(colors), x_range, y_range, width, height)
