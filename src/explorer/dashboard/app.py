@@ -107,8 +107,8 @@ def unshowable(name: str, path: str, error: BaseException, registered: bool = Fa
 
 class UrlWriter(pn.custom.JSComponent):
     """Writes ``query`` into the browser's address bar as soon as it renders, when the session has connected,
-    and then a second after each run of changes (see ``_esm``); marks the page body ``data-eo-connected`` once
-    Panel has loaded the session (what tests and scripts wait for).
+    and then once the user pauses or may use the address bar (see ``_esm``); marks the page body
+    ``data-eo-connected`` once Panel has loaded the session (what tests and scripts wait for).
 
     It also works around a Bokeh behaviour that stalls Panel offline: a map tile that fails to load is marked
     finished without telling the plot, so the page never turns idle, and Panel, which waits for that, never
@@ -120,10 +120,13 @@ class UrlWriter(pn.custom.JSComponent):
 
     # Each ``history.replaceState`` costs the browser ~40 ms of CPU (the browser process records a same-document
     # navigation; bench/trace_page.py: 70-80 -> 32-37 ms of its CPU per filter or Next without it), so after the
-    # session's first URL the address bar follows once the user pauses (URL_DELAY_MS): a run of Next clicks writes
-    # it once, after the last, and never on an interaction's way to the screen. Leaving the page writes at once.
+    # session's first URL the address bar follows once the user pauses (URL_DELAY_MS): a run of filters or Next
+    # clicks writes it once, after the last, never on an interaction's way to the screen (a shorter delay lands
+    # in the middle of the next click of a quick run). It is written at once when the address bar may be used:
+    # the pointer leaves the page (towards the address bar, reload, bookmark, share), a key with a modifier or
+    # F5/F6 (copy the address, reload, bookmark), the window loses focus or the page is hidden or left.
     _esm = """
-    const URL_DELAY_MS = 1000
+    const URL_DELAY_MS = 2500
     export function render({ model }) {
       let pending = null
       let timer = null
@@ -143,7 +146,12 @@ class UrlWriter(pn.custom.JSComponent):
         timer = setTimeout(flush, URL_DELAY_MS)
       }
       window.addEventListener("pagehide", flush)
+      window.addEventListener("blur", flush)
       document.addEventListener("visibilitychange", flush)
+      document.documentElement.addEventListener("mouseleave", flush)
+      window.addEventListener("keydown", (event) => {
+        if (event.ctrlKey || event.metaKey || event.altKey || event.key === "F5" || event.key === "F6") { flush() }
+      }, true)
       apply(model.query)
       const poke = setInterval(() => {
         const doc = window.Bokeh && window.Bokeh.documents[0]
