@@ -241,6 +241,12 @@ async def interactions(
             print(
                 f"next: id {result['id'][-1]:.0f} ms, all {result['next'][-1]:.0f} ms{used}; {received.since(started)}"
             )
+            if frames is not None:
+                with frames.open("a") as out:
+                    out.write("== next\n")
+                    out.writelines(
+                        f"+{(t - started) * 1000:.0f} {head}\n" for t, head in received.heads if t >= started
+                    )
         result["next_kib"].append((received.bytes - sent) / 1024)
     if screenshot is not None:
         await page.wait_for_timeout(1500)
@@ -283,7 +289,7 @@ def main() -> None:
         "--verbose", action="store_true", help="print each interaction and its websocket frames"
     )
     parser.add_argument(
-        "--frames", type=Path, default=None, help="with --verbose: append the text of each filter's frames here"
+        "--frames", type=Path, default=None, help="with --verbose: append the text of each filter's and Next's frames here"
     )
     parser.add_argument(
         "--app", type=Path, default=REPO / "app", help="the Panel app folder served (default: the project's)"

@@ -90,6 +90,16 @@ def test_url__opens_the_sample_it_names_and_follows_navigation(
         arg=sample_id,
     )
     assert "dataset=" in page.url
+    # Later URLs follow once the user pauses (each write costs the browser ~40 ms), and at once when the pointer
+    # leaves the page, e.g. for the address bar.
+    before = sample_title(page)
+    page.get_by_role("button", name="Next ▶").click()
+    page.locator(".eo-sample-id").filter(has_not_text=before).wait_for()
+    shown = sample_title(page)
+    search = page.evaluate(
+        "() => { document.documentElement.dispatchEvent(new MouseEvent('mouseleave')); return location.search }"
+    )
+    assert urllib.parse.parse_qs(search[1:])["sample"] == [shown]
     screenshot(page, "bigearthnet-sample")
     assert page.watcher.errors == []
 

@@ -354,6 +354,11 @@ def test_box_select__sets_bounds_filter(demo_catalogs: list[Any]) -> None:
     view.figure._trigger_event(SelectionGeometry(view.figure, geometry=europe, final=True))
     assert state.bounds == (-2e6, 4e6, 4e6, 1e7) and 0 < state.count < total
     assert view.sources.bounds.data["left"] == [-2e6] and view.sources.bounds.data["top"] == [1e7]
+    # A Next moves the ring only: the unchanged box source is not set (nor sent, nor repainted) again.
+    box, ring = view.sources.bounds.data, view.sources.marker.data
+    state.step(+1)
+    assert view.sources.bounds.data is box
+    assert view.sources.marker.data is not ring and view.sources.marker.data["x"] != ring["x"]
 
 
 def test_served_dashboard__benchmark_entry_points_update_the_session(demo_catalogs: list[Any]) -> None:

@@ -106,8 +106,9 @@ def unshowable(name: str, path: str, error: BaseException, registered: bool = Fa
 
 
 class UrlWriter(pn.custom.JSComponent):
-    """Writes ``query`` into the browser's address bar as soon as it renders and whenever it changes; marks the
-    page body ``data-eo-connected`` once Panel has loaded the session (what tests and scripts wait for).
+    """Writes ``query`` into the browser's address bar as soon as it renders, when the session has connected,
+    and then once the user pauses or may use the address bar (see ``_esm``); marks the page body
+    ``data-eo-connected`` once Panel has loaded the session (what tests and scripts wait for).
 
     It also works around a Bokeh behaviour that stalls Panel offline: a map tile that fails to load is marked
     finished without telling the plot, so the page never turns idle, and Panel, which waits for that, never
@@ -117,13 +118,40 @@ class UrlWriter(pn.custom.JSComponent):
 
     query = param.String(default="", doc="The URL query string to show in the address bar")
 
+    # Each ``history.replaceState`` costs the browser ~40 ms of CPU (the browser process records a same-document
+    # navigation; bench/trace_page.py: 70-80 -> 32-37 ms of its CPU per filter or Next without it), so after the
+    # session's first URL the address bar follows once the user pauses (URL_DELAY_MS): a run of filters or Next
+    # clicks writes it once, after the last, never on an interaction's way to the screen (a shorter delay lands
+    # in the middle of the next click of a quick run). It is written at once when the address bar may be used:
+    # the pointer leaves the page (towards the address bar, reload, bookmark, share), a key with a modifier or
+    # F5/F6 (copy the address, reload, bookmark), the window loses focus or the page is hidden or left.
     _esm = """
+    const URL_DELAY_MS = 2500
     export function render({ model }) {
+      let pending = null
+      let timer = null
+      let connected = false
       const apply = (query) => {
         if (query && query !== window.location.search) {
           window.history.replaceState(null, "", window.location.pathname + query + window.location.hash)
         }
       }
+      const flush = () => {
+        clearTimeout(timer)
+        if (pending !== null) { apply(pending); pending = null }
+      }
+      const later = (query) => {
+        pending = query
+        clearTimeout(timer)
+        timer = setTimeout(flush, URL_DELAY_MS)
+      }
+      window.addEventListener("pagehide", flush)
+      window.addEventListener("blur", flush)
+      document.addEventListener("visibilitychange", flush)
+      document.documentElement.addEventListener("mouseleave", flush)
+      window.addEventListener("keydown", (event) => {
+        if (event.ctrlKey || event.metaKey || event.altKey || event.key === "F5" || event.key === "F6") { flush() }
+      }, true)
       apply(model.query)
       const poke = setInterval(() => {
         const doc = window.Bokeh && window.Bokeh.documents[0]
@@ -143,7 +171,7 @@ class UrlWriter(pn.custom.JSComponent):
       model.on("msg:custom", (msg) => {
         clearInterval(knock)
         document.body.dataset.eoConnected = "1"
-        apply(msg.query)
+        if (connected) { later(msg.query) } else { connected = true; pending = null; apply(msg.query) }
       })
     }
     """

@@ -471,9 +471,14 @@ class MapView(View):
                 "bottom": [min(b[1], b[3])],
                 "top": [max(b[1], b[3])],
             }
+        # An unchanged source is not set again (a Next moves the ring, not the box): each set is re-sent and
+        # makes the page repaint the map.
+        marker: dict[str, Any] = {"x": xs, "y": ys}
         with bokeh_updates():
-            self.sources.marker.data = {"x": xs, "y": ys}
-            self.sources.bounds.data = box
+            if marker != dict(self.sources.marker.data):
+                self.sources.marker.data = marker
+            if box != dict(self.sources.bounds.data):
+                self.sources.bounds.data = box
 
     def _update_highlight(self, *_: Any) -> None:
         """Few highlighted samples: outlined glyphs, updated in place; many: their raster layer, reshaded."""
