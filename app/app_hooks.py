@@ -14,17 +14,16 @@ import panel as pn
 
 from explorer.dashboard import prepare_server
 
-# A page's HTML is the same for every visitor (the template; the URL's filters are applied by the session): answer
-# it at once from the first session's document, and build the visitor's own session meanwhile ("warm": as soon
-# as the HTML is sent), while the browser loads and starts BokehJS, instead of before sending any HTML (~1 s of
-# server CPU per page at full size, all of it in the page's wait until then).
-pn.config.reuse_sessions = "warm"
-
 # The folders given after --args: Bokeh sets sys.argv while it runs this module, not when it calls the hook.
 PATHS = list(sys.argv[1:])
 
 
 def on_server_loaded(server_context):  # noqa: ANN001, ANN201 - Bokeh's hook signature
+    # A page's HTML is the same for every visitor (the template; the URL's filters are applied by the session):
+    # answer it at once from the first session's document, and build the visitor's own session right after
+    # ("warm"), while the browser loads and starts BokehJS, instead of before sending any HTML (~1 s of server
+    # CPU per page at full size). Set here, server-wide: at module level it would be one session's setting.
+    pn.config.reuse_sessions = "warm"
     context = server_context.application_context
     prepare_server(PATHS, context.application if context is not None else None)
 
