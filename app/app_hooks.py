@@ -10,8 +10,6 @@ answers; all once per server process (see ``explorer.dashboard.prepare_server``)
 
 import sys
 
-import panel as pn
-
 from explorer.dashboard import prepare_server
 
 # The folders given after --args: Bokeh sets sys.argv while it runs this module, not when it calls the hook.
@@ -19,11 +17,6 @@ PATHS = list(sys.argv[1:])
 
 
 def on_server_loaded(server_context):  # noqa: ANN001, ANN201 - Bokeh's hook signature
-    # A page's HTML is the same for every visitor (the template; the URL's filters are applied by the session):
-    # answer it at once from the first session's document, and build the visitor's own session right after
-    # ("warm"), while the browser loads and starts BokehJS, instead of before sending any HTML (~1 s of server
-    # CPU per page at full size). Set here, server-wide: at module level it would be one session's setting.
-    pn.config.reuse_sessions = "warm"
     context = server_context.application_context
     prepare_server(PATHS, context.application if context is not None else None)
 
