@@ -145,4 +145,3 @@ def test_warm_up__waits_for_a_first_visitors_page_then_until_it_is_built() -> No
 
     threading.Thread(target=warm_up_again, daemon=True).start()
     assert done.wait(30)
-
