@@ -33,7 +33,9 @@ def main(paths: list[str]) -> None:
     from explorer.dashboard import open_catalogs
 
     catalogs, problems = open_catalogs(paths)
-    done(f"open catalogs + dashboard index ({sum(len(c.samples) for c in catalogs):,} samples)")
+    from explorer.dashboard.query import index_of
+
+    done(f"open catalogs + dashboard index ({sum(index_of(c).size for c in catalogs):,} samples)")
     from explorer.dashboard.map_view import render_map
     from explorer.dashboard.state import ExplorerState
 

@@ -50,7 +50,13 @@ def load(catalog: Any, name: str, version: int) -> dict[str, pa.Array] | None:
         lengths = json.loads(metadata[b"lengths"].decode())
     except (OSError, ValueError, KeyError, pa.ArrowInvalid):
         return None
-    return {column: table[column].combine_chunks().slice(0, lengths[column]) for column in table.column_names}
+    # One batch, one chunk per column: taken as is, its buffers stay in the memory map (shared by the processes
+    # reading the file, paged in on use) instead of copied into this process's memory.
+    return {column: _array(table[column]).slice(0, lengths[column]) for column in table.column_names}
+
+
+def _array(column: pa.ChunkedArray) -> pa.Array:
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def save(catalog: Any, name: str, version: int, arrays: dict[str, pa.Array]) -> bool:

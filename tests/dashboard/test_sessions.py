@@ -167,6 +167,16 @@ HEAVY_MODULES = (
     "spacy",  # caption highlights: the sample is read once the page has loaded
     "rasterio",  # GeoTIFF readers: idem
     "rioxarray",
+    "xarray",  # the layers' type: imported by the readers, not by the catalogs' or the views' modules
+    "holoviews",  # Compare's statistics plots
+    "geoviews",
+    "wordcloud",
+    "matplotlib",
+    "scipy",
+    "sklearn",
+    "datasketch",
+    "datashader",
+    "numba",  # the map's compiled binning: only from shade.COMPILED_FROM points (not this demo)
     "explorer.figures",  # matplotlib figures of Compare and of the exports
     "explorer.audit",
     "explorer.evaluate",

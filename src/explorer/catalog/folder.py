@@ -20,14 +20,16 @@ import threading
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import xarray as xr
+
+if TYPE_CHECKING:  # xarray (~0.3-0.5 s of imports) only when a layer is read: not on the way to a page
+    import xarray as xr
 
 from ..errors import CatalogError, ExplorerError, LayersUnavailableError
 from ..fulltext import FullTextIndex, ScanProgress, SearchResult, regex_scan

@@ -609,7 +609,7 @@ def prepare_server(
         "EO Image-Text Explorer: ready in %.1f s (%d datasets, %s samples%s)",
         time.perf_counter() - started,
         len(catalogs),
-        f"{sum(len(c.samples) for c in catalogs):,}",
+        f"{sum(query.index_of(c).size for c in catalogs):,}",  # not len(samples): that table is read later
         f"; {len(problems)} folders could not be opened" if problems else "",
     )
     mark("server ready")

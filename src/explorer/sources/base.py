@@ -25,10 +25,12 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
-import xarray as xr
+
+if TYPE_CHECKING:  # xarray (~0.3-0.5 s of imports) only when a layer is read: not on the way to a page
+    import xarray as xr
 
 from ..errors import DataError
 from ..model import SampleProblem
