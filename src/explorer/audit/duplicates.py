@@ -3,8 +3,9 @@
 * ``same-caption-other-image``: the exact caption (after lower-casing and collapsing spaces and punctuation)
   also describes another image;
 * ``padding-repeat``: an image's references repeat one caption (datasets that pad to N references per image);
-* ``near-duplicate``: another image's caption is almost the same: MinHash/LSH (``datasketch``) over word
-  1-3-grams (captions are short: 5-gram shingles would miss them), estimated Jaccard >= ``NEAR_THRESHOLD``;
+* ``near-duplicate``: another image's caption is almost the same: MinHash/LSH (``datasketch``'s hashing and
+  bands; the banding vectorised in ``lsh``) over word 1-3-grams (captions are short: 5-gram shingles would
+  miss them), estimated Jaccard >= ``NEAR_THRESHOLD``;
 * templatedness (a dataset statistic, not a verdict): the share of sentences covered by the
   ``TOP_SKELETONS`` most frequent skeletons, a skeleton being the sentence with numbers, class names and
   positions replaced by placeholders.
@@ -23,6 +24,7 @@ import pyarrow as pa
 from numba import njit
 
 from ..legends import CHATEARTHNET, CORINE19, WORLDCOVER
+from . import lsh
 from .verdicts import AGREE, DISPUTE, VerdictRows
 
 NUM_PERM = 64
@@ -280,36 +282,32 @@ def _signatures_of(keys: list[str], known: Signatures | None) -> np.ndarray:
 
 
 def _near_duplicates(frame: pd.DataFrame, known: Signatures | None = None) -> dict[int, tuple[str, float]]:
-    """Row -> (another sample, estimated Jaccard) for captions with a near (not exact) copy elsewhere."""
-    from datasketch import MinHash, MinHashLSH
-
-    distinct = frame.drop_duplicates("norm")
-    lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM)
-    keys = distinct["norm"].tolist()
-    permutations = MinHash(num_perm=NUM_PERM, scheme="legacy").permutations  # made once, not per caption
-    hashes = [
-        MinHash(num_perm=NUM_PERM, hashvalues=h, permutations=permutations, scheme="legacy")
-        for h in _signatures_of(keys, known)
-    ]
-    with lsh.insertion_session() as session:
-        for key, mh in zip(keys, hashes, strict=True):
-            session.insert(key, mh)
-    position = {key: i for i, key in enumerate(keys)}
+    """Row -> (another sample, estimated Jaccard) for captions with a near (not exact) copy elsewhere: the
+    nearest other distinct caption (LSH candidates of ``lsh.near_pairs``) whose samples are not all this
+    caption's own; among equally near ones the first in the frame's order."""
+    keys = frame["norm"].drop_duplicates().tolist()
+    near = lsh.near_pairs(_signatures_of(keys, known), NEAR_THRESHOLD)
+    if not len(near.score):
+        return {}
+    # each pair both ways; per caption the nearest first, then the earliest other caption
+    mine = np.concatenate([near.first, near.second])
+    theirs_at = np.concatenate([near.second, near.first])
+    scores = np.concatenate([near.score, near.score])
+    order = np.lexsort((theirs_at, -scores, mine))
     sets: dict[str, set[str]] = {}  # (a pandas groupby-agg with a lambda cost ~0.2 ms per caption)
     for norm, sample in zip(frame["norm"].tolist(), frame["sample_id"].tolist(), strict=True):
         sets.setdefault(norm, set()).add(sample)
-    samples_of = {norm: sorted(samples) for norm, samples in sets.items()}
     best: dict[str, tuple[str, float]] = {}
-    for key, mh in zip(keys, hashes, strict=True):
-        for other in lsh.query(mh):
-            if other == key:
-                continue
-            theirs = [s for s in samples_of[other] if s not in samples_of[key]]
-            if not theirs:
-                continue
-            score = float(mh.jaccard(hashes[position[other]]))
-            if score >= NEAR_THRESHOLD and score > best.get(key, ("", -1.0))[1]:
-                best[key] = (theirs[0], score)
+    for k, o, score in zip(
+        mine[order].tolist(), theirs_at[order].tolist(), scores[order].tolist(), strict=True
+    ):
+        key = keys[k]
+        if key in best:
+            continue
+        own = sets[key]
+        theirs = [s for s in sorted(sets[keys[o]]) if s not in own]
+        if theirs:
+            best[key] = (theirs[0], score)
     return {i: best[n] for i, n in enumerate(frame["norm"]) if n in best}
 
 
