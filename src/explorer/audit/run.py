@@ -8,6 +8,8 @@ Layout, next to the catalog's own files::
     <catalog>/audit/verdicts/dataset.parquet        dataset-wide checks (duplicates)
     <catalog>/audit/minhash/part-<a>-<b>.parquet    MinHash signatures of the captions of samples a..b-1,
                                                     computed by the tasks; the client merges them into one LSH
+    <catalog>/audit/skeletons/part-<a>-<b>.parquet  sentences per caption skeleton of samples a..b-1, counted by
+                                                    the tasks; the client sums them (templatedness)
     <catalog>/audit/samples.parquet          per-sample counts (for ranking, filtering, colouring a map)
     <catalog>/audit/dataset.json             templatedness and run figures
 
@@ -57,6 +59,7 @@ from .verdicts import AGREE, NOT_EVALUABLE, VERDICT_SCHEMA, VerdictRows
 AUDIT_DIR = "audit"
 VERDICT_DIR = "verdicts"
 MINHASH_DIR = "minhash"
+SKELETON_DIR = "skeletons"
 CHUNK_SAMPLES = 2000
 TXT_FILE = "BigEarthNet.txt.parquet"
 FORMAT_BIGEARTHNET_TXT = "bigearthnet-txt"
@@ -210,14 +213,19 @@ def _audit_chunk(
             prompt_rules.check_caption(row, out)
     name = f"part-{start:08d}-{stop:08d}.parquet"
     pq.write_table(out.table(), audit_folder(catalog) / VERDICT_DIR / name, compression="zstd")
+    captions = [r for r in rows if r["kind"] == "caption"]
+    outputs = [r["output"] for r in captions]
     if minhash:
-        outputs = [r["output"] for r in rows if r["kind"] == "caption"]
         pq.write_table(duplicates.signature_table(outputs), audit_folder(catalog) / MINHASH_DIR / name)
+    skeletons = duplicates.skeleton_counts(outputs, [r["source"] for r in captions])
+    pq.write_table(skeletons, audit_folder(catalog) / SKELETON_DIR / name)
     return {"catalog": catalog.name, "maps": n_maps, "annotations": len(rows), "verdicts": len(out)}
 
 
 def dataset_checks(catalog: Catalog, near: bool = True) -> dict[str, Any]:
-    """Duplicates over every caption of the catalog; templatedness; written beside the parts."""
+    """Duplicates over every caption of the catalog; templatedness; written beside the parts. The captions'
+    normalised texts, signatures and skeleton counts come from the tasks' tables when they cover every
+    caption (else they are computed here)."""
     table = catalog.annotations
     kinds = table.column("kind").to_numpy(zero_copy_only=False)
     caption_rows = np.flatnonzero(kinds == "caption")
@@ -229,19 +237,43 @@ def dataset_checks(catalog: Catalog, near: bool = True) -> dict[str, Any]:
         captions["country"] = country[captions["sidx"].to_numpy()]
         known = None
         if near:  # signatures the tasks computed (a caption missing there is hashed here)
-            signed = sorted((audit_folder(catalog) / MINHASH_DIR).glob("part-*.parquet"))
-            known = duplicates.read_signature_tables(pq.read_table(p) for p in signed)
+            known = duplicates.read_signature_tables(
+                pq.read_table(p) for p in _task_parts(catalog, MINHASH_DIR)
+            )
+        if known is not None and known.norms is not None and len(known.norms) == len(captions):
+            captions["norm"] = known.norms
+        else:
+            captions["norm"] = [duplicates.normalise(t) for t in captions["output"]]
         duplicates.check_duplicates(captions, out, near=near, known=known)
-        texts = captions["output"].reset_index(drop=True)
-        parts = duplicates.skeletons(texts)
-        stats = {"templatedness": {"all": duplicates.templatedness(texts, parts=parts)}}
-        sources = captions["source"].fillna("(none)").to_numpy()
-        for source in pd.unique(sources):
-            rows = np.flatnonzero(sources == source)
-            mine = parts[np.isin(parts["row"].to_numpy(), rows)]
-            stats["templatedness"][str(source)] = duplicates.templatedness(texts.iloc[rows], parts=mine)
+        stats = {"templatedness": _templatedness(catalog, captions.reset_index(drop=True))}
     pq.write_table(out.table(), audit_folder(catalog) / VERDICT_DIR / "dataset.parquet", compression="zstd")
     return stats
+
+
+def _task_parts(catalog: Catalog, folder: str) -> list[Path]:
+    return sorted((audit_folder(catalog) / folder).glob("part-*.parquet"))
+
+
+def _templatedness(catalog: Catalog, captions: pd.DataFrame) -> dict[str, Any]:
+    """Over all captions, then per source: from the tasks' skeleton counts when they counted every caption."""
+    texts, norms = captions["output"], captions["norm"]
+    sources = captions["source"].fillna("(none)").to_numpy()
+    counted, n = duplicates.merge_skeleton_counts(
+        pq.read_table(p) for p in _task_parts(catalog, SKELETON_DIR)
+    )
+    if n != len(captions):  # (an older run's folder, or tasks not run): count here
+        parts = duplicates.skeletons(texts)
+        scope = sources[parts["row"].to_numpy()]
+        counted = {None: parts["skeleton"].value_counts(sort=False)}
+        counted |= {s: parts["skeleton"][scope == s].value_counts(sort=False) for s in pd.unique(sources)}
+    empty = pd.Series([], dtype=np.int64)
+    result = {"all": duplicates.templatedness(texts, counts=counted.get(None, empty), normalised=norms)}
+    for source in pd.unique(sources):
+        rows = np.flatnonzero(sources == source)
+        result[str(source)] = duplicates.templatedness(
+            texts.iloc[rows], counts=counted.get(source, empty), normalised=norms.iloc[rows]
+        )
+    return result
 
 
 # --- orchestration -------------------------------------------------------------------------------------------
@@ -255,6 +287,7 @@ def _prepare(catalog: Catalog) -> None:
         shutil.rmtree(folder)
     (folder / VERDICT_DIR).mkdir(parents=True)
     (folder / MINHASH_DIR).mkdir()
+    (folder / SKELETON_DIR).mkdir()
     write_context(catalog)
 
 
