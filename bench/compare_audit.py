@@ -112,7 +112,7 @@ def compare(old: Path, new: Path) -> list[str]:
 
     def outputs(folder: Path) -> list[str]:  # (the tasks' tables for the client are not outputs)
         names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-        return sorted(n for n in names if not n.startswith(("minhash/", "skeletons/")))
+        return sorted(n for n in names if not n.startswith(("minhash/", "skeletons/", "tallies/")))
 
     names, names_new = outputs(old), outputs(new)
     if names != names_new:
