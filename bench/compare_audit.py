@@ -40,6 +40,11 @@ if sys.argv[4] == "1":  # as bench_audit.py's workers: imports and numba's cache
     cmap = CorineMap(np.array([[211, 231], [231, 211]], dtype=np.uint16))
     cmap.labelling(4), cmap.labelling(8), cmap.adjacent(4), cmap.centroid(0)
     duplicates.signature_table(["a warm-up caption of a few words"])
+    try:  # the client's banding (numba), in an engine that has it
+        from explorer.audit import lsh
+        lsh.near_pairs(np.ones((3, duplicates.NUM_PERM), dtype=np.uint64), duplicates.NEAR_THRESHOLD)
+    except ImportError:
+        pass
 started = time.process_time()
 _prepare(catalog)
 n = patches or len(catalog.samples)
@@ -78,15 +83,42 @@ def _run(src: Path, catalog: Path, chunk: int, patches: int, warm: bool) -> dict
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def near_tie_rows(old: Path, new: Path) -> int | None:
+    """How many rows of two ``dataset.parquet`` differ only in the other image a near-duplicate verdict names,
+    at the same score (``None``: they differ otherwise). Among equally near captions the engine before
+    audit5 named the first in a Python ``set``'s order, which follows the string-hash seed of the process:
+    two runs of that engine differ there (41 of 58,128 rows at 20,000 maps); this tree names the earliest."""
+    import pyarrow.parquet as pq
+
+    a, b = pq.read_table(old), pq.read_table(new)
+    if a.schema != b.schema or a.num_rows != b.num_rows:
+        return None
+    if any(not a.column(c).equals(b.column(c)) for c in a.column_names if c != "from_map"):
+        return None
+    rules = a.column("rule").to_pylist()
+    said_a, said_b = a.column("from_map").to_pylist(), b.column("from_map").to_pylist()
+    differ = [i for i, (x, y) in enumerate(zip(said_a, said_b, strict=True)) if x != y]
+    for i in differ:
+        prefix = "Jaccard with a caption of "
+        if rules[i] != "near-duplicate" or said_a[i].split(prefix)[0] != said_b[i].split(prefix)[0]:
+            return None
+    return len(differ)
+
+
 def compare(old: Path, new: Path) -> list[str]:
-    """Differences between two audit folders (empty: identical outputs)."""
+    """Differences between two audit folders (empty: identical outputs; a line starting "note:" is a
+    difference in which of equally near captions a near-duplicate verdict names, see ``near_tie_rows``)."""
     problems = []
-    names = sorted({p.relative_to(old).as_posix() for p in old.rglob("*") if p.is_file()})
-    names_new = sorted({p.relative_to(new).as_posix() for p in new.rglob("*") if p.is_file()})
+
+    def outputs(folder: Path) -> list[str]:  # (the tasks' tables for the client are not outputs)
+        names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+        return sorted(n for n in names if not n.startswith(("minhash/", "skeletons/", "tallies/")))
+
+    names, names_new = outputs(old), outputs(new)
     if names != names_new:
         problems.append(f"different files: {sorted(set(names) ^ set(names_new))}")
     for name in names:
-        if name.startswith("minhash/") or name == "context.parquet" or name not in names_new:
+        if name == "context.parquet" or name not in names_new:
             continue
         a, b = (old / name).read_bytes(), (new / name).read_bytes()
         if name == "dataset.json":
@@ -95,6 +127,10 @@ def compare(old: Path, new: Path) -> list[str]:
                 j.pop("run", None)
             if ja != jb:
                 problems.append(f"{name}: differs")
+        elif (
+            a != b and name == "verdicts/dataset.parquet" and (ties := near_tie_rows(old / name, new / name))
+        ):
+            problems.append(f"note: {name}: {ties} near-duplicate rows name another, equally near caption")
         elif a != b:
             problems.append(f"{name}: {len(a)} vs {len(b)} bytes, not equal")
     return problems
@@ -132,7 +168,11 @@ def main() -> None:
             f"all {best['all_cpu']:.2f} CPU-s (best of {len(runs)}); median run: tasks "
             f"{median['tasks_cpu']:.2f}, client {median['client_cpu']:.2f}, all {median['all_cpu']:.2f}"
         )
+    notes = [p for p in problems if p.startswith("note:")]
+    problems = [p for p in problems if not p.startswith("note:")]
     print("IDENTICAL outputs" if not problems else "DIFFERENT outputs:\n" + "\n".join(problems))
+    for note in notes:
+        print(note)
     sys.exit(1 if problems else 0)
 
 

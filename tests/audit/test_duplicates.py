@@ -68,8 +68,50 @@ def test_normalise_keeps_the_words_the_pattern_finds() -> None:
         return " ".join(re.findall(r"[a-z0-9]+", (text or "").lower()))
 
     rnd = random.Random(7)
-    texts = ["Hello, World! 42x", "a\tb\nc\x0bd\x1ce\x1ff", "x-y_z  __a", "", None, "ÄBC déf", "\u212a", "İstanbul"]
+    texts = [
+        "Hello, World! 42x",
+        "a\tb\nc\x0bd\x1ce\x1ff",
+        "x-y_z  __a",
+        "",
+        None,
+        "ÄBC déf",
+        "\u212a",
+        "İstanbul",
+    ]
     texts += ["".join(chr(rnd.randrange(0, 300)) for _ in range(rnd.randrange(30))) for _ in range(3000)]
     for text in texts:
         assert normalise(text) == by_pattern(text)
     assert normalise("The  Pastures, near URBAN fabric.") == "the pastures near urban fabric"
+
+
+def test_templatedness__task_skeleton_counts_summed_give_the_same_figures() -> None:
+    """Counted per task and summed (ties among the top skeletons in order of first appearance, as
+    ``value_counts`` has them) equals counting every caption at once; per source too."""
+    import random
+
+    import pandas as pd
+
+    rnd = random.Random(4)
+    words = ["forest", "pastures", "a river", "the town", "fields", "lakes", "roads", "beaches", "hills"]
+    texts: list[str | None] = [
+        ". ".join(f"{rnd.choice(words)} lies near {rnd.choice(words)}" for _ in range(rnd.randrange(1, 4)))
+        for _ in range(600)
+    ] + [None, "", "42."]
+    rnd.shuffle(texts)
+    sources = [rnd.choice(["gpt-3.5", "gpt-4v", None]) for _ in texts]
+    tables = [
+        duplicates.skeleton_counts(texts[a : a + 70], sources[a : a + 70]) for a in range(0, len(texts), 70)
+    ]
+    counted, captions = duplicates.merge_skeleton_counts(tables)
+    assert captions == len(texts)
+    series = pd.Series(texts, dtype=object)
+    whole = duplicates.templatedness(series, top=40)
+    assert duplicates.templatedness(series, top=40, counts=counted[None]) == whole
+    ties = [s["sentences"] for s in whole["top_skeletons"]]
+    assert len(set(ties)) < len(ties)  # equal counts among the top: their order is checked too
+    scope = pd.Series(sources, dtype=object).fillna("(none)")
+    for source in ("gpt-3.5", "gpt-4v", "(none)"):
+        mine = series[(scope == source).to_numpy()]
+        assert duplicates.templatedness(mine, top=40, counts=counted[source]) == duplicates.templatedness(
+            mine, top=40
+        )

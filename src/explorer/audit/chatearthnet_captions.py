@@ -194,12 +194,20 @@ def check_caption(
                 )
     for percent in reading.percents:
         where = percent.region or WHOLE
-        span = {"field": "output", "span_start": percent.start, "span_end": percent.end, "class_name": percent.cls}
+        span = {
+            "field": "output",
+            "span_start": percent.start,
+            "span_end": percent.end,
+            "class_name": percent.cls,
+        }
         released = f"{percent.value:g} % {percent.cls} in the {where}"
         if facts is None:
             out.not_evaluable(row, "percent-share", released, "no land-cover map", **span)
             continue
-        of_all, of_labelled = 100 * facts.share_of_all(where, percent.cls), 100 * facts.share(where, percent.cls)
+        of_all, of_labelled = (
+            100 * facts.share_of_all(where, percent.cls),
+            100 * facts.share(where, percent.cls),
+        )
         for number, (variant, labelled, tolerance) in enumerate(PERCENT_VARIANTS):
             share = of_labelled if labelled else of_all
             out.add(

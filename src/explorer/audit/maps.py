@@ -28,7 +28,9 @@ _PLANAR, _PREDICTOR, _SAMPLE_FORMAT = 284, 317, 339
 _TILE_WIDTH, _TILE_LENGTH, _TILE_OFFSETS, _TILE_BYTES = 322, 323, 324, 325
 _TYPES = {1: "B", 3: "H", 4: "I", 16: "Q"}  # BYTE, SHORT, LONG, LONG8: the integer types these tags use
 _NONE, _DEFLATE, _ADOBE_DEFLATE = 1, 32946, 8
-_MAX_PIXELS = 1 << 24  # a patch map is 120 x 120; larger files go to tifffile (untrusted sizes, no huge buffer)
+_MAX_PIXELS = (
+    1 << 24
+)  # a patch map is 120 x 120; larger files go to tifffile (untrusted sizes, no huge buffer)
 
 
 class UnsupportedTiff(ValueError):

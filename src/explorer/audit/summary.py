@@ -25,7 +25,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..catalog import Catalog
-from .run import apply_choice, audit_folder, chosen_variants, load_verdicts, read_part, verdict_parts
+from .run import (
+    apply_choice,
+    audit_folder,
+    chosen_variants,
+    load_verdicts,
+    read_part,
+    verdict_tallies,
+)
 from .verdicts import AGREE, DISPUTE, NOT_EVALUABLE, VERDICT_SCHEMA
 
 GROUPINGS = ("dataset", "source", "split", "category", "class_name", "country", "rule")
@@ -140,21 +147,20 @@ def write_sample_counts(catalog: Catalog) -> pd.DataFrame:
 
 
 def _stored_sample_counts(catalog: Catalog) -> pd.DataFrame:
-    """``sample_counts`` of the stored verdicts, counted with Arrow part by part (tens of millions of verdicts
-    at full size: never one pandas frame of them all)."""
+    """``sample_counts`` of the stored verdicts, counted with Arrow from each part's tally (tens of millions of
+    verdicts at full size: never one pandas frame of them all)."""
     chosen = chosen_variants(catalog)
     tallies = []
-    for path in verdict_parts(catalog):
-        part = pq.read_table(path, columns=["sample_id", "rule", "variant", "primary", "verdict"])
-        part = apply_choice(part, chosen)
+    for tally in verdict_tallies(catalog):
+        part = apply_choice(tally, chosen)
         part = part.filter(part.column("primary"))
         tallies.append(
-            part.group_by(["sample_id", "verdict"], use_threads=False).aggregate([([], "count_all")])
+            part.group_by(["sample_id", "verdict"], use_threads=False).aggregate([("count_all", "sum")])
         )
     total = pa.concat_tables(tallies).group_by(["sample_id", "verdict"], use_threads=False)
-    frame = total.aggregate([("count_all", "sum")]).to_pandas()
+    frame = total.aggregate([("count_all_sum", "sum")]).to_pandas()
     table = frame.pivot_table(
-        index="sample_id", columns="verdict", values="count_all_sum", aggfunc="sum", fill_value=0
+        index="sample_id", columns="verdict", values="count_all_sum_sum", aggfunc="sum", fill_value=0
     ).reindex(columns=[AGREE, DISPUTE, NOT_EVALUABLE], fill_value=0)
     table = table.astype(np.int64).reset_index()
     table.columns.name = None
