@@ -425,6 +425,7 @@ def drive_clients(
     after_rounds: list[int] = []
     cpu_before, driver_before = tree_cpu(pid) if pid else {}, time.process_time()
     cpu_after, driver_after = cpu_before, driver_before
+    spread: dict[int, int] = {}  # server process -> most connections seen open at once
     for round_number in range(rounds if actions else 0):
         batch = [SessionLog(round_number * sessions + i) for i in range(sessions)]
         logs += batch
@@ -439,9 +440,15 @@ def drive_clients(
         ]
         for thread in threads:
             thread.start()
+        port = int(url.split(":")[2].split("/")[0])
+        polls = 0
         while any(t.is_alive() for t in threads):
             if pid:
                 peak, server_peak = max(peak, tree_rss(pid)), max(server_peak, process_rss(pid))
+                if polls % 10 == 0:  # every ~5 s
+                    for worker, count in sockets_by_process(pid, port).items():
+                        spread[worker] = max(spread.get(worker, 0), count)
+            polls += 1
             time.sleep(0.5)
         cpu_after, driver_after = tree_cpu(pid) if pid else {}, time.process_time()
         time.sleep(settle)
@@ -451,7 +458,7 @@ def drive_clients(
     time.sleep(settle)
     return run_result(
         warm, logs, actions, pid, rss_base, peak, after_rounds, settle, driver="bokeh", server_peak=server_peak,
-        server_cpu=cpu_spent(cpu_before, cpu_after), driver_cpu=driver_after - driver_before,
+        server_cpu=cpu_spent(cpu_before, cpu_after), driver_cpu=driver_after - driver_before, spread=spread,
     )  # fmt: skip
 
 
@@ -514,6 +521,27 @@ def tree_cpu(pid: int) -> dict[int, float]:
             times = proc.cpu_times()
             spent[proc.pid] = times.user + times.system
     return spent
+
+
+def sockets_by_process(pid: int, port: int) -> dict[int, int]:
+    """Open connections on the app's ``port`` held by each server process: with ``--num-procs`` a session lives in
+    the process that accepted its websocket, so this is how the sessions spread over the processes."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        procs = [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return {}
+    held: dict[int, int] = {}
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            held[proc.pid] = sum(
+                1
+                for c in proc.net_connections(kind="tcp")
+                if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == port
+            )
+    return held
 
 
 def cpu_spent(before: dict[int, float], after: dict[int, float]) -> dict[int, float]:
@@ -725,6 +753,9 @@ def report(result: dict[str, Any], sessions: int, duration: float, num_procs: in
             f"{sum(server_cpu.values()) / requests * 1000:.0f} ms per request answered (connects included); "
             f"the driver's own CPU {result.get('driver_cpu', 0.0):.1f} s"
         )
+    spread = {p: n for p, n in (result.get("spread") or {}).items() if n}
+    if spread:
+        print(f"connections open at once, most seen, by server process: {sorted(spread.values(), reverse=True)}")
     for number, rss in enumerate(result.get("rounds", []), 1):
         print(f"after round {number} (warm page still open): server RSS {rss / 2**20:.0f} MiB")
     if result.get("phases"):
