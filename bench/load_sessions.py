@@ -423,6 +423,9 @@ def drive_clients(
     logs: list[SessionLog] = []
     peak, server_peak = rss_base, 0
     after_rounds: list[int] = []
+    cpu_before, driver_before = tree_cpu(pid) if pid else {}, time.process_time()
+    cpu_after, driver_after = cpu_before, driver_before
+    spread: dict[int, int] = {}  # server process -> most connections seen open at once
     for round_number in range(rounds if actions else 0):
         batch = [SessionLog(round_number * sessions + i) for i in range(sessions)]
         logs += batch
@@ -437,18 +440,26 @@ def drive_clients(
         ]
         for thread in threads:
             thread.start()
+        port = int(url.split(":")[2].split("/")[0])
+        polls = 0
         while any(t.is_alive() for t in threads):
             if pid:
                 peak, server_peak = max(peak, tree_rss(pid)), max(server_peak, process_rss(pid))
+                if polls % 10 == 0:  # every ~5 s
+                    for worker, count in sockets_by_process(pid, port).items():
+                        spread[worker] = max(spread.get(worker, 0), count)
+            polls += 1
             time.sleep(0.5)
+        cpu_after, driver_after = tree_cpu(pid) if pid else {}, time.process_time()
         time.sleep(settle)
         after_rounds.append(tree_rss(pid) if pid else 0)
     if page is not None:
         page.close()
     time.sleep(settle)
     return run_result(
-        warm, logs, actions, pid, rss_base, peak, after_rounds, settle, driver="bokeh", server_peak=server_peak
-    )
+        warm, logs, actions, pid, rss_base, peak, after_rounds, settle, driver="bokeh", server_peak=server_peak,
+        server_cpu=cpu_spent(cpu_before, cpu_after), driver_cpu=driver_after - driver_before, spread=spread,
+    )  # fmt: skip
 
 
 def run_result(
@@ -492,6 +503,50 @@ def tree_rss(pid: int) -> int:
         with contextlib.suppress(psutil.NoSuchProcess):
             total += proc.memory_info().rss
     return total
+
+
+def tree_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) so far of a server process and each of its children, by pid: what the server
+    spent on the sessions, and with ``--num-procs`` how it spread over the forked processes."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        procs = [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return {}
+    spent: dict[int, float] = {}
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = proc.cpu_times()
+            spent[proc.pid] = times.user + times.system
+    return spent
+
+
+def sockets_by_process(pid: int, port: int) -> dict[int, int]:
+    """Open connections on the app's ``port`` held by each server process: with ``--num-procs`` a session lives in
+    the process that accepted its websocket, so this is how the sessions spread over the processes."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        procs = [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return {}
+    held: dict[int, int] = {}
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            held[proc.pid] = sum(
+                1
+                for c in proc.net_connections(kind="tcp")
+                if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == port
+            )
+    return held
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> dict[int, float]:
+    """CPU seconds each process spent between two ``tree_cpu`` readings (a process started meanwhile: all of it)."""
+    return {pid: seconds - before.get(pid, 0.0) for pid, seconds in after.items()}
 
 
 def process_rss(pid: int) -> int:
@@ -620,6 +675,7 @@ async def drive(
                 rss_base = tree_rss(pid) if pid else 0
             peak, server_peak = rss_base, 0
             after_rounds: list[int] = []  # RSS after each round
+            cpu_before = cpu_after = tree_cpu(pid) if pid else {}
             for round_number in range(rounds if actions else 0):
                 if not together:
                     batch = [SessionLog(round_number * sessions + i) for i in range(sessions)]
@@ -635,6 +691,7 @@ async def drive(
                         peak, server_peak = max(peak, tree_rss(pid)), max(server_peak, process_rss(pid))
                     await asyncio.sleep(0.5)
                 mark(f"round {round_number + 1} done")
+                cpu_after = tree_cpu(pid) if pid else {}
                 await asyncio.sleep(settle)  # the warm page stays open: the level to return to
                 after_rounds.append(tree_rss(pid) if pid else 0)
             await asyncio.gather(*tasks, return_exceptions=True)  # no calibrated filter: the pages gave up
@@ -645,7 +702,7 @@ async def drive(
     mark("all closed + settle")
     return run_result(
         warm, logs, actions, pid, rss_base, peak, after_rounds, settle, together=together, phases=phases,
-        server_peak=server_peak,
+        server_peak=server_peak, server_cpu=cpu_spent(cpu_before, cpu_after),
     )  # fmt: skip
 
 
@@ -687,6 +744,18 @@ def report(result: dict[str, Any], sessions: int, duration: float, num_procs: in
             f"  of which child processes (--num-procs workers, the warm-up's statistics): the server process alone "
             f"peaked at {server_peak / mib:.0f} MiB"
         )
+    server_cpu: dict[int, float] = result.get("server_cpu") or {}
+    if server_cpu and filters.size + samples.size:
+        requests = filters.size + samples.size
+        busy = sorted((round(v, 1) for v in server_cpu.values() if v >= 1.0), reverse=True)
+        print(
+            f"server CPU while the sessions ran: {sum(server_cpu.values()):.1f} s (by process: {busy} s), "
+            f"{sum(server_cpu.values()) / requests * 1000:.0f} ms per request answered (connects included); "
+            f"the driver's own CPU {result.get('driver_cpu', 0.0):.1f} s"
+        )
+    spread = {p: n for p, n in (result.get("spread") or {}).items() if n}
+    if spread:
+        print(f"connections open at once, most seen, by server process: {sorted(spread.values(), reverse=True)}")
     for number, rss in enumerate(result.get("rounds", []), 1):
         print(f"after round {number} (warm page still open): server RSS {rss / 2**20:.0f} MiB")
     if result.get("phases"):

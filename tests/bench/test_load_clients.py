@@ -32,3 +32,8 @@ def test_load_sessions_bokeh_driver__two_client_sessions_without_error(tmp_path,
     assert filters >= 4 and steps >= 2, out  # both sessions filtered, reset and stepped at least once
     assert "query=" in out.split("filters used: ")[1].splitlines()[0], out  # a caption word was calibrated
     assert "next -> sample id shown: p50" in out
+    # What the server spent per request, and where the sessions lived (one process: every connection in it).
+    per_request = int(out.split(" ms per request answered")[0].rsplit(", ", 1)[1])
+    assert per_request > 0, out
+    spread = out.split("connections open at once, most seen, by server process: [")[1].split("]")[0]
+    assert len(spread.split(",")) == 1 and int(spread) >= 3, out  # 2 sessions + the warm page

@@ -36,7 +36,7 @@ def test_data_extent__a_large_frame_is_measured_once_while_it_lives_a_small_one_
     key = id(big)
     del big
     gc.collect()
-    assert key not in map_view._EXTENTS  # a frame gone takes its entry with it
+    assert (key, "extent") not in map_view._DERIVED  # a frame gone takes its entry with it
     assert map_view.data_extent(None) == (map_view.WORLD_X, map_view.WORLD_Y)
 
 
@@ -51,5 +51,5 @@ def test_category_counts__the_legends_numbers_once_per_large_frame_while_it_live
     key = id(big)
     del big, counts
     gc.collect()
-    assert key not in map_view._COUNTS
+    assert (key, "cat-counts") not in map_view._DERIVED
     assert map_view.category_counts(None).empty

@@ -546,3 +546,42 @@ def test_warm_map__loads_a_large_maps_compiled_shading_and_shades_the_view_every
         state.map_colors,
     )  # fmt: skip
     assert np.array_equal(warmed, fresh) and np.count_nonzero(fresh[..., 3]) > 0
+
+
+def test_map_views__sessions_showing_one_shared_filter_share_its_png_glyphs_and_legend_counts(
+    demo_catalogs: list[Any], monkeypatch: Any
+) -> None:
+    """What every session derives alike from a shared frame or raster is derived once while it lives."""
+    monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10)
+    monkeypatch.setattr(map_view, "_UNFILTERED_RASTERS", OrderedDict())
+    encoded: list[int] = []
+    encode = map_view.png_data_url
+    monkeypatch.setattr(map_view, "png_data_url", lambda rgba: encoded.append(1) or encode(rgba))
+    views, encodes = [], []
+    for _ in range(2):
+        state = ExplorerState(demo_catalogs)
+        view = map_view.MapView(state=state, tiles=False)
+        view.set_size(300, 150)  # shaded for the figure's first view, then for the world
+        view.set_view(map_view.WORLD_X, map_view.WORLD_Y)
+        views.append(view)
+        encodes.append(len(encoded))
+    first, second = views
+    assert encodes[0] > 0 and encodes[1] == encodes[0]  # the second session's rasters: no PNG encoded again
+    assert first.sources.raster.data["url"] == second.sources.raster.data["url"]
+    assert first.legend_html() == second.legend_html()
+    for view in views:
+        view.state.dataset = "bigearthnet-demo"  # a filter both sessions apply: shared matches, frame, raster
+    assert len(encoded) == encodes[0] + 1
+    assert first.sources.raster.data["url"] == second.sources.raster.data["url"]
+    counts = first.state.map_frame["cat"].value_counts()
+    assert all(f"({int(n):,})" in second.legend_html() for n in counts if n)
+    monkeypatch.setattr(map_view, "RASTER_THRESHOLD", 10_000)
+    for view in views:
+        view.state.split = "train"  # few: glyphs, the same arrays for both sessions
+    assert first.state.map_frame is second.state.map_frame
+    assert len(first.sources.glyphs.data["x"]) == first.state.count > 0
+    for column in ("x", "sample", "color"):
+        assert first.sources.glyphs.data[column] is second.sources.glyphs.data[column]
+    own = map_view.MapView(state=ExplorerState(demo_catalogs), tiles=False)
+    own.state.keep = {"bigearthnet-demo": np.arange(5)}  # a session's own matches: its own glyphs
+    assert len(own.sources.glyphs.data["x"]) == 5

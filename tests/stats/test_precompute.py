@@ -81,3 +81,31 @@ def test_child__ends_when_its_server_is_gone_and_runs_while_it_lives() -> None:
         [sys.executable, "-c", probe, "catalog", "name", str(os.getpid())], capture_output=True, text=True, timeout=60
     )
     assert alive.returncode == 0 and alive.stdout.strip() == "finished"
+
+
+def test_children_of_several_server_processes__one_computes_the_others_wait_and_reuse(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """``--num-procs K``: each process's warm-up starts a child; a child that finds another computing waits for it
+    and does not compute (or rewrite) the statistics again."""
+    import fcntl
+    import threading
+    import time
+
+    from explorer.stats.precompute import LOCK_NAME
+
+    catalog = _catalog(tmp_path, monkeypatch)
+    lock = (Path(catalog.stats_dir) / LOCK_NAME).open("a")
+    fcntl.flock(lock, fcntl.LOCK_EX)  # "another child" is computing
+    done: list[bool] = []
+    waiting = threading.Thread(target=lambda: done.append(in_child(catalog)))
+    waiting.start()
+    time.sleep(4.0)
+    assert waiting.is_alive() and not is_saved(catalog)  # it waits for the lock ...
+    stats.cached_stats(catalog)  # ... while the other one saves them
+    written = {p.name: p.stat().st_mtime_ns for p in Path(catalog.stats_dir).glob("*.parquet")}
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    lock.close()
+    waiting.join(timeout=120)
+    assert done == [True] and is_saved(catalog)
+    assert {p.name: p.stat().st_mtime_ns for p in Path(catalog.stats_dir).glob("*.parquet")} == written

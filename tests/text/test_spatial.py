@@ -149,3 +149,13 @@ def test_term_table__phrases_in_token_space() -> None:
     row = table[table["phrase"] == "north east"].iloc[0]
     assert (row["kind"], row["label"], row["n"]) == ("POSITION", "north-east", 2)
     assert json.dumps(sorted(set(table["kind"]))) == json.dumps(sorted(spatial.KINDS))
+
+
+def test_find_spatial_terms__a_repeated_text_runs_the_pipeline_once_and_callers_get_their_own_list() -> None:
+    text = "A large forest in the north-east of the image, next to a small lake."
+    spatial._spatial_terms_of.cache_clear()
+    first = spatial.find_spatial_terms(text)
+    first.clear()  # a caller's list is its own
+    second = spatial.find_spatial_terms(text)
+    assert second and spatial._spatial_terms_of.cache_info().hits == 1
+    assert second == list(spatial._terms_of(spatial.nlp()(text)))

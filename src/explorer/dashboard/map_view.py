@@ -12,7 +12,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,7 @@ from .style import html as html_pane
 
 __all__ = ["MAP_HEIGHT", "WORLD_X", "WORLD_Y", "MapLayers", "MapView", "data_extent", "render_map"]
 
+T = TypeVar("T")
 RASTER_THRESHOLD = 20_000
 CLICK_TOLERANCE_PX = 6
 DEFAULT_WIDTH = 900  # the raster's width until the page reports the figure's
@@ -48,24 +49,33 @@ DEFAULT_WIDTH = 900  # the raster's width until the page reports the figure's
 
 Extent = tuple[tuple[float, float], tuple[float, float]]
 
-# What every page computes from the frames many pages draw (the shared unfiltered one: 3.8 M rows at ~10 M samples):
-# their extent (~25 ms of min/max, twice per page) and the legend's count per category (~12 ms), by frame, while the
-# frame lives. Map frames are never changed in place: a filter or a colouring makes a new one.
-EXTENT_MEMO_FROM = 100_000
-_EXTENTS: dict[int, tuple[weakref.ref[pd.DataFrame], Extent]] = {}
-_COUNTS: dict[int, tuple[weakref.ref[pd.DataFrame], pd.Series]] = {}
-T = TypeVar("T")
+# Frames many pages draw (the shared unfiltered one: 3.8 M rows at ~10 M samples) and rasters many sessions show are
+# never changed in place (a filter or a colouring makes a new one), so what every page or session derives from them
+# alike is derived once while they live (``derived``): 20 sessions applying one filter encode its raster's PNG,
+# count its legend (~12 ms) and build its glyphs once instead of 20 times; every page measures the shared frame's
+# extent (~25 ms of min/max, twice per page) once.
+EXTENT_MEMO_FROM = 100_000  # smaller frames are measured every time: they cost nothing
+_DERIVED: dict[tuple[int, str], tuple[weakref.ref[Any], Any]] = {}
+_DERIVED_LOCK = threading.Lock()
 
 
-def _per_frame(memo: dict[int, tuple[weakref.ref[pd.DataFrame], T]], frame: pd.DataFrame, compute: Callable[[], T]) -> T:
-    """``compute()`` once per large frame while it lives (small frames: every time, they cost nothing)."""
-    known = memo.get(id(frame))
-    if known is not None and known[0]() is frame:
-        return known[1]
+def derived(obj: Any, what: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per live ``obj`` and ``what``; ``obj`` must never change (its result is reused as is)."""
+    key = (id(obj), what)
+    with _DERIVED_LOCK:
+        known = _DERIVED.get(key)
+    if known is not None and known[0]() is obj:
+        return cast(T, known[1])
     value = compute()
-    if len(frame) >= EXTENT_MEMO_FROM:
-        key = id(frame)
-        memo[key] = (weakref.ref(frame, lambda _: memo.pop(key, None)), value)
+
+    def forget(_: Any) -> None:
+        with _DERIVED_LOCK:
+            entry = _DERIVED.get(key)
+            if entry is not None and entry[0]() is None:
+                del _DERIVED[key]
+
+    with _DERIVED_LOCK:
+        _DERIVED[key] = (weakref.ref(obj, forget), value)
     return value
 
 
@@ -73,14 +83,16 @@ def data_extent(frame: pd.DataFrame | None) -> Extent:
     """A view around the points (padded, never smaller than a region), or the world."""
     if frame is None or frame.empty:
         return WORLD_X, WORLD_Y
-    return _per_frame(_EXTENTS, frame, lambda: _padded_extent(frame))
+    if len(frame) < EXTENT_MEMO_FROM:
+        return _padded_extent(frame)
+    return derived(frame, "extent", lambda: _padded_extent(frame))
 
 
 def category_counts(frame: pd.DataFrame | None) -> pd.Series:
-    """Points per colour category of a map frame (the legend's numbers; read-only when memoised)."""
+    """Points per colour category of a map frame (the legend's numbers; read-only: shared while the frame lives)."""
     if frame is None:
         return pd.Series(dtype=int)
-    return _per_frame(_COUNTS, frame, lambda: frame["cat"].value_counts())
+    return derived(frame, "cat-counts", lambda: frame["cat"].value_counts())
 
 
 def _padded_extent(frame: pd.DataFrame) -> Extent:
@@ -397,15 +409,23 @@ class MapView(View):
         frame = self.state.map_frame
         data: dict[str, Any] = dict(EMPTY_GLYPHS)
         if frame is not None and 0 < len(frame) <= RASTER_THRESHOLD:
-            glyphs, colors = glyph_frame(self.state, frame, self.colouring)
-            color = pd.Series(glyphs["cat"].astype(str)).map(colors).fillna("#7f7f7f")
-            data = {c: glyphs[c].to_numpy() for c in ("x", "y", "sample", "dataset", "info")}
-            data["color"] = color.to_numpy(dtype=object)
+            values = self.colouring
+            if values is None:  # coloured by category: the same for every session showing this frame
+                data = dict(derived(frame, "glyphs", lambda: self._glyph_data(frame, None)))
+            else:
+                data = self._glyph_data(frame, values)
         source = self.sources.glyphs
         if not len(data["x"]) and not len(source.data["x"]):
             return  # empty stays empty: nothing to send
         with bokeh_updates():
             source.data = data
+
+    def _glyph_data(self, frame: pd.DataFrame, values: MapValues | None) -> dict[str, Any]:
+        glyphs, colors = glyph_frame(self.state, frame, values)
+        color = pd.Series(glyphs["cat"].astype(str)).map(colors).fillna("#7f7f7f")
+        data = {c: glyphs[c].to_numpy() for c in ("x", "y", "sample", "dataset", "info")}
+        data["color"] = color.to_numpy(dtype=object)
+        return data
 
     def _image(self, rgba: np.ndarray | None, samples: int) -> dict[str, list[Any]]:
         """An image layer's data: ``rgba`` over the current view (empty when None)."""
@@ -414,7 +434,7 @@ class MapView(View):
         (x0, x1), (y0, y1) = self._view
         # A PNG (~20-150 KiB) rather than raw RGBA (2 MiB at 1200 x 430): the image is mostly transparent.
         return {
-            "url": [png_data_url(rgba)],
+            "url": [derived(rgba, "png", lambda: png_data_url(rgba))],  # a shared raster: encoded once
             "x": [x0],
             "y": [y0],
             "dw": [x1 - x0],

@@ -507,6 +507,10 @@ def refexp_options(annotations: pd.DataFrame) -> dict[str, int]:
         return options
     # Every annotation with a box: referring expressions, and grounding/detection answers (GeoChat, FIT-RS).
     rows = annotations[annotations["bbox_x0"].notna()]
+    if rows.empty:
+        return options
+    # Only the columns a label reads: a sample's rows carry ~20 (every Next of every session builds these).
+    rows = rows[[c for c in ("ann_id", "ref", "input", "output") if c in rows.columns]]
     for row in rows.to_dict("records"):  # a sample has at most a few dozen annotations
         label = base = refexp_label(row)[:90]
         copy = 1

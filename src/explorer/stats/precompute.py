@@ -13,9 +13,12 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from .cache import cached_stats
+from .cache import cached_stats, is_saved
 
 __all__ = ["in_child", "precompute"]
 
@@ -56,12 +59,40 @@ def main() -> None:
 
 def precompute(path: str, name: str) -> None:
     """Open the catalog at ``path`` under ``name`` (the name the server shows it under: it is part of the
-    cache key) and save its statistics with the options the dashboard uses."""
+    cache key) and save its statistics with the options the dashboard uses.
+
+    One at a time per catalog folder: ``panel serve --num-procs K`` warms K processes up, each starting a child
+    (at full size ~5 GB and minutes of CPU each, all writing the same ``stats/`` folder); the first computes,
+    the others wait for it and find the statistics saved."""
     from ..catalog import Catalog
 
     catalog = Catalog(path)
     catalog.name = name
-    cached_stats(catalog)
+    with folder_lock(Path(catalog.stats_dir) / LOCK_NAME):
+        if not is_saved(catalog):
+            cached_stats(catalog)
+
+
+LOCK_NAME = ".precompute.lock"  # in the stats folder, which only statistics write
+
+
+@contextmanager
+def folder_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on the file ``path`` across processes, held while the block runs (no lock where the
+    file cannot be written or ``fcntl`` is missing: the work then runs unguarded, as before)."""
+    try:
+        import fcntl
+
+        handle = path.open("a")
+    except (ImportError, OSError):
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def in_child(catalog: Any, timeout: float = 3600.0) -> bool:

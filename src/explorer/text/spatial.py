@@ -166,7 +166,18 @@ def find_spatial_terms(text: str | None) -> list[Term]:
     """Spatial terms and class mentions in one text, in reading order, non-overlapping."""
     if not text:
         return []
-    return _terms_of(nlp()(text))
+    return list(_spatial_terms_of(text))
+
+
+# Texts repeat (BigEarthNet.txt's 9.55 M rows come from templates) and every session of a server that opens a
+# sample highlights its texts: each distinct recent text goes through the spaCy pipeline once per process
+# (~0.2-1 ms each, a dozen texts per sample) instead of once per session and opening.
+TERMS_CACHED = 8192
+
+
+@lru_cache(maxsize=TERMS_CACHED)
+def _spatial_terms_of(text: str) -> tuple[Term, ...]:
+    return tuple(_terms_of(nlp()(text)))
 
 
 def find_spatial_terms_batch(texts: Iterable[str | None], batch_size: int = 512) -> list[list[Term]]:
