@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from explorer import stats
 from explorer.stats.cache import is_saved
 from explorer.stats.precompute import in_child
@@ -109,3 +111,16 @@ def test_children_of_several_server_processes__one_computes_the_others_wait_and_
     waiting.join(timeout=120)
     assert done == [True] and is_saved(catalog)
     assert {p.name: p.stat().st_mtime_ns for p in Path(catalog.stats_dir).glob("*.parquet")} == written
+
+
+def test_folder_lock__a_catalog_without_statistics_yet_is_locked_too(tmp_path: Path) -> None:
+    """The first statistics of a catalog: its stats folder does not exist yet, the lock still guards them."""
+    import fcntl
+
+    from explorer.stats.precompute import LOCK_NAME, folder_lock
+
+    path = tmp_path / "catalog" / "stats" / LOCK_NAME
+    with folder_lock(path):
+        assert path.exists()
+        with path.open("a") as other, pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: another process would wait

@@ -83,6 +83,7 @@ def folder_lock(path: Path) -> Iterator[None]:
     try:
         import fcntl
 
+        path.parent.mkdir(parents=True, exist_ok=True)  # a catalog's first statistics: no folder yet
         handle = path.open("a")
     except (ImportError, OSError):
         yield
