@@ -83,9 +83,17 @@ def frame_kind(payload: Any) -> str | None:
     return str(header["msgtype"]) if isinstance(header, dict) and "msgtype" in header else None
 
 
-async def one_page(browser: Any, url: str) -> tuple[float, list[tuple[float, str]]]:
-    """Navigation time and the browser-side events of one page until it is connected."""
+async def one_page(browser: Any, url: str, slow_tiles: float = 0.0) -> tuple[float, list[tuple[float, str]]]:
+    """Navigation time and the browser-side events of one page until it is connected; with ``slow_tiles``,
+    each map tile fails after that many seconds (as when the tile host's DNS lookup times out offline: 5 s)."""
     context = await browser.new_context(viewport={"width": 1500, "height": 950})
+    if slow_tiles:
+
+        async def fail_late(route: Any) -> None:
+            await asyncio.sleep(slow_tiles)
+            await route.abort("namenotresolved")
+
+        await context.route("**/light_all/**", fail_late)
     await context.add_init_script(DEEP_TEXT_JS)
     await context.add_init_script(IDLE_JS)
     page = await context.new_page()
@@ -178,7 +186,7 @@ async def run(options: argparse.Namespace) -> None:
             browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             for n in range(options.pages):
                 before = time.time()
-                started, events = await one_page(browser, f"http://127.0.0.1:{port}/app")
+                started, events = await one_page(browser, f"http://127.0.0.1:{port}/app", options.slow_tiles)
                 marks = [(w, f"server [{t}] {e} (process cpu {c:.2f} s)") for w, c, t, e in server_marks(log)]
                 cpu0 = next((c for w, c, _, _ in server_marks(log) if w >= before), None)
                 rows = sorted([*events, *((w, e) for w, e in marks if w >= before)])
@@ -209,6 +217,12 @@ def main() -> None:
         "--first-request",
         action="store_true",
         help="fetch the page's HTML once first, as bench_startup.py does",
+    )
+    parser.add_argument(
+        "--slow-tiles",
+        type=float,
+        default=0.0,
+        help="each map tile fails after this many seconds (offline DNS: 5)",
     )
     parser.add_argument("--py-spy", default=None, help="record the server with py-spy into this file (raw)")
     asyncio.run(run(parser.parse_args()))
