@@ -33,7 +33,33 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from tests.harness.browser import CHROMIUM_ARGS, chromium_path, free_port, serve_command, stop_server  # noqa: E402
 
+SLOW_REQUEST = 0.3  # seconds: longer requests are shown on the timeline
 MARK = re.compile(r"eo-timeline (\S+) (\S+) (\S+) (.*)")
+
+# In the page: say when Bokeh's document turns idle (what Panel's DocumentReady, hence the server's on-load, waits
+# for) and, every second until then once the page has roots, which views have not finished rendering.
+IDLE_JS = """
+(() => {
+  let last = 0
+  const unfinished = (view, out) => {
+    if (!view.has_finished()) { out.push(view.model.type) }
+    for (const child of view.children()) { unfinished(child, out) }
+    return out
+  }
+  const poll = setInterval(() => {
+    const doc = window.Bokeh && window.Bokeh.documents[0]
+    if (!doc) { return }
+    if (doc.is_idle) { console.info("eo: document idle"); clearInterval(poll); return }
+    if (Date.now() - last < 1000) { return }
+    last = Date.now()
+    const views = []
+    for (const root of window.Bokeh.index) { unfinished(root, views) }
+    const counts = {}
+    for (const type of views) { counts[type] = (counts[type] || 0) + 1 }
+    console.info("eo: not finished " + JSON.stringify(counts))
+  }, 20)
+})()
+"""
 
 
 def server_marks(log: Path) -> list[tuple[float, float, str, str]]:
@@ -57,10 +83,19 @@ def frame_kind(payload: Any) -> str | None:
     return str(header["msgtype"]) if isinstance(header, dict) and "msgtype" in header else None
 
 
-async def one_page(browser: Any, url: str) -> tuple[float, list[tuple[float, str]]]:
-    """Navigation time and the browser-side events of one page until it is connected."""
+async def one_page(browser: Any, url: str, slow_tiles: float = 0.0) -> tuple[float, list[tuple[float, str]]]:
+    """Navigation time and the browser-side events of one page until it is connected; with ``slow_tiles``,
+    each map tile fails after that many seconds (as when the tile host's DNS lookup times out offline: 5 s)."""
     context = await browser.new_context(viewport={"width": 1500, "height": 950})
+    if slow_tiles:
+
+        async def fail_late(route: Any) -> None:
+            await asyncio.sleep(slow_tiles)
+            await route.abort("namenotresolved")
+
+        await context.route("**/light_all/**", fail_late)
     await context.add_init_script(DEEP_TEXT_JS)
+    await context.add_init_script(IDLE_JS)
     page = await context.new_page()
     events: list[tuple[float, str]] = []
     pending: dict[str, str] = {}
@@ -74,6 +109,8 @@ async def one_page(browser: Any, url: str) -> tuple[float, list[tuple[float, str
                 pending[direction] = kind
                 return
             size = len(payload)
+            if direction == "->" and isinstance(payload, str) and "document_ready" in payload:
+                events.append((time.time(), "browser: DocumentReady sent"))
             if pending.get(direction) and size > 2:  # content frame: the message's size
                 events.append((time.time(), f"ws {direction} {pending.pop(direction)} ({size:,} B)"))
 
@@ -81,8 +118,18 @@ async def one_page(browser: Any, url: str) -> tuple[float, list[tuple[float, str
         ws.on("framereceived", lambda p: frame("<-", p))
 
     page.on("websocket", on_socket)
+    asked: dict[Any, float] = {}
+
+    def answered(request: Any, how: str) -> None:  # requests that took a while: what the page may wait on
+        took = time.time() - asked.pop(request, time.time())
+        if took > SLOW_REQUEST:
+            events.append((time.time(), f"browser: request {how} after {took:.2f} s: {request.url[:120]}"))
+
+    page.on("request", lambda r: asked.__setitem__(r, time.time()))
+    page.on("requestfinished", lambda r: answered(r, "finished"))
+    page.on("requestfailed", lambda r: answered(r, f"failed ({r.failure})"))
     page.on(
-        "console", lambda m: m.type == "info" and events.append((time.time(), f"console: {m.text[:100]}"))
+        "console", lambda m: m.type == "info" and events.append((time.time(), f"console: {m.text[:300]}"))
     )
     started = time.time()
     await page.goto(url, wait_until="commit")
@@ -139,7 +186,7 @@ async def run(options: argparse.Namespace) -> None:
             browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             for n in range(options.pages):
                 before = time.time()
-                started, events = await one_page(browser, f"http://127.0.0.1:{port}/app")
+                started, events = await one_page(browser, f"http://127.0.0.1:{port}/app", options.slow_tiles)
                 marks = [(w, f"server [{t}] {e} (process cpu {c:.2f} s)") for w, c, t, e in server_marks(log)]
                 cpu0 = next((c for w, c, _, _ in server_marks(log) if w >= before), None)
                 rows = sorted([*events, *((w, e) for w, e in marks if w >= before)])
@@ -170,6 +217,12 @@ def main() -> None:
         "--first-request",
         action="store_true",
         help="fetch the page's HTML once first, as bench_startup.py does",
+    )
+    parser.add_argument(
+        "--slow-tiles",
+        type=float,
+        default=0.0,
+        help="each map tile fails after this many seconds (offline DNS: 5)",
     )
     parser.add_argument("--py-spy", default=None, help="record the server with py-spy into this file (raw)")
     asyncio.run(run(parser.parse_args()))

@@ -76,6 +76,16 @@ def test_page__map_and_viewers_render_without_errors(page: Any, server: str) -> 
     assert page.watcher.errors == []
 
 
+def test_load__basemap_tiles_that_never_come_do_not_hold_the_first_read(page: Any, server: str) -> None:
+    """Panel runs a page's on-load work (its first sample read, "connected") on Bokeh's DocumentReady, which
+    waited for every map tile to load or fail: a tile host's DNS timing out (5 s, offline) held the page that
+    long, a tile server that never answers for ever. Here no tile request is ever answered."""
+    page.route("**/light_all/**", lambda route: None)  # neither continued nor fulfilled: pending for ever
+    open_app(page, server)  # connected, and the URL names the sample the first read opened
+    assert page.evaluate("() => Bokeh.documents[0].is_idle")
+    assert page.locator(".eo-sample-id").inner_text().strip()
+
+
 def test_url__opens_the_sample_it_names_and_follows_navigation(
     page: Any, server: str, demo_catalogs: list[Any]
 ) -> None:

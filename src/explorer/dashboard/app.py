@@ -110,10 +110,15 @@ class UrlWriter(pn.custom.JSComponent):
     and then once the user pauses or may use the address bar (see ``_esm``); marks the page body
     ``data-eo-connected`` once Panel has loaded the session (what tests and scripts wait for).
 
-    It also works around a Bokeh behaviour that stalls Panel offline: a map tile that fails to load is marked
-    finished without telling the plot, so the page never turns idle, and Panel, which waits for that, never
-    runs its on-load work (URL updates, ``pn.state.loaded``, batched model updates). Repainting the tile layers
-    lets them report the failed tiles as finished.
+    It also keeps the map's basemap tiles out of the page's start: Bokeh counts the document ready (its
+    DocumentReady, on which Panel runs the page's on-load work: the first sample read, URL updates,
+    ``pn.state.loaded``, "connected") only once every tile has loaded or failed, and a failed tile is not even
+    reported to the plot. Offline, the tile host's DNS lookup sometimes times out only after 5 s
+    (bench/page_timeline.py: ERR_NAME_NOT_RESOLVED after 5.0 s, the on-load 5.5 s after the page was
+    interactive); on a slow network the tiles take what they take; a tile server that never answers held the
+    page for ever. So until the document is ready the tile layers' pending tiles count as finished and are
+    repainted: a tile that comes later is still drawn (Bokeh repaints on each load), it only no longer holds
+    the page.
     """
 
     query = param.String(default="", doc="The URL query string to show in the address bar")
@@ -159,7 +164,10 @@ class UrlWriter(pn.custom.JSComponent):
         for (const m of doc.all_models) {
           if (m.type === "TileRenderer") {
             const view = window.Bokeh.index.find_one(m)
-            if (view) { view.request_paint() }
+            if (view) {
+              for (const tile of view._tiles ?? []) { tile.finished = true }  // only the readiness waits on it
+              view.request_paint()
+            }
           }
         }
       }, 100)
@@ -432,6 +440,7 @@ class VisitorsFirst:
             self._loading[key] = None  # held from the end of its build (``page``) for LOADING_HOLD seconds
 
         def count() -> None:
+            mark("on-load: page counted (until_loaded)")
             with self._idle:
                 self._loading.pop(key, None)
                 self._building += 1
@@ -445,6 +454,7 @@ class VisitorsFirst:
             if not counted.is_set() or released.is_set():
                 return
             released.set()
+            mark("page released (until_loaded)")
             with self._idle:
                 self._building -= 1
                 self._idle.notify_all()
@@ -494,6 +504,8 @@ class VisitorsFirst:
                 mark(f"warm-up waits for {self._building} visitor pages, {len(self._loading)} loading")
             while not idle() and (left := deadline - time.monotonic()) > 0:
                 self._idle.wait(timeout=min(left, 0.5))
+            if TIMELINE:
+                mark(f"warm-up goes on ({self._building} visitor pages, {len(self._loading)} loading)")
 
     @property
     def building(self) -> int:
