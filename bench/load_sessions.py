@@ -489,17 +489,25 @@ def run_result(
     }
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and its children (the forked workers of --num-procs), in bytes."""
+def server_processes(pid: int) -> list[Any]:
+    """The server process and its children (the forked workers of --num-procs) as psutil processes; none when it
+    has ended."""
     import psutil
 
     try:
         parent = psutil.Process(pid)
         procs = [parent, *parent.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
+        return []
+    return procs
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and its children (the forked workers of --num-procs), in bytes."""
+    import psutil
+
     total = 0
-    for proc in procs:
+    for proc in server_processes(pid):
         with contextlib.suppress(psutil.NoSuchProcess):
             total += proc.memory_info().rss
     return total
@@ -510,13 +518,8 @@ def tree_cpu(pid: int) -> dict[int, float]:
     spent on the sessions, and with ``--num-procs`` how it spread over the forked processes."""
     import psutil
 
-    try:
-        parent = psutil.Process(pid)
-        procs = [parent, *parent.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return {}
     spent: dict[int, float] = {}
-    for proc in procs:
+    for proc in server_processes(pid):
         with contextlib.suppress(psutil.NoSuchProcess):
             times = proc.cpu_times()
             spent[proc.pid] = times.user + times.system
@@ -528,13 +531,8 @@ def sockets_by_process(pid: int, port: int) -> dict[int, int]:
     the process that accepted its websocket, so this is how the sessions spread over the processes."""
     import psutil
 
-    try:
-        parent = psutil.Process(pid)
-        procs = [parent, *parent.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return {}
     held: dict[int, int] = {}
-    for proc in procs:
+    for proc in server_processes(pid):
         with contextlib.suppress(psutil.Error):
             held[proc.pid] = sum(
                 1

@@ -141,13 +141,18 @@ def test_shade_points__the_compiled_pass_gives_exactly_the_numpy_bytes() -> None
         assert np.array_equal(binning.shade_points(big, big, codes, rgb, *view, 4, 4, 120), want)
 
 
-def test_shade_points__large_renders_take_the_compiled_pass_small_ones_numpy() -> None:
-    rng = np.random.default_rng(23)
+def _large_render(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], Any, np.ndarray]:
+    """A render of ``COMPILED_FROM`` clustered points in three categories, and the NumPy pass's image of it."""
+    rng = np.random.default_rng(seed)
     colors = ["#ff0000", "#00ff00", "#0000ff"]
     x, y = _clustered_points(rng, shade.COMPILED_FROM, np.float32)
     codes = np.sort(rng.integers(0, 3, x.size)).astype(np.int8)
     view = ((-1.0, 1.0), (-1.0, 1.0))
-    want = shade.shade(shade.count_categories_numpy(x, y, codes, 3, *view, 120, 60), colors)
+    return x, y, codes, colors, view, shade.shade(shade.count_categories_numpy(x, y, codes, 3, *view, 120, 60), colors)
+
+
+def test_shade_points__large_renders_take_the_compiled_pass_small_ones_numpy() -> None:
+    x, y, codes, colors, view, want = _large_render(seed=23)
     assert np.array_equal(shade.shade_points(x, y, codes, colors, *view, 120, 60), want)
     small = shade.shade_points(x[:1000], y[:1000], codes[:1000], colors, *view, 120, 60)
     counts = shade.count_categories(x[:1000], y[:1000], codes[:1000], 3, *view, 120, 60)
@@ -162,12 +167,7 @@ def test_shade_points__a_server_defers_the_compiled_pass_until_its_warm_up_loads
     compiled: list[int] = []
     original = binning.shade_points
     monkeypatch.setattr(binning, "shade_points", lambda x, *a: (compiled.append(np.size(x)), original(x, *a))[1])
-    rng = np.random.default_rng(29)
-    colors = ["#ff0000", "#00ff00", "#0000ff"]
-    x, y = _clustered_points(rng, shade.COMPILED_FROM, np.float32)
-    codes = np.sort(rng.integers(0, 3, x.size)).astype(np.int8)
-    view = ((-1.0, 1.0), (-1.0, 1.0))
-    want = shade.shade(shade.count_categories_numpy(x, y, codes, 3, *view, 120, 60), colors)
+    x, y, codes, colors, view, want = _large_render(seed=29)
     shade.defer_compiled()  # a server, until its warm-up has loaded the compiled pass
     assert np.array_equal(shade.shade_points(x, y, codes, colors, *view, 120, 60), want)
     assert np.array_equal(shade.count_categories(x, y, codes, 3, *view, 120, 60),
