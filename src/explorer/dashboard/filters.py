@@ -6,10 +6,10 @@ import html
 from typing import Any
 
 import panel as pn
-import param
 from panel.io.state import set_curdoc
 
 from .base import View
+from .result_list import ResultList
 from .state import ExplorerState
 from .style import bokeh_updates, one_message
 from .style import html as html_pane
@@ -51,20 +51,9 @@ class FilterPanel(View):
     def __init__(self, state: ExplorerState, **params: Any) -> None:
         super().__init__(state=state, **params)
         s = self.state
-        self.results = pn.widgets.Tabulator(
-            s.param.results,
-            pagination="remote",
-            page_size=10,
-            selectable=1,
-            show_index=False,
-            disabled=True,
-            sizing_mode="stretch_width",
-            height=330,
-            hidden_columns=[],
-            layout="fit_data_fill",
-            css_classes=["eo-results"],
-        )
-        self.results.param.watch(self._on_result_selected, "selection")
+        self.results = ResultList(s.open_sample, height=330, sizing_mode="stretch_width", css_classes=["eo-results"])
+        self.results.set_frame(s.results)
+        s.param.watch(lambda event: self.results.set_frame(event.new), "results")
         self.previous = pn.widgets.Button(label="◀ Previous", width=95, css_classes=["eo-prev"])
         self.next = pn.widgets.Button(label="Next ▶", width=95, css_classes=["eo-next"])
         self.random = pn.widgets.Button(label="Random", width=80, css_classes=["eo-random"])
@@ -92,13 +81,6 @@ class FilterPanel(View):
             label="Cancel scan", visible=scanning, sizing_mode="stretch_width", css_classes=["eo-scan-cancel"]
         )
         self.cancel_scan.on_click(lambda _: s.cancel_scan())
-
-    def _on_result_selected(self, event: param.parameterized.Event) -> None:
-        rows = event.new
-        frame = self.state.results
-        if rows and frame is not None and rows[0] < len(frame):
-            row = frame.iloc[rows[0]]
-            self.state.open_sample(str(row["dataset"]), str(row["sample_id"]))
 
     def count_html(self, *_: Any) -> str:
         s = self.state
