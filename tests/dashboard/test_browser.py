@@ -400,3 +400,27 @@ def test_filter__count_list_and_map_change_in_one_message(page: Any, server: str
     assert "eo-count" in patches[0] and "split=validation" in patches[0]  # count and URL together
     assert "data" in changed or "ColumnDataChanged" in patches[0]  # the result list and the map's points too
     assert page.watcher.errors == []
+
+
+def test_result_list__pages_sorts_and_a_clicked_row_opens_its_sample(page: Any, server: str) -> None:
+    open_app(page, server, dataset="bigearthnet-demo")
+    rows = page.locator(".eo-results tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 10
+    first_page = rows.first.locator("td").nth(1).inner_text()
+    page.locator(".eo-results .eo-rl-pager button", has_text="Next").click()
+    page.locator(".eo-results tbody tr:first-child td:nth-child(2)", has_not_text=first_page).wait_for()
+    page.locator(".eo-results th", has_text="sample_id").click()  # ascending: the smallest id first
+    page.locator(".eo-results .eo-rl-sort.up").wait_for()
+    ids = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(rows.count())]
+    assert ids == sorted(ids)
+    row = rows.nth(3)
+    sample_id = row.locator("td").nth(1).inner_text()
+    assert sample_id != sample_title(page).strip()
+    row.click()
+    wait_for_sample(page, sample_id)
+    # The address bar follows once the pointer leaves the page (URL writer), as for any other opening.
+    page.evaluate("() => document.documentElement.dispatchEvent(new MouseEvent('mouseleave'))")
+    page.wait_for_function("(s) => location.search.includes(encodeURIComponent(s))", arg=sample_id)
+    assert "selected" in (row.get_attribute("class") or "")
+    assert page.watcher.errors == []
