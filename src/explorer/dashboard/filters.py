@@ -51,7 +51,9 @@ class FilterPanel(View):
     def __init__(self, state: ExplorerState, **params: Any) -> None:
         super().__init__(state=state, **params)
         s = self.state
-        self.results = ResultList(s.open_sample, height=330, sizing_mode="stretch_width", css_classes=["eo-results"])
+        self.results = ResultList(
+            s.open_sample, height=330, margin=(5, 10), sizing_mode="stretch_width", css_classes=["eo-results"]
+        )  # the margin of a widget, as the Tabulator had
         self.results.set_frame(s.results)
         s.param.watch(lambda event: self.results.set_frame(event.new), "results")
         self.previous = pn.widgets.Button(label="◀ Previous", width=95, css_classes=["eo-prev"])
