@@ -376,7 +376,9 @@ class ExplorerState(param.Parameterized):
         # One batch: views hear of new band options, picks and layers together and redraw once.
         with param.parameterized.batch_call_watchers(self):
             picks = self._band_choice(layers.get(LAYER_S2))
-            self.param.refexp.objects = refexp_options(self._records[1])
+            options = refexp_options(self._records[1])
+            if self.param.refexp.names != options:  # most samples have none: the picker's options stay as they are
+                self.param.refexp.objects = options
             self.param.update(
                 sample=sample,
                 annotations=annotations,
