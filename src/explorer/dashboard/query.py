@@ -362,7 +362,7 @@ class Matches:
         if dataset not in self.datasets:
             return None
         # Keys of the arrays' own dtypes: a Python int makes NumPy search a converted (int64) copy of the whole
-        # array, ~15 ms at ~10 M matches, where the binary search itself takes microseconds.
+        # array (~0.5 ms at ~0.46 M matches, ~15 ms at ~10 M) where the search itself takes microseconds.
         code = self.dataset_code.dtype.type(self.datasets.index(dataset))
         low, high = (int(np.searchsorted(self.dataset_code, code, side=side)) for side in ("left", "right"))
         at = low + int(np.searchsorted(self.sidx[low:high], self.sidx.dtype.type(sidx)))
