@@ -142,6 +142,24 @@ def test_refexp_options__labels_are_unique_and_without_tags() -> None:
     assert refexp_label(frame.iloc[0]) == "pastures"
 
 
+def test_annotation_records__read_from_arrow_agree_with_the_frame(state: ExplorerState) -> None:
+    # The views and the options read the rows as dicts straight from Arrow (missing values None, not NaN): the
+    # same options, texts and box as from the frame the export reads.
+    ann = _ben(state).annotations.to_pandas()
+    row = ann[(ann["kind"] == "refexp") & ann["bbox_x0"].notna()].iloc[0]
+    state.open_sample("bigearthnet-demo", str(row["sample_id"]))
+    records = state.annotation_records()
+    frame = state.annotations
+    assert [r["ann_id"] for r in records] == frame["ann_id"].tolist()
+    assert [r["output"] for r in records] == frame["output"].tolist()
+    assert any(r["bbox_x0"] is None for r in records)  # the captions and questions carry no box
+    assert refexp_options(records) == refexp_options(frame) == state.param.refexp.objects
+    state.refexp = int(row["ann_id"])
+    assert state.refexp_boxes()[0][:4] == pytest.approx(tuple(row[["bbox_x0", "bbox_y0", "bbox_x1", "bbox_y1"]]))
+    state.annotations = frame.iloc[:0]  # a frame set from outside: its own (here no) rows
+    assert state.annotation_records() == [] and state.refexp_box() is None
+
+
 def test_deferred_read__loading_shown_first_and_stale_reads_skipped(demo_catalogs: list[Any]) -> None:
     queued: list[Any] = []
 

@@ -94,6 +94,27 @@ def test_find_spatial_terms_batch__same_as_one_by_one() -> None:
     assert spatial.find_spatial_terms_batch(texts) == [spatial.find_spatial_terms(t) for t in texts]
 
 
+def test_nlp__word_patterns_as_phrases_find_what_the_token_patterns_find() -> None:
+    # nlp() gives the ruler the word-only token patterns as phrases (faster); the spans must be those of the
+    # patterns as written, hyphens, optional words, case and the numeric patterns (kept as tokens) included.
+    as_written = spatial.span_ruler_pipeline(
+        spatial.COMPONENT, list(spatial.load_patterns()), split_markup=True, validate=True
+    )
+    ruler = spatial.nlp().get_pipe(spatial.COMPONENT)
+    assert len(ruler.phrase_matcher) > len(as_written.get_pipe(spatial.COMPONENT).phrase_matcher)
+    texts = [
+        CHATEARTHNET_CAPTION,
+        BIGEARTHNET_CAPTION,
+        "Top-left, TOP LEFT and top - left; the north-eastern corner, to the left of the river.",
+        "An extra-large portion of water bodies; a small part of crops</ref>; ~708,000 sqm; 30% and 12 percent.",
+        "Top–left (en dash), topleft, upper   left, 3 square kilometres, Extra Large Proportion.",
+        *(t for t in fake.annotations(fake.samples(5)).column("output").to_pylist() if t),
+        *(t for t in fake.annotations(fake.samples(5)).column("input").to_pylist() if t),
+    ]
+    for text in texts:
+        assert spatial.find_spatial_terms(text) == spatial._terms_of(as_written(text)), text
+
+
 @pytest.mark.parametrize(
     ("text", "color"),
     [

@@ -186,22 +186,33 @@ class UrlWriter(pn.custom.JSComponent):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(width=0, height=0, margin=0, **params)
+        self._latest = ""  # the query written since the page loaded (sent as messages only)
 
-    @param.depends("query", watch=True)
-    def _send_query(self) -> None:
+    def write(self, query: str) -> None:
+        """Show ``query``: before the page has loaded, as the ``query`` the component renders with; then as a
+        message only. Setting the property too sent each URL twice per filter or Next (the property's change,
+        which the page no longer reads after its first render, and the message)."""
         if pn.state.loaded:
-            self._send_msg({"query": self.query})
+            if query != self.current:
+                self._latest = query
+                self._send_msg({"query": query})
+        else:
+            self.query = query
+
+    @property
+    def current(self) -> str:
+        return self._latest or self.query
 
     def _handle_msg(self, msg: Any) -> None:
         if pn.state.loaded:
             mark("knock answered")
-            self._send_msg({"query": self.query})
+            self._send_msg({"query": self.current})
 
     def connected(self) -> None:
         """Tell the page its session has loaded (after its on-load work and first read): it marks itself
         connected at once instead of at its next knock."""
         mark("connected sent")
-        self._send_msg({"query": self.query})
+        self._send_msg({"query": self.current})
 
 
 EXPLORE, COMPARE, AUDIT, EVALUATE = "explore", "compare", "audit", "evaluate"
@@ -331,7 +342,7 @@ class Dashboard(View):
         return "?" + urllib.parse.urlencode(url_items(self))
 
     def _write_url(self, *_: Any) -> None:
-        self.url_writer.query = self.url_query()
+        self.url_writer.write(self.url_query())
 
     def main(self) -> list[Any]:
         items: list[Any] = []

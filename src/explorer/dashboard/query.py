@@ -361,9 +361,11 @@ class Matches:
         matches being sorted by dataset then sidx (a scan of every match cost ~25 ms per sample opened at ~10 M)."""
         if dataset not in self.datasets:
             return None
-        code = self.datasets.index(dataset)
+        # Keys of the arrays' own dtypes: a Python int makes NumPy search a converted (int64) copy of the whole
+        # array (~0.5 ms at ~0.46 M matches, ~15 ms at ~10 M) where the search itself takes microseconds.
+        code = self.dataset_code.dtype.type(self.datasets.index(dataset))
         low, high = (int(np.searchsorted(self.dataset_code, code, side=side)) for side in ("left", "right"))
-        at = low + int(np.searchsorted(self.sidx[low:high], sidx))
+        at = low + int(np.searchsorted(self.sidx[low:high], self.sidx.dtype.type(sidx)))
         return at if at < high and int(self.sidx[at]) == sidx else None
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
-from .spatial import class_color, find_spatial_terms
+from .spatial import TERMS_CACHED, class_color, find_spatial_terms
 
 # Background of each non-class kind (CLASS uses the legend colour of the class it names).
 KIND_COLORS = {"POSITION": "#ffd59e", "RELATION": "#c6e2ff", "SIZE": "#e4c1f9", "CLASS": "#dddddd"}
@@ -60,7 +61,18 @@ def highlight_html(text: str | None, spans: Iterable[Sequence[Any]] | None = Non
     if not text:
         return ""
     if spans is None:
-        spans = find_spatial_terms(text)
+        return _highlighted(text)
+    return _marked_up(text, spans)
+
+
+# Every session opening a sample highlights its texts, and texts repeat (templates; 20 sessions stepping through
+# the same matches): each distinct recent text is found and marked up once per process.
+@lru_cache(maxsize=TERMS_CACHED)
+def _highlighted(text: str) -> str:
+    return _marked_up(text, find_spatial_terms(text))
+
+
+def _marked_up(text: str, spans: Iterable[Sequence[Any]]) -> str:
     pieces: list[str] = []
     cursor = 0
     for start, end, kind, label in resolve_overlaps(spans, len(text)):
