@@ -35,6 +35,8 @@ sys.path.insert(0, str(REPO))
 from tests.harness.browser import chromium_path, stop_server  # noqa: E402
 
 MODELS_JS = "() => Array.from(Bokeh.documents[0].all_models).map((m) => m.type)"
+
+
 def chromium_cpu() -> float:
     """CPU seconds (user + system) of every Chromium process this script started, alive now."""
     total = 0.0
@@ -132,27 +134,37 @@ async def run(app: Path, args: list[str], env: dict[str, str], pages: int) -> li
 def report(results: list[dict[str, Any]]) -> None:
     for i, result in enumerate(results, 1):
         cpu = ", ".join(f"{k.replace('Duration', '')} {v:.2f}" for k, v in result["cpu"].items())
-        print(f"page {i}: interactive {result['interactive']:.2f} s, connected {result['connected']:.2f} s; "
-              f"all Chromium CPU {result['chromium_cpu']:.2f} s; renderer main thread CPU (trace) "
-              f"{result['main_ms'] / 1000:.2f} s; renderer main thread s: {cpu}; models {sum(result['models'].values())}")
+        print(
+            f"page {i}: interactive {result['interactive']:.2f} s, connected {result['connected']:.2f} s; "
+            f"all Chromium CPU {result['chromium_cpu']:.2f} s; renderer main thread CPU (trace) "
+            f"{result['main_ms'] / 1000:.2f} s; renderer main thread s: {cpu}; models {sum(result['models'].values())}"
+        )
     last = results[-1]
     by_type: Counter[str] = Counter()
     for kind, _, size in last["responses"]:
         by_type[kind] += size
-    print("bytes by type (last page):", ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in by_type.most_common()))
+    print(
+        "bytes by type (last page):", ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in by_type.most_common())
+    )
     print("scripts and stylesheets (last page), KiB:")
     for kind, url, size in sorted(last["responses"], key=lambda r: -r[2]):
         if kind in ("script", "stylesheet", "document", "fetch", "xhr") and size > 2048:
             print(f"  {size / 1024:8.0f}  {kind:10s} {url.split('?')[0].split('/', 3)[-1]}")
-    print("renderer main thread CPU by event (last page), ms:", ", ".join(
-        f"{k} {v:.0f}" for k, v in last["by_event"].most_common(12)))
-    print("script compile + evaluate on the main thread (last page), ms:", ", ".join(
-        f"{k} {v:.0f}" for k, v in last["by_script"].most_common(12)))
+    print(
+        "renderer main thread CPU by event (last page), ms:",
+        ", ".join(f"{k} {v:.0f}" for k, v in last["by_event"].most_common(12)),
+    )
+    print(
+        "script compile + evaluate on the main thread (last page), ms:",
+        ", ".join(f"{k} {v:.0f}" for k, v in last["by_script"].most_common(12)),
+    )
     print("models by type (last page):", ", ".join(f"{k} {n}" for k, n in last["models"].most_common()))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("paths", nargs="+", help="catalog or dataset folders for the explorer")
     parser.add_argument("--pages", type=int, default=2)
     parser.add_argument("--app", type=Path, default=REPO / "app", help="the Panel app folder served")

@@ -31,7 +31,9 @@ def _page_roots(*objects: Any) -> list[Any]:
 
 
 def test_served_page__does_not_load_mathjax(demo: Demo) -> None:
-    application = build_single_handler_application(str(REPO / "app"), argv=[str(p) for p in demo.catalog_paths])
+    application = build_single_handler_application(
+        str(REPO / "app"), argv=[str(p) for p in demo.catalog_paths]
+    )
     session = generate_session(application)  # app/main.py: the whole dashboard, ~20 HTML panes
     try:
         scripts = _scripts(session.document.roots)
@@ -45,5 +47,7 @@ def test_a_pane_that_shows_math__still_loads_mathjax() -> None:
     only_needed_mathjax()
     math = pn.pane.Markdown("Area $$\\pi r^2$$")  # Markdown typesets math; an HTML pane does not
     assert any("mathjax" in url for url in _scripts(_page_roots(math)))
-    assert not any("mathjax" in url for url in _scripts(_page_roots(pn.pane.HTML("$$\\pi r^2$$"), "plain text")))
+    assert not any(
+        "mathjax" in url for url in _scripts(_page_roots(pn.pane.HTML("$$\\pi r^2$$"), "plain text"))
+    )
     assert not any("mathjax" in url for url in _scripts(_page_roots(pn.pane.Markdown("costs $5 or $$ sign"))))

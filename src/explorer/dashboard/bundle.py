@@ -22,7 +22,12 @@ def needs_mathjax(roots: Any) -> bool:
     from panel.models.markup import HTML
 
     return bool(
-        _any(roots, lambda model: isinstance(model, HTML) and not model.disable_math and contains_tex_string(model.text))
+        _any(
+            roots,
+            lambda model: (
+                isinstance(model, HTML) and not model.disable_math and contains_tex_string(model.text)
+            ),
+        )
     )
 
 
