@@ -79,3 +79,23 @@ def test_an_error_inside_still_restores_bokeh(counted: list[int]) -> None:
         layout.children = [*layout.children, extra]
         raise RuntimeError("boom")
     assert "invalidate" not in vars(doc.models) and extra.document is doc
+
+
+def test_plain_help__a_widgets_doc_is_its_help_icons_text_without_tooltip_models() -> None:
+    import panel as pn
+    import param
+    from bokeh.models import Tooltip
+
+    from explorer.dashboard.style import Select
+
+    class Choice(param.Parameterized):
+        colour = param.Selector(default="red", objects=["red", "blue"], doc="Colour of the *samples*")
+
+    choice = Choice()
+    plain = Select.from_param(choice.param.colour).get_root()
+    assert plain.description == "Colour of the *samples*"  # the text as written: BokehJS shows it as the title
+    assert not any(isinstance(m, Tooltip) for m in plain.references())
+    panels = pn.widgets.Select.from_param(choice.param.colour).get_root()  # what Panel does otherwise
+    assert isinstance(panels.description, Tooltip)
+    choice.colour = "blue"  # an update still sends the value only, and leaves the help as it was
+    assert plain.value == "blue" and plain.description == "Colour of the *samples*"

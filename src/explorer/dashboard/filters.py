@@ -11,7 +11,7 @@ from panel.io.state import set_curdoc
 from .base import View
 from .result_list import ResultList
 from .state import ExplorerState
-from .style import bokeh_updates, one_message
+from .style import PlainHelp, bokeh_updates, one_message
 from .style import html as html_pane
 
 
@@ -33,15 +33,15 @@ class OneMessage:
             super()._change_event(doc)  # type: ignore[misc]
 
 
-class FilterSelect(OneMessage, pn.widgets.Select):
+class FilterSelect(OneMessage, PlainHelp, pn.widgets.Select):
     """A select filter (dataset, split, country, ...), answered in one message."""
 
 
-class FilterText(OneMessage, pn.widgets.TextInput):
+class FilterText(OneMessage, PlainHelp, pn.widgets.TextInput):
     """The caption query, answered in one message."""
 
 
-class FilterCheckbox(OneMessage, pn.widgets.Checkbox):
+class FilterCheckbox(OneMessage, PlainHelp, pn.widgets.Checkbox):
     """The regular-expression switch, answered in one message."""
 
 

@@ -25,7 +25,7 @@ from ..model import LAYER_LANDCOVER, LAYER_S1, LAYER_S2
 from .base import View
 from .png import png_data_url
 from .state import ExplorerState
-from .style import bokeh_updates
+from .style import Select, bokeh_updates
 from .style import html as html_pane
 
 BOX_COLOR = "#ff1493"
@@ -223,14 +223,14 @@ class OpticalView(ImageView):
         def fill(*_: Any) -> None:
             if s.composite == imagery.CUSTOM and isinstance(bands.objects[0], pn.Spacer):
                 bands.objects = [
-                    pn.widgets.Select.from_param(s.param[c], label=c[0].upper(), width=85)
+                    Select.from_param(s.param[c], label=c[0].upper(), width=85)
                     for c in ("red", "green", "blue")
                 ]
 
         s.param.watch(fill, "composite")
         fill()
         return [
-            pn.widgets.Select.from_param(s.param.composite, label="Composite", width=VIEW_SIZE),
+            Select.from_param(s.param.composite, label="Composite", width=VIEW_SIZE),
             bands,
             pn.widgets.RangeSlider.from_param(s.param.percentiles, step=0.5, width=VIEW_SIZE - 10),
         ]
@@ -260,7 +260,7 @@ class SarView(ImageView):
         return ", ".join(f"{band} {lo:g}..{hi:g} dB" for band, (lo, hi) in pairs)
 
     def controls(self) -> list[pn.viewable.Viewable]:
-        return [pn.widgets.Select.from_param(self.state.param.sar_mode, label="Display", width=VIEW_SIZE)]
+        return [Select.from_param(self.state.param.sar_mode, label="Display", width=VIEW_SIZE)]
 
 
 class LandcoverView(ImageView):

@@ -36,7 +36,7 @@ from .map_figure import (
 from .map_values import MapValues, rasterize_values, value_bins, value_legend_html
 from .png import png_data_url
 from .state import ExplorerState
-from .style import bokeh_updates
+from .style import Select, bokeh_updates
 from .style import html as html_pane
 
 __all__ = ["MAP_HEIGHT", "WORLD_X", "WORLD_Y", "MapLayers", "MapView", "data_extent", "render_map"]
@@ -566,7 +566,7 @@ class MapView(View):
         color_by = pn.widgets.RadioButtonGroup.from_param(
             self.state.param.color_by, label="", color="light", variant="outline", width=240
         )
-        color_class = pn.widgets.Select.from_param(
+        color_class = Select.from_param(
             self.state.param.color_class,
             label="",
             width=260,
