@@ -602,7 +602,7 @@ def prime_first_page(catalogs: Sequence[Catalog]) -> None:
     """Pay before the server answers what the FIRST page of a process costs on top of a warm one (measured: a
     cold page 2-2.7 s of CPU against 0.8 s warm at ~10 M samples): the unfiltered matches and their map layer
     every page starts from, shared, with the raster of the view new pages open with (~0.5 s at ~10 M samples,
-    NumPy shading: the compiled one is still deferred), and Panel's first use of what the page holds (imports
+    NumPy shading: a server defers the compiled one, see ``prepare_server``), and Panel's first use of what the page holds (imports
     done lazily on a first use: markdown-it for the widgets' description tooltips, narwhals and pandas' Styler
     for the result table, Python-Markdown for alerts; Panel's entry points; Jinja compiling the template; the
     land outline): ~0.4-0.6 s of CPU. A throwaway
@@ -626,6 +626,8 @@ def prime_first_page(catalogs: Sequence[Catalog]) -> None:
         alert = pn.pane.Alert("a", alert_type="warning")  # Python-Markdown's first use
         pn.template.FastListTemplate(title=TITLE, sidebar=[tooltip], main=[alert, table]).server_doc(document)
     _cleanup_doc(document, destroy=True)
+    for cls in param.concrete_descendents(param.Parameterized).values():  # param's per-class caches: ~0.2 s of
+        list(cls.param)  # the first page's CPU (each class's first instance), ~0.02 s here
 
 
 def prepare_server(
@@ -648,6 +650,8 @@ def prepare_server(
     faults.install()  # a failing callback: one log line per cause, a message in its own page
     # No collection first: it walked ~190,000 objects (0.1-0.15 s of CPU on the way to the first page) to free ~20.
     gc.freeze()
+    if background:  # the warm-up loads the compiled map shading once the first page is in (warm_map), not here
+        shade.defer_compiled()
     timed("prime first page", lambda: prime_first_page(catalogs))()  # after the freeze: its garbage is collected
     LOG.warning(
         "EO Image-Text Explorer: ready in %.1f s (%d datasets, %s samples%s)",
@@ -660,7 +664,6 @@ def prepare_server(
     if not background:
         warm_up(paths, application)
         return None
-    shade.defer_compiled()  # the warm-up loads the compiled map shading once the first page is in (warm_map)
     thread = threading.Thread(
         target=warm_up, args=(paths, application, FIRST_VISITOR_GRACE), name="eo-warm-up", daemon=True
     )
