@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import pandas as pd
 import panel as pn
 import param
 from panel.io.document import hold
@@ -608,6 +609,38 @@ def warm_map(state: ExplorerState) -> None:
     map_view.raster_rgba(state, *map_view.data_extent(frame), map_view.DEFAULT_WIDTH, map_view.MAP_HEIGHT)
 
 
+def prime_first_page(catalogs: Sequence[Catalog]) -> None:
+    """Pay before the server answers what the FIRST page of a process costs on top of a warm one (measured: a
+    cold page 2-2.7 s of CPU against 0.8 s warm at ~10 M samples): the unfiltered matches and their map layer
+    every page starts from, shared, with the raster of the view new pages open with (~0.5 s at ~10 M samples,
+    NumPy shading: a server defers the compiled one, see ``prepare_server``), and Panel's first use of what the page holds (imports
+    done lazily on a first use: markdown-it for the widgets' description tooltips, narwhals and pandas' Styler
+    for the result table, Python-Markdown for alerts; Panel's entry points; Jinja compiling the template; the
+    land outline): ~0.4-0.6 s of CPU. A throwaway
+    page of Panel parts, not a whole session: that would add a warm page's ~0.8 s to start-up for nothing."""
+    from bokeh.document import Document
+    from panel.io.document import _cleanup_doc
+    from panel.io.state import set_curdoc
+
+    from . import map_figure, map_view
+
+    state = ExplorerState(list(catalogs))  # shared: the warm-up's and every page's ExplorerState start from it
+    frame = state.map_frame
+    if frame is not None and len(frame) > map_view.RASTER_THRESHOLD:
+        map_view.raster_rgba(state, *map_view.data_extent(frame), map_view.DEFAULT_WIDTH, map_view.MAP_HEIGHT)
+    map_figure.land_outline()
+    pn.extension()  # its first call loads Panel's entry points and signs its classes (no setting changed)
+    document = Document()
+    with set_curdoc(document):
+        table = pn.widgets.Tabulator(pd.DataFrame({"a": [1]}), disabled=True)
+        tooltip = pn.widgets.Select(options=["a"], description="a *described* widget")
+        alert = pn.pane.Alert("a", alert_type="warning")  # Python-Markdown's first use
+        pn.template.FastListTemplate(title=TITLE, sidebar=[tooltip], main=[alert, table]).server_doc(document)
+    _cleanup_doc(document, destroy=True)
+    for cls in param.concrete_descendents(param.Parameterized).values():  # param's per-class caches: ~0.2 s of
+        list(cls.param)  # the first page's CPU (each class's first instance), ~0.02 s here
+
+
 def prepare_server(
     paths: Sequence[str] = (), application: Any = None, background: bool = True
 ) -> threading.Thread | None:
@@ -616,8 +649,9 @@ def prepare_server(
     Only what every page needs is done before the server answers: the catalogs opened with their filter/map
     index (read from the start-up cache in the catalog folder after the first start), then frozen out of the
     garbage collector (millions of objects that live as long as the server: otherwise every full collection
-    walks them, ~0.1 s, and Panel collects after every session). The rest, first-use costs that only make the
-    first pages faster (``preload``, one session of ``application`` built and destroyed), runs afterwards in a
+    walks them, ~0.1 s, and Panel collects after every session), then what the first page would pay on top of a
+    warm one (``prime_first_page``: ~0.6 s of CPU, ~1.2 s at ~10 M samples, the first visitor no longer waits
+    for). The rest, first-use costs that only make the first pages faster (``preload``, one session of ``application`` built and destroyed), runs afterwards in a
     background thread, so the server answers while it warms up; ``background=False`` does it all now and
     returns None (benchmarks, tests).
     """
@@ -628,6 +662,9 @@ def prepare_server(
     faults.install()  # a failing callback: one log line per cause, a message in its own page
     # No collection first: it walked ~190,000 objects (0.1-0.15 s of CPU on the way to the first page) to free ~20.
     gc.freeze()
+    if background:  # the warm-up loads the compiled map shading once the first page is in (warm_map), not here
+        shade.defer_compiled()
+    timed("prime first page", lambda: prime_first_page(catalogs))()  # after the freeze: its garbage is collected
     LOG.warning(
         "EO Image-Text Explorer: ready in %.1f s (%d datasets, %s samples%s)",
         time.perf_counter() - started,
@@ -639,7 +676,6 @@ def prepare_server(
     if not background:
         warm_up(paths, application)
         return None
-    shade.defer_compiled()  # the warm-up loads the compiled map shading once the first page is in (warm_map)
     thread = threading.Thread(
         target=warm_up, args=(paths, application, FIRST_VISITOR_GRACE), name="eo-warm-up", daemon=True
     )
