@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import os
 import sys
@@ -13,7 +14,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import pandas as pd
 import panel as pn
 import param
 from panel.io.document import hold
@@ -614,15 +614,14 @@ def prime_first_page(catalogs: Sequence[Catalog]) -> None:
     cold page 2-2.7 s of CPU against 0.8 s warm at ~10 M samples): the unfiltered matches and their map layer
     every page starts from, shared, with the raster of the view new pages open with (~0.5 s at ~10 M samples,
     NumPy shading: a server defers the compiled one, see ``prepare_server``), and Panel's first use of what the page holds (imports
-    done lazily on a first use: markdown-it for the widgets' description tooltips, narwhals and pandas' Styler
-    for the result table, Python-Markdown for alerts; Panel's entry points; Jinja compiling the template; the
-    land outline): ~0.4-0.6 s of CPU. A throwaway
+    done lazily on a first use: markdown-it for the widgets' description tooltips, Python-Markdown for
+    alerts; Panel's entry points; Jinja compiling the template; the land outline): ~0.4-0.6 s of CPU. A throwaway
     page of Panel parts, not a whole session: that would add a warm page's ~0.8 s to start-up for nothing."""
     from bokeh.document import Document
     from panel.io.document import _cleanup_doc
     from panel.io.state import set_curdoc
 
-    from . import map_figure, map_view
+    from . import bundle, map_figure, map_view
 
     state = ExplorerState(list(catalogs))  # shared: the warm-up's and every page's ExplorerState start from it
     frame = state.map_frame
@@ -630,12 +629,13 @@ def prime_first_page(catalogs: Sequence[Catalog]) -> None:
         map_view.raster_rgba(state, *map_view.data_extent(frame), map_view.DEFAULT_WIDTH, map_view.MAP_HEIGHT)
     map_figure.land_outline()
     pn.extension()  # its first call loads Panel's entry points and signs its classes (no setting changed)
+    bundle.only_needed_mathjax()  # what app/main.py sets for each page: process-wide, set once here
+    importlib.import_module("panel.models.tabulator")  # app/main.py's pn.extension("tabulator") (Audit, Evaluate)
     document = Document()
     with set_curdoc(document):
-        table = pn.widgets.Tabulator(pd.DataFrame({"a": [1]}), disabled=True)
         tooltip = pn.widgets.Select(options=["a"], description="a *described* widget")
         alert = pn.pane.Alert("a", alert_type="warning")  # Python-Markdown's first use
-        pn.template.FastListTemplate(title=TITLE, sidebar=[tooltip], main=[alert, table]).server_doc(document)
+        pn.template.FastListTemplate(title=TITLE, sidebar=[tooltip], main=[alert]).server_doc(document)
     _cleanup_doc(document, destroy=True)
     for cls in param.concrete_descendents(param.Parameterized).values():  # param's per-class caches: ~0.2 s of
         list(cls.param)  # the first page's CPU (each class's first instance), ~0.02 s here
