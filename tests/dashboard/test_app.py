@@ -186,3 +186,25 @@ def test_prime_first_page__leaves_the_first_page_no_module_to_import(demo: Demo)
     assert found["models"] > 100  # a whole page was built
     # the app's module (run per page) and a codec looked up by name (built in) are all that comes in
     assert [m for m in found["imported"] if not m.startswith(("bokeh_app_", "encodings."))] == []
+
+
+def test_prepare_server__a_failing_first_page_prime_does_not_stop_the_server(
+    demo: Demo, monkeypatch: Any, caplog: Any
+) -> None:
+    """The prime only makes the first page faster: a failure in it is logged once and the server still answers."""
+    from explorer.dashboard import map_figure
+
+    def broken() -> Any:
+        raise OSError("land outline unreadable")
+
+    paths = [str(p) for p in demo.catalog_paths]
+    monkeypatch.setattr(map_figure, "land_outline", broken)
+    monkeypatch.setattr(pn.config, "exception_handler", pn.config.exception_handler)  # set by prepare_server
+    try:
+        thread = app.prepare_server(paths)
+    finally:
+        gc.unfreeze()
+    assert "could not prepare the first page ahead (OSError: land outline unreadable)" in caplog.text
+    assert "ready in" in caplog.text  # the server answers from now on
+    assert thread is not None
+    thread.join(timeout=600)

@@ -641,6 +641,20 @@ def prime_first_page(catalogs: Sequence[Catalog]) -> None:
         list(cls.param)  # the first page's CPU (each class's first instance), ~0.02 s here
 
 
+def prime_or_warn(catalogs: Sequence[Catalog]) -> None:
+    """``prime_first_page``, which only makes the first page faster: if it fails (a catalog whose map or state
+    cannot be built), the server still answers, each page reports its own problem, and the log says why once."""
+    try:
+        prime_first_page(catalogs)
+    except Exception as error:  # noqa: BLE001 - any failure here only costs the first page its head start
+        LOG.warning(
+            "EO Image-Text Explorer: could not prepare the first page ahead (%s: %s); it will pay its own first-use "
+            "costs",
+            type(error).__name__,
+            error,
+        )
+
+
 def prepare_server(
     paths: Sequence[str] = (), application: Any = None, background: bool = True
 ) -> threading.Thread | None:
@@ -664,7 +678,7 @@ def prepare_server(
     gc.freeze()
     if background:  # the warm-up loads the compiled map shading once the first page is in (warm_map), not here
         shade.defer_compiled()
-    timed("prime first page", lambda: prime_first_page(catalogs))()  # after the freeze: its garbage is collected
+    timed("prime first page", lambda: prime_or_warn(catalogs))()  # after the freeze: its garbage is collected
     LOG.warning(
         "EO Image-Text Explorer: ready in %.1f s (%d datasets, %s samples%s)",
         time.perf_counter() - started,
