@@ -64,6 +64,17 @@ def tree(pid):
             except OSError:
                 pass
     return found
+def summed(read, procs):
+    # (total, anonymous) bytes of ``read(pid)`` over ``procs``; a worker that has just exited counts nothing.
+    total = anon = 0
+    for pid in procs:
+        try:
+            p_total, p_anon = read(pid)
+        except OSError:
+            continue
+        total += p_total
+        anon += p_anon
+    return total, anon
 sampler_cpu, rollups = [0.0], [0]
 def sample():
     # Every 0.5 s, over this process and its build workers: PSS (forked pages counted once, but memory-mapped
@@ -72,24 +83,10 @@ def sample():
     me = os.getpid()
     while True:
         procs = tree(me)
-        rss = rss_anon = 0
-        for pid in procs:
-            try:
-                p_rss, p_anon = status(pid)
-                rss += p_rss
-                rss_anon += p_anon
-            except OSError:
-                pass
+        rss, rss_anon = summed(status, procs)
         if rss > peak[0] or rss_anon > peak[1]:
             rollups[0] += 1
-            pss = anon = 0
-            for pid in procs:
-                try:
-                    p_pss, p_anon = rollup(pid)
-                    pss += p_pss
-                    anon += p_anon
-                except OSError:
-                    pass
+            pss, anon = summed(rollup, procs)
             peak[0], peak[1] = max(peak[0], pss), max(peak[1], anon)
         sampler_cpu[0] = time.thread_time()
         time.sleep(0.5)

@@ -132,6 +132,24 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     context.close()
 
 
+def run_page_script(script: str, demo: Demo, stdin: str | None = None) -> dict[str, Any]:
+    """Run ``script`` in a fresh Python process (as a server process starts: nothing imported yet) with the app
+    folder and the demo's catalogs as arguments; its last output line is JSON, returned."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(REPO / "app"), *[str(p) for p in demo.catalog_paths]],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **demo.env},
+        timeout=300,
+        check=True,
+    )
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
 def screenshot(page: Any, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -12,7 +12,7 @@ from panel.io.application import build_single_handler_application
 
 from explorer.dashboard import app, resources
 
-from .conftest import REPO, Demo
+from .conftest import REPO, Demo, run_page_script
 
 
 def test_server_hook__opens_catalogs_before_any_visitor_and_warms_a_session_in_the_background(
@@ -167,22 +167,9 @@ print(json.dumps({"imported": sorted(set(sys.modules) - primed), "models": model
 
 def test_prime_first_page__leaves_the_first_page_no_module_to_import(demo: Demo) -> None:
     """What the server hook pays before answering (``prime_first_page``) covers the first page's lazy first-use
-    imports (Panel's Markdown tooltips, the result table's narwhals and Styler, Panel's entry points): that page
-    then imports nothing but the app's own module (it cost the first visitor ~0.4 s of CPU)."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [sys.executable, "-c", PRIMED_FIRST_PAGE, str(REPO / "app"), *[str(p) for p in demo.catalog_paths]],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **demo.env},
-        timeout=300,
-        check=True,
-    )
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    imports (Panel's Markdown tooltips and alerts, Panel's entry points, the Tabulator model): that page then
+    imports nothing but the app's own module (it cost the first visitor ~0.4 s of CPU)."""
+    found = run_page_script(PRIMED_FIRST_PAGE, demo)
     assert found["models"] > 100  # a whole page was built
     # the app's module (run per page) and a codec looked up by name (built in) are all that comes in
     assert [m for m in found["imported"] if not m.startswith(("bokeh_app_", "encodings."))] == []

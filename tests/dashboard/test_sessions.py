@@ -13,7 +13,7 @@ from panel.io.session import generate_session
 
 from explorer.dashboard.state import ExplorerState
 
-from .conftest import REPO, Demo
+from .conftest import REPO, Demo, run_page_script
 
 
 def _states() -> list[Any]:
@@ -218,20 +218,8 @@ def test_first_session__imports_no_heavy_module_and_builds_only_explore(demo: De
     """A fresh process (as a server's first visitor finds it) imports the dashboard and builds one session:
     no caption pipeline, image reader, figure library or hidden view is imported or built on that path."""
     import json
-    import os
-    import subprocess
-    import sys
 
-    result = subprocess.run(
-        [sys.executable, "-c", FIRST_SESSION, str(REPO / "app"), *[str(p) for p in demo.catalog_paths]],
-        input=json.dumps(HEAVY_MODULES),
-        capture_output=True,
-        text=True,
-        env={**os.environ, **demo.env},
-        timeout=300,
-        check=True,
-    )
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    found = run_page_script(FIRST_SESSION, demo, stdin=json.dumps(HEAVY_MODULES))
     assert found["heavy"] == []
     assert found["models"] > 100  # a whole page was built
     assert found["built"] == ["explore", "audit"]  # Audit once asked for; Compare and Evaluate never

@@ -49,13 +49,8 @@ def _missing(value: Any) -> bool:
 Annotations = pd.DataFrame | list[dict[str, Any]] | None
 
 
-def as_records(annotations: Annotations) -> list[dict[str, Any]]:
-    """Rows as dicts: a sample has a few dozen, and plain dicts are read ~50x faster than DataFrame rows."""
-    return records_of(annotations)
-
-
 def _of_kind(annotations: Annotations, *kinds: str) -> list[dict[str, Any]]:
-    return [row for row in as_records(annotations) if row.get("kind") in kinds]
+    return [row for row in records_of(annotations) if row.get("kind") in kinds]
 
 
 def captions_html(annotations: Annotations) -> str:
@@ -211,7 +206,7 @@ class TextView(View):
 
 
 def counts_html(annotations: Annotations) -> str:
-    rows = as_records(annotations)
+    rows = records_of(annotations)
     if not rows:
         return ""
     kinds = Counter(str(row.get("kind")) for row in rows)
