@@ -8,9 +8,17 @@ thrown away: Panel's template, HoloViews, spaCy) are paid in a background thread
 answers; all once per server process (see ``explorer.dashboard.prepare_server``).
 """
 
+import os
 import sys
+import time
 
-from explorer.dashboard import prepare_server
+if os.environ.get("EO_EXPLORER_TIMELINE") == "1":  # the start-up timeline's first mark: Panel and Bokeh imported
+    print(f"eo-timeline {time.time():.3f} {time.process_time():.3f} MainThread hooks: start", file=sys.stderr)
+
+from explorer.dashboard import prepare_server  # noqa: E402
+from explorer.dashboard.app import mark  # noqa: E402
+
+mark("hooks: explorer.dashboard imported")
 
 # The folders given after --args: Bokeh sets sys.argv while it runs this module, not when it calls the hook.
 PATHS = list(sys.argv[1:])

@@ -147,6 +147,26 @@ def test_warm_up__waits_for_a_first_visitors_page_then_until_it_is_built() -> No
     assert done.wait(30)
 
 
+def test_visitor_page__served_holds_the_warm_up_until_its_request_step_is_over() -> None:
+    """Served, Panel renders the page's HTML on the event-loop step that built it: the warm-up (the first
+    sample's read) waits until that step is over, not only until app/main.py has run."""
+    import asyncio
+
+    visitors = app.VisitorsFirst()
+
+    async def request() -> tuple[int, int]:
+        with visitors.page():
+            pass
+        rendering = visitors.building  # app/main.py done; the template is rendered next, on this step
+        await asyncio.sleep(0)  # the step is over (the HTML sent)
+        return rendering, visitors.building
+
+    assert asyncio.run(request()) == (1, 0)
+    with visitors.page():  # not served (no running loop): released at once, as before
+        pass
+    assert visitors.building == 0
+
+
 PRIMED_FIRST_PAGE = """
 import json, sys
 import tornado.platform.asyncio  # imported by `panel serve` before any hook or page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import logging
@@ -422,7 +423,13 @@ class VisitorsFirst:
 
     @contextmanager
     def page(self) -> Iterator[None]:
-        """Around building a visitor's page (app/main.py); the warm-up's own sessions do not count."""
+        """Around building a visitor's page (app/main.py); the warm-up's own sessions do not count.
+
+        Served, the page counts until its HTML has been sent, not only until app/main.py has run: Panel then
+        renders the template (resources of every model, Jinja) on the same event-loop step, and a warm-up let go
+        at the build's end (the first sample's read: Parquet, readers' imports) shared the interpreter and the
+        2 cores with that render, so the first page was answered 1-2.5 s after its build at full size instead of
+        ~0.2 s. The release is queued on the event loop: it runs once that request's step is over."""
         if getattr(self._warm_up, "running", False):
             yield
             return
@@ -433,11 +440,23 @@ class VisitorsFirst:
         try:
             yield
         finally:
-            with self._idle:
-                self._building -= 1
-                built = time.monotonic() + self.LOADING_HOLD  # a page's hold counts from its build's end
-                self._loading.update({k: built for k, until in self._loading.items() if until is None})
-                self._idle.notify_all()
+            try:
+                loop = asyncio.get_running_loop()  # served: the request goes on after this module has run
+            except RuntimeError:
+                loop = None
+            if loop is None:
+                self._built()
+            else:
+                loop.call_soon(self._built)
+
+    def _built(self) -> None:
+        """A visitor's page built (and, served, its HTML answered): the warm-up may go on."""
+        with self._idle:
+            self._building -= 1
+            built = time.monotonic() + self.LOADING_HOLD  # a page's hold counts from its build's end
+            self._loading.update({k: built for k, until in self._loading.items() if until is None})
+            self._idle.notify_all()
+        mark("page answered (warm-up released)")
 
     def until_loaded(self, doc: Any) -> None:
         """Count a served page while its on-load work and first sample read run (from its browser's
@@ -673,6 +692,7 @@ def prepare_server(
     # Bokeh announces the URL before this runs: say what the wait is for, and when it is over.
     LOG.warning("EO Image-Text Explorer: opening catalogs...")
     catalogs, problems = open_catalogs(paths)
+    mark("catalogs opened")
     faults.install()  # a failing callback: one log line per cause, a message in its own page
     # No collection first: it walked ~190,000 objects (0.1-0.15 s of CPU on the way to the first page) to free ~20.
     gc.freeze()
