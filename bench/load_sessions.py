@@ -574,8 +574,10 @@ def demo_paths(work: Path) -> list[str]:
     return paths
 
 
-def start_server(paths: list[str], num_procs: int, work: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
-    port = free_port()
+def start_server(
+    paths: list[str], num_procs: int, work: Path, port: int | None = None
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    port = port or free_port()
     options = ["--num-procs", str(num_procs), "--check-unused-sessions", "1000"]
     options += ["--unused-session-lifetime", "1000"]  # a closed page's session is destroyed within ~2 s
     options += ["--liveness"]  # "up" is polled there: a GET of the app would build (cold) a page nobody opens
@@ -773,6 +775,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--duration", type=float, default=300.0, help="seconds of filtering and stepping")
     parser.add_argument("--num-procs", type=int, default=1, help="server processes (panel serve --num-procs)")
+    parser.add_argument("--port", type=int, default=None, help="the server's port (default: a free one)")
     parser.add_argument("--url", help="drive this running server (127.0.0.1 only) instead of starting one")
     parser.add_argument("--short", action="store_true", help="3 sessions for 10 s on the demo: the CI form")
     parser.add_argument(
@@ -822,7 +825,7 @@ def main(argv: list[str] | None = None) -> int:
             return args.url, None
         paths = args.paths or demo_paths(work)
         started = time.perf_counter()
-        process, url, log_path = start_server(paths, args.num_procs, work)
+        process, url, log_path = start_server(paths, args.num_procs, work, args.port)
         print(f"server up in {time.perf_counter() - started:.1f} s at {url} (log: {log_path})", flush=True)
         return url, process.pid
 

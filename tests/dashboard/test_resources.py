@@ -94,3 +94,19 @@ def test_give_back__empties_the_recent_results_but_keeps_the_shared_resources() 
     assert resources.recent_bytes() == 0
     assert resources.shared(("test", "index"), lambda: ["rebuilt"]) is index
     resources.forget()
+
+
+def test_shared_recent__samples_pool_bounded_on_its_own(monkeypatch: Any) -> None:
+    """Sample reads (many, cheap) have their own bound: opening samples never drops a filter's result."""
+    resources.forget()
+    monkeypatch.setattr(resources, "RECENT_BYTES", 100)
+    monkeypatch.setattr(resources, "SAMPLE_BYTES", 50)
+    result = resources.shared_recent(("test", "filter"), lambda: ["result"], lambda v: 90)
+    for n in range(5):
+        resources.shared_recent(("test", n), lambda n=n: [n], lambda v: 20, pool="samples")
+    assert resources.recent_bytes("samples") == 40 and resources.recent_bytes() == 90
+    assert resources.shared_recent(("test", "filter"), lambda: ["again"], lambda v: 90) is result
+    resources.forget(("test", 4))
+    assert resources.recent_bytes("samples") == 20
+    resources.forget_recent()
+    assert resources.recent_bytes("samples") == 0 and resources.recent_bytes() == 0

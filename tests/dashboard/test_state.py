@@ -293,3 +293,41 @@ def test_same_filter_in_two_sessions__one_read_only_result_computed_once(
     own.keep = {"bigearthnet-demo": np.arange(3)}  # a view's own list of samples: computed for this session
     assert own.matches.key is None and own.count == 3
     assert resources.recent_bytes() <= resources.RECENT_BYTES
+
+
+def test_same_sample_in_two_sessions__read_drawn_and_encoded_once(demo_catalogs: list[Any], monkeypatch: Any) -> None:
+    """Twenty sessions stepping to the same sample read its files, draw its images and encode their PNGs once per
+    process (issue #12: ~15 ms of the event loop per session and sample before), each session with its own dicts."""
+    from explorer.dashboard import image_views, resources
+
+    resources.forget()
+    reads: list[str] = []
+    catalog = next(c for c in demo_catalogs if c.name == "bigearthnet-demo")
+    real = type(catalog).read_layer
+    monkeypatch.setattr(type(catalog), "read_layer", lambda self, s, k: (reads.append(k), real(self, s, k))[1])
+    sample_id = str(catalog.samples["sample_id"].iloc[0])
+    first, second = ExplorerState(demo_catalogs), ExplorerState(demo_catalogs)
+    results = resources.recent_bytes()  # the filter results' pool
+    first.open_sample("bigearthnet-demo", sample_id)
+    second.open_sample("bigearthnet-demo", sample_id)
+    assert sorted(reads) == ["landcover", "s1", "s2"]  # one read of each layer for both sessions
+    assert second.layers is not first.layers and second.layers["s2"] is first.layers["s2"]
+    assert second.sample is not first.sample and second.sample == first.sample
+    assert second.annotations is first.annotations
+    assert second.optical() is first.optical() and second.landcover() is first.landcover()
+    rgb = first.optical().rgb
+    assert image_views.image_data(rgb)["url"][0] is image_views.image_data(second.optical().rgb)["url"][0]
+    second.percentiles = (5.0, 95.0)  # this session's own stretch: drawn for it
+    assert second.optical() is not first.optical()
+    assert 0 < resources.recent_bytes("samples") <= resources.SAMPLE_BYTES
+    assert resources.recent_bytes() == results  # samples are kept apart: they never push a filter's result out
+    resources.forget()
+
+
+def test_failed_sample_read__not_kept_so_the_next_opening_reads_again(state: ExplorerState, demo: Demo) -> None:
+    from explorer.dashboard import resources
+
+    resources.forget()
+    state.open_sample("chatearthnet-demo", demo.broken_sample)
+    assert "Could not read the optical layer" in state.layer_errors["s2"]
+    assert resources.recent_bytes("samples") == 0  # a file being replaced is read again at the next opening

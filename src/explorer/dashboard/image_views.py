@@ -22,6 +22,7 @@ from bokeh.plotting import figure
 
 from .. import imagery
 from ..model import LAYER_LANDCOVER, LAYER_S1, LAYER_S2
+from . import resources
 from .base import View
 from .png import png_data_url
 from .state import ExplorerState
@@ -37,11 +38,20 @@ def image_data(rgb: np.ndarray | None) -> dict[str, Any]:
     (no image: no row, nothing drawn)."""
     if rgb is None:
         return {"url": []}
+    # Drawn images are shared read-only by the sessions that open the same sample (``ExplorerState._memo``):
+    # encoded once per image object while recently used, not once per session.
+    url = resources.shared_recent(
+        ("png-url", id(rgb)), lambda: _png_url(rgb), len, owner=rgb, pool="samples"
+    )
+    return {"url": [url]}
+
+
+def _png_url(rgb: np.ndarray) -> str:
     height, width = rgb.shape[:2]
     rgba = np.empty((height, width, 4), dtype=np.uint8)
     rgba[:, :, :3] = rgb
     rgba[:, :, 3] = 255
-    return {"url": [png_data_url(rgba)]}
+    return png_data_url(rgba)
 
 
 def box_data(boxes: list[tuple[float, float, float, float, float | None]] | None) -> dict[str, Any]:

@@ -14,7 +14,10 @@ Results of a filter (its matches, map frame, result list) follow the same rule b
 keeps only the most recently used while they fit in ``RECENT_BYTES``: twenty sessions applying the same filter hold
 one copy of its matches instead of twenty, and only the first pays for computing it (a filter's result is several
 MB and tens of ms of the event loop at ~10 M samples). An entry dropped from the cache stays alive as long as a
-session still shows it; it is simply not handed out again.
+session still shows it; it is simply not handed out again. What a sample read gives (its row, annotations, layers,
+the images drawn from them and their PNGs) is kept the same way in a pool of its own (``pool="samples"``, bounded
+by ``SAMPLE_BYTES``), so samples opened one after another never push a filter's result out: twenty sessions
+stepping to the same sample read and encode it once (~15 ms of the event loop each time otherwise).
 
 Library code stays out of this module: each resource's builder lives with its data (``query.index_of``,
 ``query.match``, ``selection.prepared_of``, ``selection.full_stats``, ``app.open_catalogs``) and asks ``shared`` or
@@ -27,9 +30,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-__all__ = ["EXECUTOR", "RECENT_BYTES", "forget", "forget_recent", "is_built", "recent_bytes", "shared", "shared_recent"]
+__all__ = ["EXECUTOR", "RECENT_BYTES", "SAMPLE_BYTES", "forget", "forget_recent", "is_built", "recent_bytes", "shared", "shared_recent"]
 
 T = TypeVar("T")
 
@@ -38,10 +41,14 @@ EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eo-stats")
 
 _VALUES: dict[Hashable, tuple[Any, Any]] = {}  # key -> (owner, value)
 _LOCKS: dict[Hashable, threading.Lock] = {}
-_LOCK = threading.Lock()  # guards _LOCKS and _RECENT; held for microseconds
+_LOCK = threading.Lock()  # guards _LOCKS, _POOLS and _HELD; held for microseconds
 
 RECENT_BYTES = 256 * 2**20  # bound of ``shared_recent``'s entries (~20 filters' results at ~10 M samples)
-_RECENT: OrderedDict[Hashable, tuple[Any, Any, int]] = OrderedDict()  # key -> (owner, value, bytes); oldest first
+SAMPLE_BYTES = 64 * 2**20  # bound of the "samples" pool: a few hundred samples' reads and images
+_RESULTS, _SAMPLES = "results", "samples"
+# pool -> key -> (owner, value, bytes), oldest first; and each pool's bytes held (kept as a sum, not re-added)
+_POOLS: dict[str, OrderedDict[Hashable, tuple[Any, Any, int]]] = {_RESULTS: OrderedDict(), _SAMPLES: OrderedDict()}
+_HELD: dict[str, int] = {_RESULTS: 0, _SAMPLES: 0}
 # Keys of recent results are as many as the filters users type: their build locks are a fixed set, not one each
 # (re-entrant: a build may ask for another recent result whose key falls on the same lock).
 _RECENT_LOCKS = [threading.RLock() for _ in range(16)]
@@ -63,39 +70,58 @@ def shared(key: Hashable, build: Callable[[], T], owner: Any = None) -> T:
         return entry[1]
 
 
-def shared_recent(key: Hashable, build: Callable[[], T], size: Callable[[T], int], owner: Any = None) -> T:
+def _bound(pool: str) -> int:
+    return RECENT_BYTES if pool == _RESULTS else SAMPLE_BYTES  # read at each call (tests lower them)
+
+
+def shared_recent(
+    key: Hashable, build: Callable[[], T], size: Callable[[T], int], owner: Any = None, pool: str = _RESULTS
+) -> T:
     """As ``shared``, for results kept only while recently used: at most ``RECENT_BYTES`` of them (each
-    ``size(value)`` bytes), the least recently used dropped first; a value larger than the bound is returned
-    but not kept. The value must be read-only: every session asking for ``key`` gets the same object."""
+    ``size(value)`` bytes; ``SAMPLE_BYTES`` in the "samples" pool), the least recently used dropped first; a value
+    larger than the bound is returned but not kept. The value must be read-only: every session asking for ``key``
+    gets the same object."""
+    entries = _POOLS[pool]
+    with _LOCK:  # the common case, a hit, takes no build lock
+        entry = entries.get(key)
+        if entry is not None and _same(entry[0], owner):
+            entries.move_to_end(key)
+            return cast(T, entry[1])
     with _RECENT_LOCKS[hash(key) % len(_RECENT_LOCKS)]:  # one build per key at a time
         with _LOCK:
-            entry = _RECENT.get(key)
+            entry = entries.get(key)
             if entry is not None and _same(entry[0], owner):
-                _RECENT.move_to_end(key)
-                return entry[1]
+                entries.move_to_end(key)
+                return cast(T, entry[1])
         value = build()
         nbytes = int(size(value))
+        bound = _bound(pool)
         with _LOCK:
-            _RECENT.pop(key, None)
-            if nbytes <= RECENT_BYTES:
-                _RECENT[key] = (owner, value, nbytes)
-                total = sum(e[2] for e in _RECENT.values())
-                while total > RECENT_BYTES:
-                    total -= _RECENT.popitem(last=False)[1][2]
+            old = entries.pop(key, None)
+            if old is not None:
+                _HELD[pool] -= old[2]
+            if nbytes <= bound:
+                entries[key] = (owner, value, nbytes)
+                _HELD[pool] += nbytes
+                while _HELD[pool] > bound:
+                    _HELD[pool] -= entries.popitem(last=False)[1][2]
         return value
 
 
-def recent_bytes() -> int:
-    """Bytes held by ``shared_recent``'s entries now (never above ``RECENT_BYTES``)."""
+def recent_bytes(pool: str = _RESULTS) -> int:
+    """Bytes held by ``shared_recent``'s entries of ``pool`` now (never above its bound)."""
     with _LOCK:
-        return sum(e[2] for e in _RECENT.values())
+        return _HELD[pool]
 
 
 def forget_recent() -> None:
-    """Drop every cached filter result (``teardown`` once sessions have closed): what an open session still
-    shows stays alive through that session; the rest is memory no one will ask for before it is recomputed."""
+    """Drop every cached filter result and sample read (``teardown`` once sessions have closed): what an open
+    session still shows stays alive through that session; the rest is memory no one will ask for before it is
+    recomputed."""
     with _LOCK:
-        _RECENT.clear()
+        for pool, entries in _POOLS.items():
+            entries.clear()
+            _HELD[pool] = 0
 
 
 def is_built(key: Hashable, owner: Any = None) -> bool:
@@ -116,7 +142,11 @@ def forget(key: Hashable | None = None) -> None:
     with _LOCK:
         if key is None:
             _VALUES.clear()
-            _RECENT.clear()
         else:
             _VALUES.pop(key, None)
-            _RECENT.pop(key, None)
+        for pool, entries in _POOLS.items():
+            if key is None:
+                entries.clear()
+                _HELD[pool] = 0
+            elif key in entries:
+                _HELD[pool] -= entries.pop(key)[2]

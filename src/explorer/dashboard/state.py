@@ -10,6 +10,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -26,6 +27,7 @@ from ..constants import NONE_LABEL
 from ..errors import ExplorerError
 from ..model import LAYER_KINDS, LAYER_LANDCOVER, LAYER_S1, LAYER_S2
 from . import query as dq
+from . import resources
 from .query import ALL, Filters, Matches
 
 LAYER_TITLES = {LAYER_S2: "optical", LAYER_S1: "SAR", LAYER_LANDCOVER: "land-cover"}
@@ -348,42 +350,23 @@ class ExplorerState(param.Parameterized):
             self._set_sample_problem(f"no dataset named {self.open_dataset!r} is open")
             return
         try:
-            sample = catalog.sample(self.sample_id)
-            table = catalog.annotations_of_many([catalog.sidx(self.sample_id)])
+            read = read_sample(catalog, self.sample_id)
         except KeyError:
             self._set_sample_problem(f"dataset {self.open_dataset!r} has no sample {self.sample_id!r}")
             return
-        layers: dict[str, xr.DataArray] = {}
-        errors: dict[str, str] = {}
-        listed: Any = sample.get("layers")
-        available = [str(k) for k in listed] if listed is not None else []
-        for kind in LAYER_KINDS:
-            if kind not in available:
-                errors[kind] = f"This sample has no {LAYER_TITLES[kind]} layer."
-                continue
-            try:
-                layers[kind] = catalog.read_layer(self.sample_id, kind)
-            except ExplorerError as error:
-                errors[kind] = f"Could not read the {LAYER_TITLES[kind]} layer: {error}"
-            except Exception as error:  # noqa: BLE001 - an unexpected reader bug must not end the session
-                errors[kind] = (
-                    f"Could not read the {LAYER_TITLES[kind]} layer ({type(error).__name__}): {error}"
-                )
-        # The rows as dicts straight from Arrow (~0.2 ms for ~20 rows; pandas' to_dict took ~2.5 ms and every view
-        # and the referring-expression options each made their own), and as the frame the export reads.
-        annotations = table.to_pandas()
-        self._records = (annotations, table.to_pylist())
+        annotations = read.annotations
+        self._records = (annotations, read.records)
         # One batch: views hear of new band options, picks and layers together and redraw once.
         with param.parameterized.batch_call_watchers(self):
-            picks = self._band_choice(layers.get(LAYER_S2))
-            options = refexp_options(self._records[1])
+            picks = self._band_choice(read.layers.get(LAYER_S2))
+            options = refexp_options(read.records)
             if self.param.refexp.names != options:  # most samples have none: the picker's options stay as they are
                 self.param.refexp.objects = options
             self.param.update(
-                sample=sample,
+                sample=dict(read.sample),  # the session's own dicts of the shared read's values
                 annotations=annotations,
-                layers=layers,
-                layer_errors=errors,
+                layers=dict(read.layers),
+                layer_errors=dict(read.errors),
                 sample_message="",
                 refexp=NO_REFEXP,
                 **picks,
@@ -460,7 +443,12 @@ class ExplorerState(param.Parameterized):
         both ask; the memo keeps the layer itself, so a new sample's layer never matches an old entry)."""
         entry = self._drawn.get(kind)
         if entry is None or entry[0] is not layer or entry[1] != options:
-            entry = (layer, options, draw())
+            # Layers come from the process's shared sample reads (``read_sample``): a layer another session
+            # already drew with these options is drawn once for all of them.
+            drawn = resources.shared_recent(
+                ("drawn", kind, id(layer), options), draw, _nbytes, owner=layer, pool="samples"
+            )
+            entry = (layer, options, drawn)
             self._drawn[kind] = entry
         return cast(T, entry[2])
 
@@ -533,6 +521,71 @@ def records_of(annotations: pd.DataFrame | list[dict[str, Any]] | None) -> list[
 def _has_box(row: Mapping[str, Any]) -> bool:
     value = row.get("bbox_x0")
     return value is not None and value == value  # None (Arrow) or NaN (pandas) when there is no box
+
+
+@dataclass(frozen=True)
+class SampleRead:
+    """Everything the sample panels show of one sample, read once per process while recently used and shared
+    read-only by every session that opens it (``read_sample``)."""
+
+    sample: dict[str, Any]
+    annotations: pd.DataFrame
+    records: list[dict[str, Any]]  # the annotations as dicts straight from Arrow
+    layers: dict[str, xr.DataArray]
+    errors: dict[str, str]  # kind -> why that layer is absent or failed
+    failed: bool = False  # a layer failed to read: not kept, the next opening tries again
+
+    @property
+    def nbytes(self) -> int:
+        frame = int(self.annotations.memory_usage(index=False, deep=False).sum())
+        return frame * 3 + sum(int(layer.nbytes) for layer in self.layers.values()) + 4096
+
+
+def read_sample(catalog: Catalog, sample_id: str) -> SampleRead:
+    """The sample's row, annotations and layers, shared by every session of the process that opens it while it is
+    recently used (``resources.shared_recent``'s "samples" pool): twenty sessions stepping to the same sample read
+    its files and convert its rows once. KeyError when the catalog has no such sample."""
+    key = ("sample-read", str(catalog.path), sample_id)
+    read = resources.shared_recent(
+        key, lambda: _read_sample_files(catalog, sample_id), lambda r: r.nbytes, owner=catalog, pool="samples"
+    )
+    if read.failed:
+        resources.forget(key)  # a failed read (a file being replaced, a network disk) is retried next time
+    return read
+
+
+def _read_sample_files(catalog: Catalog, sample_id: str) -> SampleRead:
+    sample = catalog.sample(sample_id)
+    table = catalog.annotations_of_many([catalog.sidx(sample_id)])
+    layers: dict[str, xr.DataArray] = {}
+    errors: dict[str, str] = {}
+    failed = False
+    listed: Any = sample.get("layers")
+    available = [str(k) for k in listed] if listed is not None else []
+    for kind in LAYER_KINDS:
+        if kind not in available:
+            errors[kind] = f"This sample has no {LAYER_TITLES[kind]} layer."
+            continue
+        try:
+            layers[kind] = catalog.read_layer(sample_id, kind)
+        except ExplorerError as error:
+            errors[kind], failed = f"Could not read the {LAYER_TITLES[kind]} layer: {error}", True
+        except Exception as error:  # noqa: BLE001 - an unexpected reader bug must not end the session
+            errors[kind] = f"Could not read the {LAYER_TITLES[kind]} layer ({type(error).__name__}): {error}"
+            failed = True
+    # The rows as dicts straight from Arrow (~0.2 ms for ~20 rows; pandas' to_dict took ~2.5 ms and every view
+    # and the referring-expression options each made their own), and as the frame the export reads.
+    return SampleRead(sample, table.to_pandas(), table.to_pylist(), layers, errors, failed)
+
+
+def _nbytes(value: Any) -> int:
+    """Bytes of the arrays in a drawn image (a ``Rendered``, or a tuple holding arrays), roughly."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, tuple):
+        return sum(_nbytes(v) for v in value) + 256
+    rgb = getattr(value, "rgb", None)
+    return (int(rgb.nbytes) if isinstance(rgb, np.ndarray) else 0) + 256
 
 
 def refexp_options(annotations: pd.DataFrame | list[dict[str, Any]] | None) -> dict[str, int]:
