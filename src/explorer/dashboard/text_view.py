@@ -189,12 +189,16 @@ class TextView(View):
         refexp_tab = pn.Column(
             self._refexp_picker, self._refexps, name="Referring expressions", sizing_mode="stretch_width"
         )
+        # Only the tab shown is in the page (``dynamic``): a hidden tab's panes change on every sample opened, and
+        # sent anyway they made each Next carry ~25-35 KB of question markup and the expressions' picker (a
+        # radio group rebuilt in the browser, its column laid out again) that nobody sees. A tab is sent when
+        # it is shown, with the open sample's text.
         tabs = pn.Tabs(
             self._captions,
             self._questions,
             refexp_tab,
             sizing_mode="stretch_width",
-            dynamic=False,
+            dynamic=True,
         )
         return pn.Column(
             self._counts,
