@@ -594,20 +594,29 @@ STATS_CHILD_FROM = 1_000_000
 
 
 def after_first_reads(catalogs: Sequence[Catalog], state: ExplorerState) -> None:
-    """First-use costs no page pays on load: each catalog's statistics (Compare).
-    Statistics not saved yet are computed in a child process (``stats.precompute``: seconds to minutes of CPU at
-    full size that, in this process, would hold the interpreter lock against the pages being served), then
-    read back."""
+    """First-use costs no page pays on load: each catalog's statistics (Compare), read back once visitors pause
+    (~0.05 s at full size). Statistics not saved yet are computed first, in a child process (``stats_children``)."""
+    from .selection import full_stats
+
+    stats_children(catalogs)
+    for catalog in catalogs:
+        VISITORS.wait(loading=True, limit=QUIET_LIMIT, quiet=VISITORS.QUIET)
+        timed(f"warm-up stats {catalog.name}", lambda: full_stats(catalog))()  # noqa: B023
+
+
+def stats_children(catalogs: Sequence[Catalog]) -> None:
+    """Statistics not saved yet are computed in a child process (``stats.precompute``: seconds to minutes of CPU
+    at full size that, in this process, would hold the interpreter lock against the pages being served), as
+    soon as no page is being built or loaded: they share no interpreter with the visitors, and Compare opened
+    before they are saved computes them itself."""
     from ..stats.cache import is_saved
     from ..stats.columns import num_rows
     from ..stats.precompute import in_child
-    from .selection import full_stats
 
     for catalog in catalogs:
-        VISITORS.wait(loading=True, limit=QUIET_LIMIT, quiet=VISITORS.QUIET)
         if num_rows(catalog.annotations) >= STATS_CHILD_FROM and not is_saved(catalog):
+            VISITORS.wait(loading=True)
             timed(f"warm-up stats in a child process {catalog.name}", lambda: in_child(catalog))()  # noqa: B023
-        timed(f"warm-up stats {catalog.name}", lambda: full_stats(catalog))()  # noqa: B023
 
 
 def warm_map(state: ExplorerState) -> None:
@@ -729,9 +738,10 @@ def warm_up(paths: Sequence[str] = (), application: Any = None, first_visitor_gr
     starts from, then (after a first visitor's page, if one comes within ``first_visitor_grace`` seconds) what a
     page's first read needs (readers, spaCy: done while the first visitor's browser builds its page, before
     its on-load asks for it), then the map's compiled shading (``warm_map``: until then a server's pages shade
-    with NumPy), then one session of ``application`` (Panel's template, HoloViews' first plot: a cold page costs
-    little more than a warm one), then the rest. A failure here only costs speed: it is logged
-    once and pages still work."""
+    with NumPy) and statistics not saved yet (in a child process), then, once visitors pause
+    (``VisitorsFirst.QUIET``), one session of ``application`` (Panel's template, HoloViews' first plot: a cold
+    page costs little more than a warm one) and the statistics read back. A failure here only costs speed: it
+    is logged once and pages still work."""
     started = time.perf_counter()
     try:
         with VISITORS.warming():
@@ -744,6 +754,7 @@ def warm_up(paths: Sequence[str] = (), application: Any = None, first_visitor_gr
             state = first_reads(catalogs, state)
             VISITORS.wait(loading=True)
             timed("warm-up map", lambda: warm_map(state))()
+            stats_children(catalogs)  # in another process: not held until visitors pause
             VISITORS.wait(loading=True, limit=QUIET_LIMIT, quiet=VISITORS.QUIET)
             if application is not None:
                 timed("warm-up session", lambda: warm_session(application))()
