@@ -10,6 +10,10 @@ One `panel serve` process and one connected page (offline: tiles never load). On
 - "Next": milliseconds until the sample id differs AND no panel shows its loading indicator any more (text and
   image panels filled).
 The bytes the server sent down the websocket per interaction are summed as well (what a remote user downloads).
+Both are also timed inside the page ("in the page" rows): from the input event the page receives (the click's
+pointerdown, the query's Enter key, the select's input event) to the animation frame after the page shows it all,
+i.e. without the harness's own time (Playwright's locator queries and checks before it clicks, ~40-110 ms a Next
+on a loaded machine, and the DevTools round trips after).
 """
 
 from __future__ import annotations
@@ -74,6 +78,27 @@ NEXT_DONE_JS = f"(before) => (window.__eoDeep('.eo-sample-id') || '') !== before
 SAMPLE_CHANGED_JS = "(before) => (window.__eoDeep('.eo-sample-id') || '') !== before"
 COUNT_CHANGED_JS = "(before) => (window.__eoDeep('.eo-count b') || '') !== before"
 FRAME_JS = "() => new Promise(resolve => requestAnimationFrame(() => resolve(true)))"
+# The same interactions timed inside the page as well: from the input event (its timeStamp: when the click, the
+# Enter key or the select's new value was dispatched to the page) to the animation frame that follows the moment
+# the page shows it all. What the wall-clock figures add on top is the harness's: Playwright resolving the
+# locator (a role or label query over every shadow root) and checking the element before it clicks (~40-110 ms
+# a Next on a loaded machine), and the DevTools round trips back to the script after.
+INPUT_JS = """() => {
+  window.__eoInputAt = {};
+  for (const kind of ['pointerdown', 'keydown', 'input']) {  // a select's change does not leave its shadow root
+    window.addEventListener(kind, (event) => {
+      window.__eoInputAt[kind] = performance.timeOrigin + event.timeStamp;
+    }, true);
+  }
+}"""
+RESET_INPUT_JS = "() => { window.__eoInputAt = {}; window.__eoFrameAt = null; }"
+# Wrapped around a done condition: once it holds, the next animation frame's time is kept (``__eoFrameAt``).
+FRAME_AFTER = (
+    "(arg) => {{ const done = ({condition})(arg); if (done && window.__eoFrameAt === null) {{ window.__eoFrameAt = 0;"
+    " requestAnimationFrame(() => {{ window.__eoFrameAt = performance.timeOrigin + performance.now(); }}); }}"
+    " return done; }}"
+)
+IN_PAGE_JS = "(kind) => (window.__eoFrameAt && window.__eoInputAt[kind]) ? window.__eoFrameAt - window.__eoInputAt[kind] : null"
 
 
 class Received:
@@ -156,6 +181,7 @@ async def interactions(
     )
     await page.evaluate(MAP_WATCH_JS)
     await page.evaluate(LOADABLES_JS)
+    await page.evaluate(INPUT_JS)
     actions = await calibrate(page)
     result: dict[str, list[float]] = {
         k: []
@@ -171,6 +197,8 @@ async def interactions(
             "next_page_cpu",
             "filter_server_cpu",
             "filter_page_cpu",
+            "filter_in_page",
+            "next_in_page",
         )
     }
     for i in range(steps):
@@ -181,19 +209,27 @@ async def interactions(
                 changes = await page.evaluate("() => window.__eoMapChanges")
                 sent = received.bytes
                 cpu_before = cpu.now() if cpu is not None else (0.0, 0.0)
+                await page.evaluate(RESET_INPUT_JS)
                 started, epoch = time.perf_counter(), time.time()
                 await apply(page, action, reset)
                 await page.wait_for_function(COUNT_CHANGED_JS, arg=before, polling=10, timeout=TIMEOUT_MS)
                 result["count"].append((time.perf_counter() - started) * 1000)
                 try:
                     await page.wait_for_function(
-                        FILTER_DONE_JS, arg=[before, changes], polling=10, timeout=MAP_TIMEOUT_MS
+                        FRAME_AFTER.format(condition=FILTER_DONE_JS),
+                        arg=[before, changes],
+                        polling=10,
+                        timeout=MAP_TIMEOUT_MS,
                     )
                 except PlaywrightTimeout:  # the same map (same samples drawn): nothing to send, not timed
                     result["map_same"].append(1.0)
                     continue
                 await page.evaluate(FRAME_JS)
                 result["filter"].append((time.perf_counter() - started) * 1000)
+                # The query is sent with Enter (typing before it is not the filter's); a select by its change.
+                in_page = await page.evaluate(IN_PAGE_JS, "keydown" if action.kind == "query" else "input")
+                if in_page is not None:
+                    result["filter_in_page"].append(in_page)
                 if cpu is not None:  # up to count and map updated, as for Next below
                     cpu_after = cpu.now()
                     result["filter_server_cpu"].append((cpu_after[0] - cpu_before[0]) * 1000)
@@ -220,13 +256,17 @@ async def interactions(
         before = await deep_text(page, SAMPLE)
         sent = received.bytes
         cpu_before = cpu.now() if cpu is not None else (0.0, 0.0)
+        await page.evaluate(RESET_INPUT_JS)
         started = time.perf_counter()
         await page.get_by_role("button", name="Next ▶").click()
         await page.wait_for_function(SAMPLE_CHANGED_JS, arg=before, polling=10, timeout=TIMEOUT_MS)
         result["id"].append((time.perf_counter() - started) * 1000)
-        await page.wait_for_function(NEXT_DONE_JS, arg=before, polling=10, timeout=TIMEOUT_MS)
+        await page.wait_for_function(FRAME_AFTER.format(condition=NEXT_DONE_JS), arg=before, polling=10, timeout=TIMEOUT_MS)
         await page.evaluate(FRAME_JS)
         result["next"].append((time.perf_counter() - started) * 1000)
+        in_page = await page.evaluate(IN_PAGE_JS, "pointerdown")
+        if in_page is not None:
+            result["next_in_page"].append(in_page)
         if cpu is not None:  # CPU up to "all panels updated" (the 300 ms wait below is not the interaction's)
             cpu_after = cpu.now()
             result["next_server_cpu"].append((cpu_after[0] - cpu_before[0]) * 1000)
@@ -305,6 +345,8 @@ def main() -> None:
     print(f"load average at end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print("all filter ms:", " ".join(f"{v:.0f}" for v in r["filter"]))
     print("all next ms:", " ".join(f"{v:.0f}" for v in r["next"]))
+    print("all filter ms in the page:", " ".join(f"{v:.0f}" for v in r["filter_in_page"]))
+    print("all next ms in the page:", " ".join(f"{v:.0f}" for v in r["next_in_page"]))
 
     def row(name: str, values: list[float], target: str) -> str:
         if not values:
@@ -324,6 +366,8 @@ def main() -> None:
     print(row("filter -> count updated (what bench_startup.py times)", r["count"], ""))
     print(row("Next -> all panels updated", r["next"], "<= 150 ms"))
     print(row("Next -> sample id updated (what bench_startup.py times)", r["id"], ""))
+    print(row("filter, in the page: Enter key / select input event -> frame after count and map updated", r["filter_in_page"], ""))
+    print(row("Next, in the page: click (pointerdown) -> frame after all panels updated", r["next_in_page"], ""))
     for name, what, until in (
         ("filter_server_cpu", "server CPU per filter", "count and map updated"),
         ("filter_page_cpu", "browser CPU per filter", "count and map updated"),

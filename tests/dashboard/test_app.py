@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -165,6 +166,44 @@ def test_visitor_page__served_holds_the_warm_up_until_its_request_step_is_over()
     with visitors.page():  # not served (no running loop): released at once, as before
         pass
     assert visitors.building == 0
+
+
+def test_warm_up__later_steps_wait_until_visitors_pause(demo_catalogs: list[Any], monkeypatch: Any) -> None:
+    """The steps no visitor waits for (a whole session, statistics) would share the interpreter with a visitor's
+    run of filters and Next clicks: they wait until visitors have done nothing for ``quiet`` seconds (at most
+    ``limit``). A page's changes count as a visitor's; the warm-up's own do not."""
+    visitors = app.VisitorsFirst()
+    monkeypatch.setattr(app, "VISITORS", visitors)
+    waited: list[float] = []
+
+    def warm_up() -> None:
+        with visitors.warming():
+            visitors.touch()  # the warm-up's own changes: no visitor's
+            started = time.monotonic()
+            visitors.wait(quiet=0.4, limit=20.0)
+            waited.append(time.monotonic() - started)
+
+    thread = threading.Thread(target=warm_up, daemon=True)
+    dashboard = app.build_dashboard(demo_catalogs)  # its state's changes are a visitor's
+    dashboard.state.step(+1)
+    thread.start()
+    for _ in range(5):  # a visitor clicking Next every 0.15 s
+        time.sleep(0.15)
+        dashboard.state.step(+1)
+    thread.join(20)
+    assert len(waited) == 1 and waited[0] >= 0.75 + 0.4 - 0.1  # held through the clicks, then the pause
+    started = time.monotonic()
+    visitors.wait(quiet=100.0)  # outside the warm-up: never waits
+    assert time.monotonic() - started < 1.0
+
+    def patient() -> None:
+        with visitors.warming():
+            visitors.wait(quiet=100.0, limit=0.3)  # visitors who never pause hold it for ``limit`` at most
+
+    started = time.monotonic()
+    visitors.touch()
+    patient()
+    assert 0.25 < time.monotonic() - started < 5.0
 
 
 PRIMED_FIRST_PAGE = """

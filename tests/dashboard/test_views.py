@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from bokeh.events import RangesUpdate, SelectionGeometry, Tap
+from panel.io.document import hold
+from panel.io.state import set_curdoc
 from PIL import Image
 
 from explorer.dashboard import map_figure, map_view, query
@@ -585,3 +587,40 @@ def test_map_views__sessions_showing_one_shared_filter_share_its_png_glyphs_and_
     own = map_view.MapView(state=ExplorerState(demo_catalogs), tiles=False)
     own.state.keep = {"bigearthnet-demo": np.arange(5)}  # a session's own matches: its own glyphs
     assert len(own.sources.glyphs.data["x"]) == 5
+
+
+def test_text_view__only_the_tab_shown_is_in_the_page_and_a_hidden_one_is_rendered_when_shown(
+    demo_catalogs: list[Any],
+) -> None:
+    """Opening a sample renders and sends the tab shown only (each Next sent ~25-35 KB of hidden questions at
+    full size); a tab shown later holds the open sample's text, not the one it last rendered."""
+    import html
+
+    dashboard, document = perf.served_dashboard(demo_catalogs)
+    text, ben = dashboard.text, demo_catalogs[1]
+    ids = ben.samples["sample_id"].tolist()
+
+    def in_page(pane: Any) -> bool:  # the pane's models hold its text (Panel sends it escaped)
+        texts = {model.text for model, _ in pane._models.values()}
+        return texts == {html.escape(pane.object)}
+
+    perf.sample_update(dashboard, document, ben.name, ids[1])
+    records = dashboard.state.annotation_records()
+    assert text._captions.object == captions_html(records)
+    assert not text._questions._models  # hidden: not in the page...
+    assert text._questions.object != questions_html(records)  # ...nor rendered
+    with set_curdoc(document), hold(document):
+        text._tabs.active = text.QUESTIONS
+    assert text._questions.object == questions_html(records) and text._questions._models
+    perf.sample_update(dashboard, document, ben.name, ids[2])  # the tab shown follows the sample, the others wait
+    records = dashboard.state.annotation_records()
+    assert text._questions.object == questions_html(records)
+    assert text._captions.object != captions_html(records)
+    with set_curdoc(document), hold(document):
+        text._tabs.active = text.CAPTIONS
+    assert text._captions.object == captions_html(records)
+    assert in_page(text._captions)
+    hidden = {model.text for model, _ in text._questions._models.values()}  # shown once, hidden again
+    perf.sample_update(dashboard, document, ben.name, ids[3])
+    assert {model.text for model, _ in text._questions._models.values()} == hidden  # nothing sent to it
+    assert text._captions.object == captions_html(dashboard.state.annotation_records()) and in_page(text._captions)

@@ -18,6 +18,7 @@ from typing import Any
 
 import panel as pn
 import param
+from bokeh.events import RangesUpdate
 from panel.io.document import hold
 
 from .. import catalog as catalog_module
@@ -415,9 +416,17 @@ class VisitorsFirst:
     # steps for at most this long: a page fetched and never loaded (a health check, a bench) must not hold it.
     LOADING_HOLD = 10.0
 
+    # The warm-up's steps that no visitor waits for (a whole session built, statistics) run only once visitors
+    # have paused this long: started during a visitor's run of filters or Next clicks, such a step (~0.6 s of
+    # CPU for the session) shared the interpreter with them and about doubled the server's part of the ones it
+    # overlapped (bench_latency on a fresh server: the slowest filters and Next of the run, 80-90 ms of server
+    # CPU instead of 10-30).
+    QUIET = 2.0
+
     def __init__(self) -> None:
         self._building = 0
         self._visited = False  # a visitor's page has been asked for since the process started
+        self._active = float("-inf")  # when a visitor last changed something (``touch``), time.monotonic()
         self._loading: dict[int, float | None] = {}  # pages not loaded yet: id -> until when (None: building)
         self._idle = threading.Condition()
         self._warm_up = threading.local()
@@ -502,6 +511,12 @@ class VisitorsFirst:
         finally:
             self._warm_up.running = False
 
+    def touch(self, *_: Any) -> None:
+        """A visitor did something (a filter, a sample opened, a zoom): ``wait(quiet=...)`` waits until they pause.
+        Called from the visitor's session (a parameter watcher); the warm-up's own sessions do not count."""
+        if not getattr(self._warm_up, "running", False):
+            self._active = time.monotonic()
+
     def wait_for_first_visitor(self, grace: float) -> None:
         """At the warm-up's start: wait (at most ``grace`` seconds) for a first visitor's page, then until it is
         built. The first request usually comes at once (the browser ``--show`` opens, a benchmark's first
@@ -516,11 +531,12 @@ class VisitorsFirst:
                 self._idle.wait(timeout=min(left, 0.5))
         self.wait()
 
-    def wait(self, limit: float = 30.0, loading: bool = False) -> None:
+    def wait(self, limit: float = 30.0, loading: bool = False, quiet: float = 0.0) -> None:
         """Between two warm-up steps: wait (at most ``limit`` seconds) until no visitor's page is being built
         or read; with ``loading``, also until no page is in its browser being built (at most ``LOADING_HOLD``
         seconds a page): the steps no first read needs (a whole session, statistics, the map's shading) then
-        leave the CPU to the pages' own work (their document sent, their on-load)."""
+        leave the CPU to the pages' own work (their document sent, their on-load); with ``quiet``, also until
+        no visitor has done anything (``touch``) for that many seconds."""
         if not getattr(self._warm_up, "running", False):
             return
         deadline = time.monotonic() + limit
@@ -528,13 +544,14 @@ class VisitorsFirst:
         def idle() -> bool:
             now = time.monotonic()
             held = any(until is None or until > now for until in self._loading.values())
-            return self._building == 0 and not (loading and held)
+            return self._building == 0 and not (loading and held) and now - self._active >= quiet
 
         with self._idle:
             if not idle() and TIMELINE:
-                mark(f"warm-up waits for {self._building} visitor pages, {len(self._loading)} loading")
+                mark(f"warm-up waits for {self._building} visitor pages, {len(self._loading)} loading, quiet {quiet}")
             while not idle() and (left := deadline - time.monotonic()) > 0:
-                self._idle.wait(timeout=min(left, 0.5))
+                still_quiet = quiet - (time.monotonic() - self._active)  # how long the pause still has to last
+                self._idle.wait(timeout=min(left, still_quiet if still_quiet > 0 else 0.5, 0.5))
             if TIMELINE:
                 mark(f"warm-up goes on ({self._building} visitor pages, {len(self._loading)} loading)")
 
@@ -602,20 +619,29 @@ STATS_CHILD_FROM = 1_000_000
 
 
 def after_first_reads(catalogs: Sequence[Catalog], state: ExplorerState) -> None:
-    """First-use costs no page pays on load: each catalog's statistics (Compare).
-    Statistics not saved yet are computed in a child process (``stats.precompute``: seconds to minutes of CPU at
-    full size that, in this process, would hold the interpreter lock against the pages being served), then
-    read back."""
+    """First-use costs no page pays on load: each catalog's statistics (Compare), read back once visitors pause
+    (~0.05 s at full size). Statistics not saved yet are computed first, in a child process (``stats_children``)."""
+    from .selection import full_stats
+
+    stats_children(catalogs)
+    for catalog in catalogs:
+        VISITORS.wait(loading=True, limit=QUIET_LIMIT, quiet=VISITORS.QUIET)
+        timed(f"warm-up stats {catalog.name}", lambda: full_stats(catalog))()  # noqa: B023
+
+
+def stats_children(catalogs: Sequence[Catalog]) -> None:
+    """Statistics not saved yet are computed in a child process (``stats.precompute``: seconds to minutes of CPU
+    at full size that, in this process, would hold the interpreter lock against the pages being served), as
+    soon as no page is being built or loaded: they share no interpreter with the visitors, and Compare opened
+    before they are saved computes them itself."""
     from ..stats.cache import is_saved
     from ..stats.columns import num_rows
     from ..stats.precompute import in_child
-    from .selection import full_stats
 
     for catalog in catalogs:
-        VISITORS.wait(loading=True)
         if num_rows(catalog.annotations) >= STATS_CHILD_FROM and not is_saved(catalog):
+            VISITORS.wait(loading=True)
             timed(f"warm-up stats in a child process {catalog.name}", lambda: in_child(catalog))()  # noqa: B023
-        timed(f"warm-up stats {catalog.name}", lambda: full_stats(catalog))()  # noqa: B023
 
 
 def warm_map(state: ExplorerState) -> None:
@@ -723,6 +749,10 @@ def prepare_server(
     return thread
 
 
+# The warm-up's steps no visitor waits for go on after this long even if visitors never pause (each then
+# slows what it overlaps, as before): a server kept busy still warms up in the end.
+QUIET_LIMIT = 60.0
+
 # A server's warm-up first waits this long for a first visitor's page (and then until it is built): see
 # ``VisitorsFirst.wait_for_first_visitor``.
 FIRST_VISITOR_GRACE = 2.0
@@ -734,9 +764,10 @@ def warm_up(paths: Sequence[str] = (), application: Any = None, first_visitor_gr
     starts from, then (after a first visitor's page, if one comes within ``first_visitor_grace`` seconds) what a
     page's first read needs (readers, spaCy: done while the first visitor's browser builds its page, before
     its on-load asks for it), then the map's compiled shading (``warm_map``: until then a server's pages shade
-    with NumPy), then one session of ``application`` (Panel's template, HoloViews' first plot: a cold page costs
-    little more than a warm one), then the rest. A failure here only costs speed: it is logged
-    once and pages still work."""
+    with NumPy) and statistics not saved yet (in a child process), then, once visitors pause
+    (``VisitorsFirst.QUIET``), one session of ``application`` (Panel's template, HoloViews' first plot: a cold
+    page costs little more than a warm one) and the statistics read back. A failure here only costs speed: it
+    is logged once and pages still work."""
     started = time.perf_counter()
     try:
         with VISITORS.warming():
@@ -749,7 +780,8 @@ def warm_up(paths: Sequence[str] = (), application: Any = None, first_visitor_gr
             state = first_reads(catalogs, state)
             VISITORS.wait(loading=True)
             timed("warm-up map", lambda: warm_map(state))()
-            VISITORS.wait(loading=True)
+            stats_children(catalogs)  # in another process: not held until visitors pause
+            VISITORS.wait(loading=True, limit=QUIET_LIMIT, quiet=VISITORS.QUIET)
             if application is not None:
                 timed("warm-up session", lambda: warm_session(application))()
             else:
@@ -840,5 +872,9 @@ def build_dashboard(catalogs: Sequence[Catalog], problems: Sequence[str] = ()) -
     if TIMELINE and pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         pn.state.onload(lambda: mark("on-load: start"))
     dashboard.sync_url()
+    # Whatever a visitor changes (filters, the sample, its display, the map's view) holds the warm-up's later
+    # steps until they pause (``VisitorsFirst.QUIET``).
+    state.param.watch(VISITORS.touch, [name for name in state.param if name != "name"])
+    dashboard.map.figure.on_event(RangesUpdate, VISITORS.touch)
     VISITORS.until_loaded(pn.state.curdoc)  # after its first read (registered by sync_url): warm-up waits
     return dashboard

@@ -146,9 +146,14 @@ def refexps_html(annotations: Annotations, selected: int) -> str:
 class TextView(View):
     """Tabs of captions, questions and referring expressions; choosing a referring expression draws its box.
 
-    One watcher renders every tab from the sample's rows (as dicts, converted once) and sets the panes' text:
-    opening a sample then costs one pass over its annotations, not one DataFrame scan per pane.
+    One watcher renders the tabs from the sample's rows (as dicts, converted once) and sets the panes' text:
+    opening a sample then costs one pass over its annotations, not one DataFrame scan per pane. Only the tab
+    shown is rendered (and is in the page: Panel's dynamic tabs); a hidden one is rendered when it is shown.
+    Questions were ~30 % of a Next's server CPU (twenty-odd highlighted questions a sample at full size) and
+    their markup 25-35 KB of the message, for a tab few visitors look at.
     """
+
+    CAPTIONS, QUESTIONS, REFEXPS = 0, 1, 2  # the tabs, in order
 
     def __init__(self, state: ExplorerState, **params: Any) -> None:
         super().__init__(state=state, **params)
@@ -162,19 +167,51 @@ class TextView(View):
         self._refexp_picker = pn.widgets.RadioBoxGroup.from_param(
             s.param.refexp, label="Draw the box of", inline=False, css_classes=["eo-refexp-picker"]
         )
+        refexp_tab = pn.Column(
+            self._refexp_picker, self._refexps, name="Referring expressions", sizing_mode="stretch_width"
+        )
+        # Only the tab shown is in the page (``dynamic``): a hidden tab is sent when it is shown, with the open
+        # sample's text (each Next sent the hidden ones too: the questions' markup and the expressions' radio
+        # group, rebuilt and laid out again in the browser).
+        self._tabs = pn.Tabs(
+            self._captions, self._questions, refexp_tab, sizing_mode="stretch_width", dynamic=True
+        )
+        self._stale = {self.CAPTIONS, self.QUESTIONS, self.REFEXPS}  # tabs whose pane shows an older sample
+        # After Panel's own watcher has put the tab just shown into the page: its text follows in the same message.
+        self._tabs.param.watch(self._on_tab, "active")
         s.param.watch(self._on_annotations, "annotations")
         s.param.watch(self._on_refexp, "refexp")
         self._on_annotations()
 
+    @property
+    def active(self) -> int:
+        """The tab shown."""
+        return int(self._tabs.active)
+
     def _on_annotations(self, *_: Any) -> None:
         self._records = records = self.state.annotation_records()  # read once per sample, shared
         self._counts.object = counts_html(records)
-        self._captions.object = captions_html(records)
-        self._questions.object = questions_html(records)
-        self._on_refexp()
+        self._stale = {self.CAPTIONS, self.QUESTIONS, self.REFEXPS}
+        self._render(self.active)
 
     def _on_refexp(self, *_: Any) -> None:
-        self._refexps.object = self.selected_box_text() + refexps_html(self._records, self.state.refexp)
+        self._stale.add(self.REFEXPS)
+        self._render(self.active)
+
+    def _on_tab(self, event: Any) -> None:
+        self._render(int(event.new))
+
+    def _render(self, tab: int) -> None:
+        """Bring ``tab`` up to date with the open sample (if it is not)."""
+        if tab not in self._stale:
+            return
+        self._stale.discard(tab)
+        if tab == self.CAPTIONS:
+            self._captions.object = captions_html(self._records)
+        elif tab == self.QUESTIONS:
+            self._questions.object = questions_html(self._records)
+        elif tab == self.REFEXPS:
+            self._refexps.object = self.selected_box_text() + refexps_html(self._records, self.state.refexp)
 
     def selected_box_text(self) -> str:
         box = self.state.refexp_box()
@@ -186,19 +223,9 @@ class TextView(View):
         )
 
     def __panel__(self) -> pn.viewable.Viewable:
-        refexp_tab = pn.Column(
-            self._refexp_picker, self._refexps, name="Referring expressions", sizing_mode="stretch_width"
-        )
-        tabs = pn.Tabs(
-            self._captions,
-            self._questions,
-            refexp_tab,
-            sizing_mode="stretch_width",
-            dynamic=False,
-        )
         return pn.Column(
             self._counts,
-            tabs,
+            self._tabs,
             sizing_mode="stretch_width",
             css_classes=["eo-text-view"],
             loading=self.state.param.loading,
