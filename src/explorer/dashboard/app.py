@@ -363,6 +363,7 @@ class Dashboard(View):
         return pn.widgets.RadioButtonGroup.from_param(
             self.param.view, options={t: k for k, t in VIEW_TITLES.items()}, name="", color="light",
             variant="outline", css_classes=["eo-view-switch"], margin=(6, 10), width=420,
+            description=None,  # no Tooltip model (its view repositions itself at every resize and scroll)
         )  # fmt: skip
 
     @staticmethod
