@@ -39,7 +39,9 @@ class PlainFast(Fast):
     """Panel's Fast design (its widget stylesheets and themes) without the resources that load FAST's web
     components and the Open Sans web font (the tokens set the font stack FAST set: Open Sans was never used)."""
 
-    _resources = {k: v for k, v in Fast._resources.items() if k not in ("js_modules", "font", "tarball")}
+    _resources = {  # type: ignore[assignment]  # (Panel's ResourcesType: a TypedDict)
+        k: v for k, v in Fast._resources.items() if k not in ("js_modules", "font", "tarball")
+    }
 
 
 class PageTemplate(FastListTemplate):
