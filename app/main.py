@@ -12,7 +12,7 @@ from explorer.dashboard import build_dashboard, open_catalogs
 from explorer.dashboard.app import VISITORS, mark
 from explorer.dashboard.bundle import only_needed_mathjax
 
-pn.extension("tabulator", notifications=True, loading_indicator=True)
+pn.extension(notifications=True, loading_indicator=True)  # no Tabulator: no view holds one
 only_needed_mathjax()  # the dashboard shows no math: the page does not load the 1.7 MB MathJax bundle
 
 mark("page build: start")

@@ -226,7 +226,7 @@ print(json.dumps({"imported": sorted(set(sys.modules) - primed), "models": model
 
 def test_prime_first_page__leaves_the_first_page_no_module_to_import(demo: Demo) -> None:
     """What the server hook pays before answering (``prime_first_page``) covers the first page's lazy first-use
-    imports (Panel's Markdown tooltips and alerts, Panel's entry points, the Tabulator model): that page then
+    imports (Panel's Markdown tooltips and alerts, Panel's entry points): that page then
     imports nothing but the app's own module (it cost the first visitor ~0.4 s of CPU)."""
     found = run_page_script(PRIMED_FIRST_PAGE, demo)
     assert found["models"] > 100  # a whole page was built

@@ -49,7 +49,7 @@ def held_scan(self, pattern, cancel=None, chunk_rows=500_000, real_scan=real_sca
 
 catalog.Catalog.regex_scan = held_scan
 map_view.RASTER_THRESHOLD = 10  # the map as at full size: a raster, however few the samples
-pn.extension("tabulator", notifications=True, loading_indicator=True)
+pn.extension(notifications=True, loading_indicator=True)  # as app/main.py
 catalogs, problems = open_catalogs(sys.argv[1:])
 dashboard = build_dashboard(catalogs, problems)
 dashboard.state.scan_chunk_rows = 20  # ~300 chunks: a 30 s scan

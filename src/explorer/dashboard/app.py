@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
 import logging
 import os
 import sys
@@ -30,6 +29,7 @@ from .base import View
 from .explore import ExploreView
 from .filters import FilterPanel
 from .keys import KeyboardShortcuts
+from .page_template import PageTemplate
 from .pending import audit_view, evaluate_view
 from .resources import shared
 from .state import ExplorerState
@@ -366,6 +366,7 @@ class Dashboard(View):
         return pn.widgets.RadioButtonGroup.from_param(
             self.param.view, options={t: k for k, t in VIEW_TITLES.items()}, name="", color="light",
             variant="outline", css_classes=["eo-view-switch"], margin=(6, 10), width=420,
+            description=None,  # no Tooltip model (its view repositions itself at every resize and scroll)
         )  # fmt: skip
 
     @staticmethod
@@ -374,8 +375,8 @@ class Dashboard(View):
 
         return [html.escape(line) for line in lines]
 
-    def template(self) -> pn.template.FastListTemplate:
-        return pn.template.FastListTemplate(
+    def template(self) -> PageTemplate:
+        return PageTemplate(
             title=TITLE,
             header=[self.switcher(), html_pane(f'<span class="eo-keys">{KEYS_HELP}</span>', margin=(14, 10))],
             sidebar=[self.filters],
@@ -681,12 +682,11 @@ def prime_first_page(catalogs: Sequence[Catalog]) -> None:
     map_figure.land_outline()
     pn.extension()  # its first call loads Panel's entry points and signs its classes (no setting changed)
     bundle.only_needed_mathjax()  # what app/main.py sets for each page: process-wide, set once here
-    importlib.import_module("panel.models.tabulator")  # app/main.py's pn.extension("tabulator") (Audit, Evaluate)
     document = Document()
     with set_curdoc(document):
         tooltip = pn.widgets.Select(options=["a"], description="a *described* widget")
         alert = pn.pane.Alert("a", alert_type="warning")  # Python-Markdown's first use
-        pn.template.FastListTemplate(title=TITLE, sidebar=[tooltip], main=[alert]).server_doc(document)
+        PageTemplate(title=TITLE, sidebar=[tooltip], main=[alert]).server_doc(document)
     _cleanup_doc(document, destroy=True)
     for cls in param.concrete_descendents(param.Parameterized).values():  # param's per-class caches: ~0.2 s of
         list(cls.param)  # the first page's CPU (each class's first instance), ~0.02 s here

@@ -24,6 +24,7 @@ from .base import View
 from .map_values import MapValues, per_sidx
 from .map_view import MapView
 from .resources import shared
+from .result_list import ResultList
 from .selection import matched_sidx
 from .style import html as html_pane
 
@@ -149,11 +150,8 @@ class AuditView(View):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._summary = html_pane("", sizing_mode="stretch_width", stylesheets=[AUDIT_CSS])
-        self._ranked = pn.widgets.Tabulator(
-            pd.DataFrame(), disabled=True, show_index=False, height=320, sizing_mode="stretch_width",
-            selectable=1, pagination=None, layout="fit_data_table",
-        )  # fmt: skip
-        self._ranked.on_click(self._open_row)
+        # The project's small result list (as Explore's), not Panel's Tabulator: no page loads Tabulator's scripts.
+        self._ranked = ResultList(self.state.open_sample, float_format="{:.3f}", height=320, sizing_mode="stretch_width")
         self._sample = html_pane("", sizing_mode="stretch_width", stylesheets=[AUDIT_CSS])
         self.state.param.watch(self._show_sample, ["annotations", "sample_id"])
         self.state.param.watch(self._rank, "matches")
@@ -199,10 +197,6 @@ class AuditView(View):
         self._ranked.value = ranked_matches(
             self.state.indexes, self.state.matches, self.disputes, self.min_disputes
         )
-
-    def _open_row(self, event: Any) -> None:
-        row = self._ranked.value.iloc[int(event.row)]
-        self.state.open_sample(str(row["dataset"]), str(row["sample_id"]))
 
     def refresh(self) -> None:
         from .. import audit

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import param
-from bokeh.models.widgets.tables import NumberFormatter
 
 from ..catalog import Catalog
 from . import query
@@ -23,6 +22,7 @@ from .base import View
 from .map_values import MapValues, per_sidx
 from .map_view import MapView
 from .resources import shared
+from .result_list import ResultList
 from .selection import matched_sidx
 from .style import html as html_pane
 
@@ -136,14 +136,10 @@ class EvaluateView(View):
         self.param.metric.objects = list(CAPTION_METRICS)
         self.param.update(model=models[0] if models else None, metric="CIDEr" if "CIDEr" in CAPTION_METRICS
                           else CAPTION_METRICS[0])  # fmt: skip
-        table = dict(
-            disabled=True, show_index=False, height=260, sizing_mode="stretch_width", pagination=None,
-            layout="fit_data_table", formatters={"score": NumberFormatter(format="0.000")},
-        )  # fmt: skip
-        self._worst = pn.widgets.Tabulator(pd.DataFrame(), **table)
-        self._best = pn.widgets.Tabulator(pd.DataFrame(), **table)
-        self._worst.on_click(lambda e: self._open(self._worst, e))
-        self._best.on_click(lambda e: self._open(self._best, e))
+        # The project's small result list (as Explore's), not Panel's Tabulator: no page loads Tabulator's scripts.
+        table: dict[str, Any] = dict(float_format="{:.3f}", height=260, sizing_mode="stretch_width")
+        self._worst = ResultList(self.state.open_sample, **table)
+        self._best = ResultList(self.state.open_sample, **table)
         self.values: MapValues | None = None  # what the map colours by: the picked model's metric
         self.map: MapView | None = None  # built with the layout: a session that never opens Evaluate never pays
         self._layout: pn.viewable.Viewable | None = None
@@ -156,10 +152,6 @@ class EvaluateView(View):
 
     def _catalogs(self) -> list[Catalog]:
         return [self.state.catalogs[n] for n, models in self.runs.items() if self.model in models]
-
-    def _open(self, widget: Any, event: Any) -> None:
-        row = widget.value.iloc[int(event.row)]
-        self.state.open_sample(str(row["dataset"]), str(row["sample_id"]))
 
     def _refresh(self, *_: Any) -> None:
         scores: dict[str, np.ndarray] = {}

@@ -563,8 +563,10 @@ class MapView(View):
         )
 
     def __panel__(self) -> pn.viewable.Viewable:
+        # No description: Panel would make it a Tooltip model, whose view repositions itself on every resize and
+        # scroll of the page; the help is the label's own browser tooltip instead.
         color_by = pn.widgets.RadioButtonGroup.from_param(
-            self.state.param.color_by, label="", color="light", variant="outline", width=240
+            self.state.param.color_by, label="", color="light", variant="outline", width=240, description=None
         )
         color_class = Select.from_param(
             self.state.param.color_class,
@@ -579,7 +581,7 @@ class MapView(View):
             margin=(14, 10),
             css_classes=["eo-by-value"],
         )
-        controls = pn.Row(html_pane("<b>Colour by</b>", margin=(12, 5)), by_value, color_by, color_class)
+        controls = pn.Row(html_pane(f'<b title="{self.state.param.color_by.doc}">Colour by</b>', margin=(12, 5)), by_value, color_by, color_class)
         legend = html_pane(
             pn.bind(
                 self.legend_html,

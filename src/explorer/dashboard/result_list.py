@@ -1,5 +1,5 @@
-"""The result list of the Explore sidebar: the first matches, a page at a time, sortable by a column; a click on
-a row opens that sample.
+"""The result list of the Explore sidebar (and of the Audit and Evaluate views): the first matches, a page at a
+time, sortable by a column; a click on a row opens that sample.
 
 A small component of its own rather than Panel's Tabulator (issue #12, bench/README "The browser's cost ..."):
 the Tabulator cost the server ~10-15 ms of Panel machinery per filter whatever the frame's length (its
@@ -7,6 +7,8 @@ the Tabulator cost the server ~10-15 ms of Panel machinery per filter whatever t
 ``fit_data_fill`` layout measures every column at each new page). Here a filter sends the new page's ten rows
 as one property, the browser redraws a plain ``<table>`` (auto layout: long dataset names stay readable, the
 table scrolls sideways), and paging and sorting are a message each way. Cells are set as text, never HTML.
+Audit's and Evaluate's ranked lists use it too, so no page loads Tabulator's scripts and styles (~840 KiB:
+tabulator, luxon, BokehJS's tables bundle) that only those two views needed.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ PAGE_SIZE = 10
 
 
 class ResultList(pn.custom.JSComponent):
-    """A page of ``frame`` (set with ``set_frame``); ``on_open(dataset, sample_id)`` is called for a clicked row."""
+    """A page of ``frame`` (set with ``set_frame``, or ``value``); ``on_open(dataset, sample_id)`` is called for a
+    clicked row (the frame has ``dataset`` and ``sample_id`` columns, anywhere). ``float_format``: how float cells
+    are shown (e.g. ``"{:.3f}"``; default ``str``); sorting uses the numbers, not their text."""
 
     columns = param.List(default=[], doc="The column names, in order")
     rows = param.List(default=[], doc="This page's rows, each a list of cell texts")
@@ -62,16 +66,18 @@ class ResultList(pn.custom.JSComponent):
           head.appendChild(th)
         }}
         const body = table.createTBody()
+        const dataset = Math.max(0, model.columns.indexOf("dataset"))
+        const sample = Math.max(0, model.columns.indexOf("sample_id"))
         model.rows.forEach((cells, i) => {{
           const tr = body.insertRow()
-          const key = cells[0] + "/" + cells[1]
+          const key = cells[dataset] + "/" + cells[sample]
           if (key === chosen) {{ tr.className = "selected" }}
           for (const cell of cells) {{ tr.insertCell().textContent = cell }}
           tr.addEventListener("click", () => {{
             chosen = key
             for (const other of body.rows) {{ other.className = "" }}
             tr.className = "selected"
-            model.send_msg({{ row: model.first + i, dataset: cells[0], sample_id: cells[1] }})
+            model.send_msg({{ row: model.first + i, dataset: cells[dataset], sample_id: cells[sample] }})
           }})
         }})
         const scroll = document.createElement("div")
@@ -121,11 +127,23 @@ class ResultList(pn.custom.JSComponent):
         """
     ]
 
-    def __init__(self, on_open: Callable[[str, str], None], **params: Any) -> None:
+    def __init__(
+        self, on_open: Callable[[str, str], None], float_format: str | None = None, **params: Any
+    ) -> None:
         super().__init__(**params)
         self._on_open = on_open  # plain attributes: parameters are synced to the browser
+        self._float_format = float_format
         self._frame: pd.DataFrame | None = None
         self._sorted: pd.DataFrame | None = None
+
+    @property
+    def value(self) -> pd.DataFrame:
+        """The frame shown (empty when none), in its own order; setting it is ``set_frame``."""
+        return pd.DataFrame() if self._frame is None else self._frame
+
+    @value.setter
+    def value(self, frame: pd.DataFrame | None) -> None:
+        self.set_frame(frame)
 
     def set_frame(self, frame: pd.DataFrame | None) -> None:
         """Show ``frame``'s first page in its own order. The same frame again (a shared result re-set) sends
@@ -143,10 +161,18 @@ class ResultList(pn.custom.JSComponent):
         first = min(max(page, 0), last) * PAGE_SIZE
         # Column slices, not ``frame.iloc[...].astype(str)``: 0.5 against 1.5-2 ms, per filter in every session.
         cells = [] if frame is None else [c.array[first : first + PAGE_SIZE].tolist() for _, c in frame.items()]
-        rows = [["" if pd.isna(cell) else str(cell) for cell in row] for row in zip(*cells, strict=True)]
+        text = self._text
+        rows = [[text(cell) for cell in row] for row in zip(*cells, strict=True)]
         columns = [] if frame is None else [str(c) for c in frame.columns]
         # One update: param compares each value with the old one and sends only what changed.
         self.param.update(columns=columns, rows=rows, first=first, total=total, sort=sort)
+
+    def _text(self, cell: Any) -> str:
+        if pd.isna(cell):
+            return ""
+        if self._float_format is not None and isinstance(cell, float):
+            return self._float_format.format(cell)
+        return str(cell)
 
     def _sort_by(self, column: str) -> None:
         if self._frame is None or column not in self._frame.columns:
