@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import logging
 import os
@@ -416,6 +417,8 @@ class VisitorsFirst:
     # A page built but not loaded yet (its browser builds it; the server is idle) holds the warm-up's later
     # steps for at most this long: a page fetched and never loaded (a health check, a bench) must not hold it.
     LOADING_HOLD = 10.0
+    # A served page's build releases the warm-up once its request's step is over, or after this many seconds.
+    RELEASE_AT_THE_LATEST = 2.0
 
     # The warm-up's steps that no visitor waits for (a whole session built, statistics) run only once visitors
     # have paused this long: started during a visitor's run of filters or Next clicks, such a step (~0.6 s of
@@ -451,13 +454,28 @@ class VisitorsFirst:
         try:
             yield
         finally:
-            loop: asyncio.AbstractEventLoop | None = None
-            with suppress(RuntimeError):  # served: the request goes on after this module has run
-                loop = asyncio.get_running_loop()
-            if loop is None:
+            self._release_after_request()
+
+    def _release_after_request(self) -> None:
+        loop: asyncio.AbstractEventLoop | None = None
+        with suppress(RuntimeError):  # served: the request goes on after this module has run
+            loop = asyncio.get_running_loop()
+        if loop is None:
+            self._built()
+            return
+        once = threading.Lock()
+
+        def built() -> None:
+            if once.acquire(blocking=False):
                 self._built()
-            else:
-                loop.call_soon(self._built)
+
+        # In an empty context: the copied one would hold this page's document until the call runs. A loop that
+        # never runs it (one left "running" by a client library in the same thread, as Playwright's in the
+        # tests) must not hold the warm-up for ever: the timer releases it then.
+        loop.call_soon(built, context=contextvars.Context())
+        timer = threading.Timer(self.RELEASE_AT_THE_LATEST, built)
+        timer.daemon = True
+        timer.start()
 
     def _built(self) -> None:
         """A visitor's page built (and, served, its HTML answered): the warm-up may go on."""
