@@ -581,7 +581,11 @@ class MapView(View):
             margin=(14, 10),
             css_classes=["eo-by-value"],
         )
-        controls = pn.Row(html_pane(f'<b title="{self.state.param.color_by.doc}">Colour by</b>', margin=(12, 5)), by_value, color_by, color_class)
+        # Wrapped when the column is narrower than the controls (Audit's map column): they never overlap its neighbour.
+        controls = pn.FlexBox(
+            html_pane(f'<b title="{html.escape(self.state.param.color_by.doc or "")}">Colour by</b>', margin=(12, 5)),
+            by_value, color_by, color_class, flex_wrap="wrap", align_items="center", sizing_mode="stretch_width",
+        )  # fmt: skip
         legend = html_pane(
             pn.bind(
                 self.legend_html,
