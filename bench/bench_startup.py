@@ -20,13 +20,13 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import answers  # noqa: E402
 from load_sessions import COUNT, DEEP_TEXT_JS, SAMPLE, apply, calibrate, deep_text, wait_changed  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,14 +39,6 @@ CONNECTED_JS = "() => document.body.dataset.eoConnected === '1'"
 TRIVIAL_JS = "() => window.Bokeh !== undefined && Bokeh.documents.length > 0 && Bokeh.documents[0].is_idle"
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=120) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
 def launch(
     app: Path, args: list[str], env: dict[str, str]
 ) -> tuple[subprocess.Popen[bytes], str, float, float]:
@@ -57,13 +49,13 @@ def launch(
         serve_command(app, port, args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
     )
     base = f"http://127.0.0.1:{port}"
-    while not _answers(f"{base}/static/js/bokeh.min.js"):
+    while not answers(f"{base}/static/js/bokeh.min.js"):
         if proc.poll() is not None:
             raise RuntimeError(f"panel serve exited with code {proc.returncode}")
         time.sleep(0.05)
     up = time.perf_counter() - started
     url = f"{base}/{app.name if app.is_dir() else app.stem}"
-    while not _answers(url):
+    while not answers(url):
         time.sleep(0.05)
     return proc, url, up, time.perf_counter() - started
 

@@ -8,6 +8,7 @@ import resource
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,15 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_WORK = REPO / "bench" / "output"
 SHARED_METADATA = REPO.parent / "shared" / "fixtures" / "bigearthnet_v2" / "metadata.parquet"
+
+
+def answers(url: str) -> bool:
+    """Whether ``url`` answers 200 (a server being started: not yet, or refused, is False)."""
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:

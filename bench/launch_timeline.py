@@ -19,27 +19,24 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from tests.harness.browser import free_port, serve_command, stop_server  # noqa: E402
 
+sys.path.insert(0, str(REPO / "bench"))
+from common import answers  # noqa: E402
+
 MARK = re.compile(r"eo-timeline (\S+) (\S+) (\S+) (.*)")
 
 
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=120) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
 def process_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of the process, all its threads."""
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 def one_launch(tree: Path, paths: list[str]) -> None:

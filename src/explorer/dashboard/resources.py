@@ -119,9 +119,14 @@ def forget_recent() -> None:
     session still shows stays alive through that session; the rest is memory no one will ask for before it is
     recomputed."""
     with _LOCK:
-        for pool, entries in _POOLS.items():
-            entries.clear()
-            _HELD[pool] = 0
+        _clear_pools()
+
+
+def _clear_pools() -> None:
+    """Empty every ``shared_recent`` pool (``_LOCK`` held)."""
+    for pool, entries in _POOLS.items():
+        entries.clear()
+        _HELD[pool] = 0
 
 
 def is_built(key: Hashable, owner: Any = None) -> bool:
@@ -142,11 +147,9 @@ def forget(key: Hashable | None = None) -> None:
     with _LOCK:
         if key is None:
             _VALUES.clear()
-        else:
-            _VALUES.pop(key, None)
+            _clear_pools()
+            return
+        _VALUES.pop(key, None)
         for pool, entries in _POOLS.items():
-            if key is None:
-                entries.clear()
-                _HELD[pool] = 0
-            elif key in entries:
+            if key in entries:
                 _HELD[pool] -= entries.pop(key)[2]
